@@ -15,7 +15,11 @@ fn every_capture_decodes() {
             for key in ["file", "ts", "vlans", "anomalies", "src_mac", "dst_mac"] {
                 assert!(v.get(key).is_some(), "{} #{i}: no {key}", common::rel(c));
             }
-            assert!(v[proto].is_object(), "{} #{i}: no {proto} object", common::rel(c));
+            assert!(
+                v[proto].is_object(),
+                "{} #{i}: no {proto} object",
+                common::rel(c)
+            );
         }
     }
     assert!(frames > 3000, "only {frames} frames decoded");

@@ -78,11 +78,12 @@ impl FileReader {
             reason: e.to_string(),
         })?;
         let dl = cap.get_datalink();
-        let link = LinkType::from_linktype(dl.0).ok_or_else(|| CaptureError::UnsupportedLinkType {
-            path: path.to_owned(),
-            linktype: dl.0,
-            name: dl.get_name().unwrap_or_else(|_| "unknown".into()),
-        })?;
+        let link =
+            LinkType::from_linktype(dl.0).ok_or_else(|| CaptureError::UnsupportedLinkType {
+                path: path.to_owned(),
+                linktype: dl.0,
+                name: dl.get_name().unwrap_or_else(|_| "unknown".into()),
+            })?;
         Ok(FileReader {
             cap,
             link,
@@ -123,6 +124,24 @@ impl FileReader {
                 records: self.records,
                 reason: e.to_string(),
             }),
+        }
+    }
+}
+
+/// A whole capture in memory: its link type, every (timestamp, bytes) record, and the read
+/// error that ended it early, if one did.
+pub type Loaded = (LinkType, Vec<(Timestamp, Vec<u8>)>, Option<CaptureError>);
+
+/// Every record of a file, copied. A read error after some records ends the list there (the
+/// error is returned beside what was read).
+pub fn read_all(path: &Path) -> Result<Loaded, CaptureError> {
+    let mut r = FileReader::open(path)?;
+    let mut v = Vec::new();
+    loop {
+        match r.next_record() {
+            Ok(Some(rec)) => v.push((rec.ts, rec.data.to_vec())),
+            Ok(None) => return Ok((r.link_type(), v, None)),
+            Err(e) => return Ok((r.link_type(), v, Some(e))),
         }
     }
 }

@@ -27,12 +27,18 @@ impl Timestamp {
 
     /// RFC 3339 with microseconds, UTC: `2026-05-10T17:08:12.482113Z`.
     pub fn rfc3339_micros(self) -> Rfc3339 {
-        Rfc3339 { ts: self, digits: 6 }
+        Rfc3339 {
+            ts: self,
+            digits: 6,
+        }
     }
 
     /// RFC 3339 with milliseconds, UTC: `2026-05-10T17:08:12.482Z`.
     pub fn rfc3339_millis(self) -> Rfc3339 {
-        Rfc3339 { ts: self, digits: 3 }
+        Rfc3339 {
+            ts: self,
+            digits: 3,
+        }
     }
 }
 
@@ -90,12 +96,21 @@ mod tests {
         );
         // 2026-05-10T17:08:12.482113Z
         let t = Timestamp::from_secs_micros(1_778_432_892, 482_113);
-        assert_eq!(t.rfc3339_micros().to_string(), "2026-05-10T17:08:12.482113Z");
+        assert_eq!(
+            t.rfc3339_micros().to_string(),
+            "2026-05-10T17:08:12.482113Z"
+        );
         assert_eq!(t.rfc3339_millis().to_string(), "2026-05-10T17:08:12.482Z");
         // Leap day and a pre-epoch instant.
         let leap = Timestamp::from_secs_micros(951_782_400, 0);
-        assert_eq!(leap.rfc3339_micros().to_string(), "2000-02-29T00:00:00.000000Z");
+        assert_eq!(
+            leap.rfc3339_micros().to_string(),
+            "2000-02-29T00:00:00.000000Z"
+        );
         let pre = Timestamp(-1);
-        assert_eq!(pre.rfc3339_micros().to_string(), "1969-12-31T23:59:59.999999Z");
+        assert_eq!(
+            pre.rfc3339_micros().to_string(),
+            "1969-12-31T23:59:59.999999Z"
+        );
     }
 }

@@ -53,7 +53,11 @@ impl Serialize for Empty {
     }
 }
 
-fn entry<M: SerializeMap, R: Serialize>(m: &mut M, key: &str, r: &Option<R>) -> Result<(), M::Error> {
+fn entry<M: SerializeMap, R: Serialize>(
+    m: &mut M,
+    key: &str,
+    r: &Option<R>,
+) -> Result<(), M::Error> {
     match r {
         Some(r) => m.serialize_entry(key, r),
         None => m.serialize_entry(key, &Empty),

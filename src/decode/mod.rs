@@ -87,7 +87,15 @@ pub fn decode_file(
                 out.write_all(b"\n")?;
             }
             Format::Text => {
-                writeln!(out, "{}", text::Line { index, ts: rec.ts, frame: &f })?;
+                writeln!(
+                    out,
+                    "{}",
+                    text::Line {
+                        index,
+                        ts: rec.ts,
+                        frame: &f
+                    }
+                )?;
             }
         }
     }

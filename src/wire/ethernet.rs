@@ -186,7 +186,10 @@ impl Llc {
             if buf.len() < 8 {
                 return Err(Error::len("llc.snap", 3, 5, buf.len() - 3));
             }
-            snap = Some(([buf[3], buf[4], buf[5]], u16::from_be_bytes([buf[6], buf[7]])));
+            snap = Some((
+                [buf[3], buf[4], buf[5]],
+                u16::from_be_bytes([buf[6], buf[7]]),
+            ));
             header_len = 8;
         }
         Ok(Llc {

@@ -186,7 +186,8 @@ pub fn decode(link: LinkType, data: &[u8]) -> Frame<'_> {
         }
         LinkType::CiscoHdlc => match CiscoHdlc::parse(data) {
             Ok(h) if h.protocol == CiscoHdlc::PROTO_CDP => {
-                f.payload = Payload::Cdp(run(cdp::decode, &data[CiscoHdlc::LEN..], &mut f.anomalies));
+                f.payload =
+                    Payload::Cdp(run(cdp::decode, &data[CiscoHdlc::LEN..], &mut f.anomalies));
             }
             Ok(h) => decode_ethertype(h.protocol, &data[CiscoHdlc::LEN..], &mut f),
             Err(e) => f.anomalies.push(e),
@@ -235,8 +236,11 @@ fn decode_ethernet<'a>(data: &'a [u8], f: &mut Frame<'a>) {
         };
         decode_llc(body, f);
     } else if t < 0x0600 {
-        f.anomalies
-            .push(Error::content("ethernet", off - 2, "invalid EtherType/length"));
+        f.anomalies.push(Error::content(
+            "ethernet",
+            off - 2,
+            "invalid EtherType/length",
+        ));
     } else {
         decode_ethertype(t, rest, f);
     }
@@ -311,34 +315,56 @@ fn decode_ip<'a>(data: &'a [u8], f: &mut Frame<'a>) {
             )
         }
     };
-    if payload.ip_number != IpNumber::UDP || payload.fragmented {
+    // A first fragment (offset 0) still carries the UDP header and the start of the message;
+    // later fragments do not, and are not reassembled.
+    let first_fragment = match &ip {
+        LaxIpSlice::Ipv4(v4) => v4.header().fragments_offset().value() == 0,
+        LaxIpSlice::Ipv6(_) => false,
+    };
+    if payload.ip_number != IpNumber::UDP || (payload.fragmented && !first_fragment) {
         return;
     }
     let Ok(udp) = UdpSlice::from_slice_lax(payload.payload) else {
         return;
     };
     let (sp, dp) = (udp.source_port(), udp.destination_port());
-    let meta = IpMeta {
+    let is_v4 = matches!(ip, LaxIpSlice::Ipv4(_));
+    // Ports decide, as in tcpdump and tshark; the unusual IP version is an anomaly.
+    let (proto_v4, proto_v6) = (
+        DHCP_PORTS.contains(&sp) || DHCP_PORTS.contains(&dp),
+        DHCPV6_PORTS.contains(&sp) || DHCPV6_PORTS.contains(&dp),
+    );
+    if !proto_v4 && !proto_v6 {
+        return;
+    }
+    f.ip = Some(IpMeta {
         src,
         dst,
         ttl,
         src_port: sp,
         dst_port: dp,
-    };
-    let is_v4 = matches!(ip, LaxIpSlice::Ipv4(_));
-    if is_v4 && (DHCP_PORTS.contains(&sp) || DHCP_PORTS.contains(&dp)) {
-        if payload.incomplete {
+    });
+    if payload.fragmented {
+        f.anomalies.push(Error::content(
+            "ip",
+            0,
+            "first fragment only, not reassembled",
+        ));
+    } else if payload.incomplete {
+        f.anomalies
+            .push(Error::content("ip", 0, "packet cut short by the capture"));
+    }
+    if proto_v4 {
+        if !is_v4 {
             f.anomalies
-                .push(Error::content("ip", 0, "packet cut short by the capture"));
+                .push(Error::content("ip", 0, "DHCPv4 carried over IPv6"));
         }
-        f.ip = Some(meta);
         f.payload = Payload::Dhcp(run(dhcpv4::decode, udp.payload(), &mut f.anomalies));
-    } else if !is_v4 && (DHCPV6_PORTS.contains(&sp) || DHCPV6_PORTS.contains(&dp)) {
-        if payload.incomplete {
+    } else {
+        if is_v4 {
             f.anomalies
-                .push(Error::content("ip", 0, "packet cut short by the capture"));
+                .push(Error::content("ip", 0, "DHCPv6 carried over IPv4"));
         }
-        f.ip = Some(meta);
         f.payload = Payload::Dhcpv6(run(dhcpv6::decode, udp.payload(), &mut f.anomalies));
     }
 }

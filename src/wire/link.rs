@@ -67,7 +67,9 @@ impl Cooked {
         Ok(Cooked {
             packet_type: be_u16(b, 0).unwrap_or(0),
             hatype: be_u16(b, 2).unwrap_or(0),
-            src: (halen == 6).then(|| MacAddr::from_bytes(&b[6..12])).flatten(),
+            src: (halen == 6)
+                .then(|| MacAddr::from_bytes(&b[6..12]))
+                .flatten(),
             protocol: be_u16(b, 14).unwrap_or(0),
             ifindex: None,
             header_len: 16,
@@ -85,7 +87,9 @@ impl Cooked {
             ifindex: be_u32(b, 4),
             hatype: be_u16(b, 8).unwrap_or(0),
             packet_type: b[10] as u16,
-            src: (halen == 6).then(|| MacAddr::from_bytes(&b[12..18])).flatten(),
+            src: (halen == 6)
+                .then(|| MacAddr::from_bytes(&b[12..18]))
+                .flatten(),
             header_len: 20,
         })
     }

@@ -194,7 +194,10 @@ mod tests {
     fn text_drops_trailing_nul_and_escapes_controls() {
         assert_eq!(Text(b"nas1\0").to_string(), "nas1");
         assert_eq!(Text(b"a\nb").to_string(), "a\\nb");
-        assert_eq!(serde_json::to_string(&Text(b"a\xffb")).unwrap(), "\"a\u{fffd}b\"");
+        assert_eq!(
+            serde_json::to_string(&Text(b"a\xffb")).unwrap(),
+            "\"a\u{fffd}b\""
+        );
         assert_eq!(Hex(&[0x01, 0xab]).to_string(), "01ab");
     }
 }

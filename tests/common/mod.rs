@@ -21,7 +21,9 @@ pub fn data(rel: &str) -> PathBuf {
 /// Every capture in `tests/data/` (pcap, pcapng, trace), oracles excluded, sorted.
 pub fn all_captures() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {

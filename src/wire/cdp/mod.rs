@@ -576,6 +576,7 @@ impl<'a> Repr<'a> {
             anomalies.push(Error::content(LAYER, field::CHECKSUM.start, "bad checksum"));
         }
         let tlvs = parse_tlvs(
+            LAYER_TLV,
             &buf[field::TLVS..],
             field::TLVS,
             anomalies,
@@ -675,6 +676,7 @@ impl<'a> Repr<'a> {
 /// through `fallback` (from `parse`'s error); duplicates of known types, truncated TLVs and
 /// more than [`MAX_TLVS`] TLVs are reported. Shared by CDP and FDP.
 pub(crate) fn parse_tlvs<'a, T>(
+    layer: &'static str,
     buf: &'a [u8],
     base: usize,
     anomalies: &mut Anomalies,
@@ -683,7 +685,7 @@ pub(crate) fn parse_tlvs<'a, T>(
     is_unknown: &dyn Fn(&T) -> bool,
 ) -> Vec<T> {
     let mut tlvs: Vec<T> = Vec::new();
-    for item in TlvIter::new(buf, base, LAYER_TLV) {
+    for item in TlvIter::new(buf, base, layer) {
         let raw = match item {
             Ok(r) => r,
             Err(e) => {
@@ -692,7 +694,7 @@ pub(crate) fn parse_tlvs<'a, T>(
             }
         };
         if tlvs.len() >= MAX_TLVS {
-            anomalies.push(Error::content(LAYER_TLV, raw.offset, "more than 256 TLVs"));
+            anomalies.push(Error::content(layer, raw.offset, "more than 256 TLVs"));
             break;
         }
         let t = match parse(raw.kind, raw.value) {
@@ -707,7 +709,7 @@ pub(crate) fn parse_tlvs<'a, T>(
                 .iter()
                 .any(|o| !is_unknown(o) && kind_of(o) == kind_of(&t))
         {
-            anomalies.push(Error::content(LAYER_TLV, raw.offset, "duplicate TLV"));
+            anomalies.push(Error::content(layer, raw.offset, "duplicate TLV"));
         }
         tlvs.push(t);
     }
@@ -826,13 +828,13 @@ impl fmt::Display for Repr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "v{} ttl {}", self.version, self.ttl)?;
         if let Some(d) = self.device_id() {
-            write!(f, " device {:?}", d.to_string())?;
+            write!(f, " device \"{d}\"")?;
         }
         if let Some(p) = self.port_id() {
-            write!(f, " port {:?}", p.to_string())?;
+            write!(f, " port \"{p}\"")?;
         }
         if let Some(p) = self.platform() {
-            write!(f, " platform {:?}", p.to_string())?;
+            write!(f, " platform \"{p}\"")?;
         }
         if let Some(a) = self.addresses() {
             for a in a.addresses() {

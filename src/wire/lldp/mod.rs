@@ -406,6 +406,25 @@ pub struct Id<'a> {
     pub value: IdValue<'a>,
 }
 
+/// A text field: the bytes up to the first NUL (as tshark and lldpd read it). Non-NUL bytes
+/// after the NUL are hidden from the text and reported.
+pub(crate) fn c_text<'a>(
+    b: &'a [u8],
+    an: &mut Anomalies,
+    layer: &'static str,
+    off: usize,
+) -> Text<'a> {
+    match b.iter().position(|&x| x == 0) {
+        Some(n) => {
+            if b[n..].iter().any(|&x| x != 0) {
+                an.push(Error::content(layer, off, "data after NUL in text"));
+            }
+            Text(&b[..n])
+        }
+        None => Text(b),
+    }
+}
+
 /// Whether `b` reads as text: non-empty UTF-8 without control characters (trailing NULs aside).
 fn printable(b: &[u8]) -> bool {
     let t = Text(b).trimmed();
@@ -811,21 +830,21 @@ impl<'a> Repr<'a> {
             },
             PORT_DESCRIPTION => set_once(
                 &mut self.port_description,
-                Text(v),
+                c_text(v, an, LAYER, off),
                 an,
                 off,
                 "duplicate Port Description TLV",
             ),
             SYSTEM_NAME => set_once(
                 &mut self.system_name,
-                Text(v),
+                c_text(v, an, LAYER, off),
                 an,
                 off,
                 "duplicate System Name TLV",
             ),
             SYSTEM_DESCRIPTION => set_once(
                 &mut self.system_description,
-                Text(v),
+                c_text(v, an, LAYER, off),
                 an,
                 off,
                 "duplicate System Description TLV",

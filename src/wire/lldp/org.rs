@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::{Oui, Repr, Tlv, UnknownTlv, code_enum, ser_bits};
+use super::{Oui, Repr, Tlv, UnknownTlv, c_text, code_enum, ser_bits};
 use crate::wire::bytes::{be_u16, be_u32};
 use crate::wire::{Anomalies, Error, Hex, Text};
 
@@ -500,7 +500,7 @@ pub(super) fn parse<'a>(r: &mut Repr<'a>, tlv: &Tlv<'a>, an: &mut Anomalies) {
             an,
             off,
         ),
-        _ => once(&mut r.mud_url, Text(b), an, l, off),
+        _ => once(&mut r.mud_url, c_text(b, an, l, off), an, l, off),
     }
 }
 
@@ -636,13 +636,13 @@ fn med<'a>(d: &mut Med<'a>, subtype: u8, b: &'a [u8], an: &mut Anomalies, off: u
             };
             once(&mut d.power, p, an, l, off);
         }
-        5 => once(&mut d.hardware_revision, Text(b), an, l, off),
-        6 => once(&mut d.firmware_revision, Text(b), an, l, off),
-        7 => once(&mut d.software_revision, Text(b), an, l, off),
-        8 => once(&mut d.serial_number, Text(b), an, l, off),
-        9 => once(&mut d.manufacturer, Text(b), an, l, off),
-        10 => once(&mut d.model_name, Text(b), an, l, off),
-        _ => once(&mut d.asset_id, Text(b), an, l, off),
+        5 => once(&mut d.hardware_revision, c_text(b, an, l, off), an, l, off),
+        6 => once(&mut d.firmware_revision, c_text(b, an, l, off), an, l, off),
+        7 => once(&mut d.software_revision, c_text(b, an, l, off), an, l, off),
+        8 => once(&mut d.serial_number, c_text(b, an, l, off), an, l, off),
+        9 => once(&mut d.manufacturer, c_text(b, an, l, off), an, l, off),
+        10 => once(&mut d.model_name, c_text(b, an, l, off), an, l, off),
+        _ => once(&mut d.asset_id, c_text(b, an, l, off), an, l, off),
     }
 }
 
@@ -679,7 +679,8 @@ fn location<'a>(format: u8, b: &'a [u8], an: &mut Anomalies, off: usize) -> Loca
             if let Some(&w) = body.first() {
                 what = w;
             }
-            if let Some(c) = body.get(1..3) {
+            // lldpd reads the country code even when the LCI length leaves no room for it.
+            if let Some(c) = b.get(2..4) {
                 country = c;
             }
             let mut p = 3;

@@ -712,16 +712,14 @@ impl<'a> Repr<'a> {
     pub fn parse(packet: &Packet<&'a [u8]>, anomalies: &mut Anomalies) -> Result<Repr<'a>> {
         let buf: &'a [u8] = packet.buffer;
         let mut r = Repr::empty();
-        let mut it = TlvIter::new(buf);
-        let mut count = 0usize;
         let mut consumed = 0usize;
         let mut end = false;
         let mut truncated = false;
-        while let Some(item) = it.next() {
+        for (idx, item) in TlvIter::new(buf).enumerate() {
             let tlv = match item {
                 Ok(t) => t,
                 Err(e) => {
-                    if count == 0 {
+                    if idx == 0 {
                         return Err(e);
                     }
                     anomalies.push(e);
@@ -729,13 +727,11 @@ impl<'a> Repr<'a> {
                     break;
                 }
             };
-            if count == MAX_TLVS {
+            if idx == MAX_TLVS {
                 anomalies.push(Error::content(LAYER, tlv.offset, "more than 256 TLVs"));
                 truncated = true;
                 break;
             }
-            let idx = count;
-            count += 1;
             consumed = tlv.range().end;
             r.tlv(&tlv, idx, anomalies);
             if tlv.tlv_type == tlv_type::END {

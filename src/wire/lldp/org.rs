@@ -687,8 +687,7 @@ fn location<'a>(format: u8, b: &'a [u8], an: &mut Anomalies, off: usize) -> Loca
             while p < body.len() {
                 let Some(&[t, n]) = body
                     .get(p..p + 2)
-                    .map(|s| <&[u8; 2]>::try_from(s).ok())
-                    .flatten()
+                    .and_then(|s| <&[u8; 2]>::try_from(s).ok())
                 else {
                     an.push(Error::len("lldp.med.civic", off, 2, body.len() - p));
                     break;

@@ -25,13 +25,6 @@ const KNOWN_WRONG: &[KnownWrong] = &[
         reason: "Suricata's EVE `params` leaves out the codes it has no name for (here 28 and 2 \
                  of 1,28,2,3,15,6,12), so its positions are not option 55's positions",
     },
-    KnownWrong {
-        file: "tcpdump/dhcp-option-108.pcapng",
-        frame: 0,
-        field: "dhcp.options_order",
-        reason: "tcpdump stops printing at option 108 (IPv6-only preferred) it cannot decode \
-                 and does not list the options after it",
-    },
 ];
 
 /// The `dhcp` frames of a capture: frame index → our JSON `dhcp` object (plus the frame).

@@ -108,7 +108,10 @@ fn hex_ip(h: &str) -> Option<String> {
 /// tshark's options of one option-tree level: (type, tree) pairs, pad and end dropped.
 fn tshark_level(dhcp: &Value) -> Vec<(String, Value)> {
     let types: Vec<String> = match &dhcp["dhcp.option.type"] {
-        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
         Value::String(s) => vec![s.clone()],
         _ => vec![],
     };
@@ -120,7 +123,9 @@ fn tshark_level(dhcp: &Value) -> Vec<(String, Value)> {
     types
         .into_iter()
         .zip(trees)
-        .filter(|(_, t)| t.get("dhcp.option.end").is_none() && t.get("dhcp.option.padding").is_none())
+        .filter(|(_, t)| {
+            t.get("dhcp.option.end").is_none() && t.get("dhcp.option.padding").is_none()
+        })
         .collect()
 }
 
@@ -152,19 +157,33 @@ fn tshark_options(dhcp: &Value) -> Vec<(String, Value)> {
 
 fn compare_tshark(a: &mut Agreement, file: &str, n: u64, d: &Value, ip: &Value, t: &Value) {
     let f = |name: &str| tshark_one(t, name);
-    a.eq(file, n, "dhcp.ip_ttl", ours(d, "ip_ttl"), tshark_one(ip, "ip.ttl"));
+    a.eq(
+        file,
+        n,
+        "dhcp.ip_ttl",
+        ours(d, "ip_ttl"),
+        tshark_one(ip, "ip.ttl"),
+    );
     let op = f("dhcp.type").map(|o| match o.as_str() {
         "1" => "request".to_string(),
         "2" => "reply".to_string(),
         x => format!("unknown-{x}"),
     });
     a.eq(file, n, "dhcp.op", ours(d, "op"), op);
-    let htype = f("dhcp.hw.type").and_then(|h| u8::from_str_radix(h.trim_start_matches("0x"), 16).ok());
-    a.eq(file, n, "dhcp.htype", ours(d, "htype"), htype.map(|h| h.to_string()));
+    let htype =
+        f("dhcp.hw.type").and_then(|h| u8::from_str_radix(h.trim_start_matches("0x"), 16).ok());
+    a.eq(
+        file,
+        n,
+        "dhcp.htype",
+        ours(d, "htype"),
+        htype.map(|h| h.to_string()),
+    );
     a.eq(file, n, "dhcp.hops", ours(d, "hops"), f("dhcp.hops"));
     a.eq(file, n, "dhcp.xid", ours(d, "xid"), f("dhcp.id"));
     a.eq(file, n, "dhcp.secs", ours(d, "secs"), f("dhcp.secs"));
-    let flags = f("dhcp.flags").and_then(|h| u16::from_str_radix(h.trim_start_matches("0x"), 16).ok());
+    let flags =
+        f("dhcp.flags").and_then(|h| u16::from_str_radix(h.trim_start_matches("0x"), 16).ok());
     let flags = flags.map(|v| {
         if v & 0x7fff == 0 {
             (v & 0x8000 != 0).to_string()
@@ -189,23 +208,62 @@ fn compare_tshark(a: &mut Agreement, file: &str, n: u64, d: &Value, ip: &Value, 
     }
     let overload = ours(d, "overload");
     if !matches!(overload.as_deref(), Some("2" | "3")) {
-        a.eq(file, n, "dhcp.sname", ours(d, "sname").unwrap_or_default(), f("dhcp.server").unwrap_or_default());
+        a.eq(
+            file,
+            n,
+            "dhcp.sname",
+            ours(d, "sname").unwrap_or_default(),
+            f("dhcp.server").unwrap_or_default(),
+        );
     }
     if !matches!(overload.as_deref(), Some("1" | "3")) {
-        a.eq(file, n, "dhcp.file", ours(d, "file").unwrap_or_default(), f("dhcp.file").unwrap_or_default());
+        a.eq(
+            file,
+            n,
+            "dhcp.file",
+            ours(d, "file").unwrap_or_default(),
+            f("dhcp.file").unwrap_or_default(),
+        );
     }
     let opts = tshark_options(t);
     let order: Vec<&str> = opts.iter().map(|(c, _)| c.as_str()).collect();
-    a.eq(file, n, "dhcp.options_order", list(d, "options_order").unwrap_or_default(), order.join(","));
+    a.eq(
+        file,
+        n,
+        "dhcp.options_order",
+        list(d, "options_order").unwrap_or_default(),
+        order.join(","),
+    );
     for (i, (c, tree)) in opts.iter().enumerate() {
-        let theirs = tree["dhcp.option.value"].as_str().map(unhex_colons).unwrap_or_default();
+        let theirs = tree["dhcp.option.value"]
+            .as_str()
+            .map(unhex_colons)
+            .unwrap_or_default();
         let mine = ours(d, &format!("options.{i}.value")).unwrap_or_default();
-        a.eq(file, n, &format!("dhcp.options.{i}.value (option {c})"), mine, theirs);
+        a.eq(
+            file,
+            n,
+            &format!("dhcp.options.{i}.value (option {c})"),
+            mine,
+            theirs,
+        );
     }
-    a.eq(file, n, "dhcp.message_type", ours(d, "message_type"), f("dhcp.option.dhcp").map(|m| msg_name(&m)));
+    a.eq(
+        file,
+        n,
+        "dhcp.message_type",
+        ours(d, "message_type"),
+        f("dhcp.option.dhcp").map(|m| msg_name(&m)),
+    );
     let prl = tshark_all(t, "dhcp.option.request_list_item");
     if !prl.is_empty() || ours(d, "parameter_request_list").is_some() {
-        a.eq(file, n, "dhcp.parameter_request_list", list(d, "parameter_request_list").unwrap_or_default(), prl.join(","));
+        a.eq(
+            file,
+            n,
+            "dhcp.parameter_request_list",
+            list(d, "parameter_request_list").unwrap_or_default(),
+            prl.join(","),
+        );
     }
     for (k, tk) in [
         ("hostname", "dhcp.option.hostname"),
@@ -218,7 +276,10 @@ fn compare_tshark(a: &mut Agreement, file: &str, n: u64, d: &Value, ip: &Value, 
         ("max_message_size", "dhcp.option.dhcp_max_message_size"),
         ("overload", "dhcp.option.option_overload"),
         ("client_fqdn.name", "dhcp.fqdn.name"),
-        ("relay_agent.subscriber_id", "dhcp.option.agent_information_option.subscriber_id"),
+        (
+            "relay_agent.subscriber_id",
+            "dhcp.option.agent_information_option.subscriber_id",
+        ),
     ] {
         let mine = ours(d, k);
         let theirs = f(tk);
@@ -227,8 +288,14 @@ fn compare_tshark(a: &mut Agreement, file: &str, n: u64, d: &Value, ip: &Value, 
         }
     }
     for (k, tk) in [
-        ("relay_agent.circuit_id", "dhcp.option.agent_information_option.agent_circuit_id"),
-        ("relay_agent.remote_id", "dhcp.option.agent_information_option.agent_remote_id"),
+        (
+            "relay_agent.circuit_id",
+            "dhcp.option.agent_information_option.agent_circuit_id",
+        ),
+        (
+            "relay_agent.remote_id",
+            "dhcp.option.agent_information_option.agent_remote_id",
+        ),
     ] {
         let mine = ours(d, k);
         let theirs = f(tk).map(|s| unhex_colons(&s));
@@ -237,8 +304,16 @@ fn compare_tshark(a: &mut Agreement, file: &str, n: u64, d: &Value, ip: &Value, 
         }
     }
     if let Some(fl) = f("dhcp.fqdn.flags") {
-        let fl = u8::from_str_radix(fl.trim_start_matches("0x"), 16).ok().map(|x| x.to_string());
-        a.eq(file, n, "dhcp.client_fqdn.flags", ours(d, "client_fqdn.flags"), fl);
+        let fl = u8::from_str_radix(fl.trim_start_matches("0x"), 16)
+            .ok()
+            .map(|x| x.to_string());
+        a.eq(
+            file,
+            n,
+            "dhcp.client_fqdn.flags",
+            ours(d, "client_fqdn.flags"),
+            fl,
+        );
     }
     // Client id: the whole option value, type byte included.
     let cid = opts.iter().find(|(c, _)| c == "61");
@@ -253,7 +328,13 @@ fn compare_tshark(a: &mut Agreement, file: &str, n: u64, d: &Value, ip: &Value, 
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|s| s.as_str().unwrap_or("").bytes().map(|b| format!("{b:02x}")).collect())
+                    .map(|s| {
+                        s.as_str()
+                            .unwrap_or("")
+                            .bytes()
+                            .map(|b| format!("{b:02x}"))
+                            .collect()
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -271,7 +352,9 @@ fn dhcpv4_agrees_with_tshark() {
         if frames.is_empty() {
             continue;
         }
-        let Some(ts) = common::tshark(&cap) else { continue };
+        let Some(ts) = common::tshark(&cap) else {
+            continue;
+        };
         files += 1;
         let file = common::rel(&cap);
         for (n, v) in &frames {
@@ -290,11 +373,20 @@ fn dhcpv4_agrees_with_tshark() {
         // Every DHCP frame tshark decodes is one of ours.
         for (n, t) in &ts {
             if t.get("dhcp").is_some() {
-                a.eq(&file, *n, "dhcp (frame decoded)", frames.contains_key(n), true);
+                a.eq(
+                    &file,
+                    *n,
+                    "dhcp (frame decoded)",
+                    frames.contains_key(n),
+                    true,
+                );
             }
         }
     }
-    assert!(files >= 20, "only {files} captures with DHCP and a tshark oracle");
+    assert!(
+        files >= 20,
+        "only {files} captures with DHCP and a tshark oracle"
+    );
     a.finish(2500);
 }
 
@@ -345,12 +437,18 @@ fn dhcpv4_agrees_with_tcpdump() {
         ("tcpdump/dcb_pfc.pcap", "tcpdump/dcb_pfc.out"),
         ("tcpdump/dcb_qcn.pcap", "tcpdump/dcb_qcn.out"),
         ("tcpdump/dhcp-mud.pcap", "tcpdump/dhcp-mud.out"),
-        ("tcpdump/dhcp-option-108.pcapng", "tcpdump/dhcp-option-108.out"),
+        (
+            "tcpdump/dhcp-option-108.pcapng",
+            "tcpdump/dhcp-option-108.out",
+        ),
         ("tcpdump/dhcp-option-33.pcap", "tcpdump/dhcp-option-33.out"),
         ("tcpdump/dhcp-rfc3004.pcap", "tcpdump/dhcp-rfc3004-v.out"),
         ("tcpdump/dhcp-rfc4388.pcap", "tcpdump/dhcp-rfc4388.out"),
         ("tcpdump/dhcp-rfc5859.pcap", "tcpdump/dhcp-rfc5859-v.out"),
-        ("tcpdump/dhcpv4v6-rfc5970-rfc8572.pcap", "tcpdump/dhcpv4v6-rfc5970-rfc8572.out"),
+        (
+            "tcpdump/dhcpv4v6-rfc5970-rfc8572.pcap",
+            "tcpdump/dhcpv4v6-rfc5970-rfc8572.out",
+        ),
         ("tcpdump/eapon1.pcap", "tcpdump/eapon1-v.out"),
     ] {
         let frames = dhcp_frames(&common::data(cap));
@@ -389,7 +487,13 @@ fn dhcpv4_agrees_with_tcpdump() {
                 ("giaddr", "Gateway-IP "),
             ] {
                 let theirs = td_value(rec, p).unwrap_or_else(|| "0.0.0.0".into());
-                a.eq(cap, *n, &format!("dhcp.{k}"), ours(d, k).unwrap_or_default(), theirs);
+                a.eq(
+                    cap,
+                    *n,
+                    &format!("dhcp.{k}"),
+                    ours(d, k).unwrap_or_default(),
+                    theirs,
+                );
             }
             for (k, p) in [
                 ("hostname", "Hostname (12)"),
@@ -416,7 +520,13 @@ fn dhcpv4_agrees_with_tcpdump() {
                     "Lease Active" => "leaseactive".into(),
                     x => x.to_lowercase(),
                 };
-                a.eq(cap, *n, "dhcp.message_type", ours(d, "message_type"), Some(m));
+                a.eq(
+                    cap,
+                    *n,
+                    "dhcp.message_type",
+                    ours(d, "message_type"),
+                    Some(m),
+                );
             }
             // Option order: the option lines of the rfc1048 extensions ("\t    Name (code), ...").
             let codes: Vec<String> = rec
@@ -426,17 +536,30 @@ fn dhcpv4_agrees_with_tcpdump() {
                     let open = l.find(" (")?;
                     let close = l[open..].find(')')? + open;
                     let c = &l[open + 2..close];
-                    (c.parse::<u8>().is_ok() && l[close..].starts_with("), length")).then(|| c.to_string())
+                    (c.parse::<u8>().is_ok() && l[close..].starts_with("), length"))
+                        .then(|| c.to_string())
                 })
                 .filter(|c| c != "0" && c != "255")
                 .collect();
             if !codes.is_empty() {
-                a.eq(cap, *n, "dhcp.options_order", list(d, "options_order").unwrap_or_default(), codes.join(","));
+                a.eq(
+                    cap,
+                    *n,
+                    "dhcp.options_order",
+                    list(d, "options_order").unwrap_or_default(),
+                    codes.join(","),
+                );
             }
             // Parameter request list: the codes in parentheses on the lines after the option.
-            if let Some(i) = rec.iter().position(|l| l.trim_start().starts_with("Parameter-Request (55)")) {
+            if let Some(i) = rec
+                .iter()
+                .position(|l| l.trim_start().starts_with("Parameter-Request (55)"))
+            {
                 let mut prl = Vec::new();
-                for l in rec[i + 1..].iter().take_while(|l| l.starts_with("\t      ")) {
+                for l in rec[i + 1..]
+                    .iter()
+                    .take_while(|l| l.starts_with("\t      "))
+                {
                     for part in l.split('(').skip(1) {
                         if let Some(c) = part.split(')').next() {
                             if c.parse::<u8>().is_ok() {
@@ -445,18 +568,31 @@ fn dhcpv4_agrees_with_tcpdump() {
                         }
                     }
                 }
-                a.eq(cap, *n, "dhcp.parameter_request_list", list(d, "parameter_request_list").unwrap_or_default(), prl.join(","));
+                a.eq(
+                    cap,
+                    *n,
+                    "dhcp.parameter_request_list",
+                    list(d, "parameter_request_list").unwrap_or_default(),
+                    prl.join(","),
+                );
             }
             // User class instances.
             let inst: Vec<String> = rec
                 .iter()
                 .filter_map(|l| {
                     let t = l.trim_start();
-                    t.starts_with("instance#").then(|| t.split('"').nth(1).unwrap_or("").to_string())
+                    t.starts_with("instance#")
+                        .then(|| t.split('"').nth(1).unwrap_or("").to_string())
                 })
                 .collect();
             if !inst.is_empty() {
-                a.eq(cap, *n, "dhcp.user_class", list(d, "user_class").unwrap_or_default(), inst.join(","));
+                a.eq(
+                    cap,
+                    *n,
+                    "dhcp.user_class",
+                    list(d, "user_class").unwrap_or_default(),
+                    inst.join(","),
+                );
             }
         }
     }
@@ -472,7 +608,13 @@ fn zeek_rows(rel: &str) -> Vec<BTreeMap<String, String>> {
         if let Some(f) = l.strip_prefix("#fields\t") {
             fields = f.split('\t').map(String::from).collect();
         } else if !l.starts_with('#') {
-            rows.push(fields.iter().cloned().zip(l.split('\t').map(String::from)).collect());
+            rows.push(
+                fields
+                    .iter()
+                    .cloned()
+                    .zip(l.split('\t').map(String::from))
+                    .collect(),
+            );
         }
     }
     rows
@@ -510,9 +652,18 @@ fn dhcpv4_agrees_with_zeek() {
             "zeek/dhcp_discover_param_req_and_client_id.pcap",
             "zeek/expected/dhcp_discover_param_req_and_client_id.pcap.dhcp.log",
         ),
-        ("zeek/dhcp_inform.pcap", "zeek/expected/dhcp_inform.pcap.dhcp.log"),
-        ("zeek/dhcp_flood.pcap", "zeek/expected/dhcp_flood.pcap.max-msg-types-8.dhcp.log"),
-        ("zeek/dhcp_flood.pcap", "zeek/expected/dhcp_flood.pcap.max-uids-5.dhcp.log"),
+        (
+            "zeek/dhcp_inform.pcap",
+            "zeek/expected/dhcp_inform.pcap.dhcp.log",
+        ),
+        (
+            "zeek/dhcp_flood.pcap",
+            "zeek/expected/dhcp_flood.pcap.max-msg-types-8.dhcp.log",
+        ),
+        (
+            "zeek/dhcp_flood.pcap",
+            "zeek/expected/dhcp_flood.pcap.max-uids-5.dhcp.log",
+        ),
     ] {
         let frames = dhcp_frames(&common::data(cap));
         let ds: Vec<&Value> = frames.values().map(|v| &v["dhcp"]).collect();
@@ -521,7 +672,9 @@ fn dhcpv4_agrees_with_zeek() {
         let mut zt: BTreeMap<String, usize> = BTreeMap::new();
         let mut our_t: BTreeMap<String, usize> = BTreeMap::new();
         for d in &ds {
-            *our_t.entry(ours(d, "message_type").unwrap_or_default().to_uppercase()).or_default() += 1;
+            *our_t
+                .entry(ours(d, "message_type").unwrap_or_default().to_uppercase())
+                .or_default() += 1;
         }
         for row in zeek_rows(log) {
             for t in row["msg_types"].split(',') {
@@ -537,7 +690,13 @@ fn dhcpv4_agrees_with_zeek() {
                 let v = &row[zk];
                 if v != "-" {
                     // (Zeek's client_addr is the IP source address, not a DHCP field.)
-                    a.eq(cap, 0, &format!("dhcp.{k} (zeek {zk} {v})"), has(k, v), true);
+                    a.eq(
+                        cap,
+                        0,
+                        &format!("dhcp.{k} (zeek {zk} {v})"),
+                        has(k, v),
+                        true,
+                    );
                 }
             }
             if let Some(lt) = row.get("lease_time").filter(|v| *v != "-") {
@@ -549,32 +708,61 @@ fn dhcpv4_agrees_with_zeek() {
                 ("agent_remote_id", "relay_agent.remote_id"),
             ] {
                 if let Some(v) = row.get(zk) {
-                    let mine = ds.iter().find_map(|d| ours(d, k)).map(|h| zeek_escape(&unhex(&h)));
+                    let mine = ds
+                        .iter()
+                        .find_map(|d| ours(d, k))
+                        .map(|h| zeek_escape(&unhex(&h)));
                     a.eq(cap, 0, &format!("dhcp.{k}"), mine, Some(v.clone()));
                 }
             }
             if let Some(v) = row.get("subscriber_id") {
                 let mine = ds.iter().find_map(|d| ours(d, "relay_agent.subscriber_id"));
-                a.eq(cap, 0, "dhcp.relay_agent.subscriber_id", mine, Some(v.clone()));
+                a.eq(
+                    cap,
+                    0,
+                    "dhcp.relay_agent.subscriber_id",
+                    mine,
+                    Some(v.clone()),
+                );
             }
         }
         a.eq(cap, 0, "dhcp.message_type (counts)", our_t, zt);
     }
     // hw-type0: the client identifier, hardware type 0 then a text id.
     let frames = dhcp_frames(&common::data("zeek/hw-type0.pcap"));
-    let text = std::fs::read_to_string(common::data("zeek/expected/hw-type0.pcap.out.txt")).unwrap();
+    let text =
+        std::fs::read_to_string(common::data("zeek/expected/hw-type0.pcap.out.txt")).unwrap();
     let line = text.lines().find(|l| l.contains("hwtype=")).unwrap();
-    let hwtype: u8 = line.split("hwtype=").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+    let hwtype: u8 = line
+        .split("hwtype=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let hwaddr = line.split("hwaddr=").nth(1).unwrap().trim_end_matches(']');
     let mut want = format!("{hwtype:02x}");
     want.extend(hwaddr.bytes().map(|b| format!("{b:02x}")));
     let d = &frames.values().next().unwrap()["dhcp"];
-    a.eq("zeek/hw-type0.pcap", 1, "dhcp.client_id", ours(d, "client_id"), Some(want));
+    a.eq(
+        "zeek/hw-type0.pcap",
+        1,
+        "dhcp.client_id",
+        ours(d, "client_id"),
+        Some(want),
+    );
     // Options 2, 4, 5 and 42 of the time-and-nameserver reply.
     let frames = dhcp_frames(&common::data("zeek/dhcp_time_and_nameserver.pcap"));
-    let text = std::fs::read_to_string(common::data("zeek/expected/dhcp_time_and_nameserver.pcap.options.txt")).unwrap();
+    let text = std::fs::read_to_string(common::data(
+        "zeek/expected/dhcp_time_and_nameserver.pcap.options.txt",
+    ))
+    .unwrap();
     for l in text.lines().filter(|l| !l.starts_with('#')) {
-        let Some((name, val)) = l.split_once(", ") else { continue };
+        let Some((name, val)) = l.split_once(", ") else {
+            continue;
+        };
         let code = match name {
             "time_offset" => 2,
             "timeserver_list" => 4,
@@ -588,11 +776,20 @@ fn dhcpv4_agrees_with_zeek() {
                 let b = unhex(&h);
                 i32::from_be_bytes(b.get(..4)?.try_into().ok()?).to_string()
             } else {
-                let ips: Vec<String> = unhex(&h).chunks(4).map(|c| format!("{}.{}.{}.{}", c[0], c[1], c[2], c[3])).collect();
+                let ips: Vec<String> = unhex(&h)
+                    .chunks(4)
+                    .map(|c| format!("{}.{}.{}.{}", c[0], c[1], c[2], c[3]))
+                    .collect();
                 format!("[{}]", ips.join(", "))
             })
         });
-        a.eq("zeek/dhcp_time_and_nameserver.pcap", 0, &format!("dhcp.options.{code}"), mine, Some(val.to_string()));
+        a.eq(
+            "zeek/dhcp_time_and_nameserver.pcap",
+            0,
+            &format!("dhcp.options.{code}"),
+            mine,
+            Some(val.to_string()),
+        );
     }
     a.finish(60);
 }
@@ -614,7 +811,10 @@ fn suricata_checks(rel: &str) -> Vec<BTreeMap<String, String>> {
         } else if in_match && l.starts_with("      ") {
             if let (Some(m), Some((k, v))) = (cur.as_mut(), t.split_once(": ")) {
                 let v = v.trim();
-                let v = v.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(v);
+                let v = v
+                    .strip_prefix('"')
+                    .and_then(|x| x.strip_suffix('"'))
+                    .unwrap_or(v);
                 m.insert(k.to_string(), v.replace("\\u0000", "\0"));
             }
         } else if !l.starts_with("      ") {
@@ -622,7 +822,9 @@ fn suricata_checks(rel: &str) -> Vec<BTreeMap<String, String>> {
         }
     }
     out.extend(cur);
-    out.into_iter().filter(|m| m.get("event_type").map(String::as_str) == Some("dhcp")).collect()
+    out.into_iter()
+        .filter(|m| m.get("event_type").map(String::as_str) == Some("dhcp"))
+        .collect()
 }
 
 #[test]
@@ -651,12 +853,19 @@ fn dhcpv4_agrees_with_suricata() {
             let d = &frames[&n]["dhcp"];
             for (k, v) in &m {
                 let (field, mine) = match k.as_str() {
-                    "dhcp.id" => ("dhcp.xid", ours(d, "xid").and_then(|x| u32::from_str_radix(&x[2..], 16).ok()).map(|x| x.to_string())),
+                    "dhcp.id" => (
+                        "dhcp.xid",
+                        ours(d, "xid")
+                            .and_then(|x| u32::from_str_radix(&x[2..], 16).ok())
+                            .map(|x| x.to_string()),
+                    ),
                     "dhcp.type" => ("dhcp.op", ours(d, "op")),
                     "dhcp.dhcp_type" => ("dhcp.message_type", ours(d, "message_type")),
                     "dhcp.client_mac" => ("dhcp.chaddr", ours(d, "chaddr")),
                     "dhcp.hostname" => ("dhcp.hostname", ours(d, "hostname")),
-                    "dhcp.vendor_class_identifier" => ("dhcp.vendor_class", ours(d, "vendor_class")),
+                    "dhcp.vendor_class_identifier" => {
+                        ("dhcp.vendor_class", ours(d, "vendor_class"))
+                    }
                     "dhcp.lease_time" => ("dhcp.lease_time", ours(d, "lease_time")),
                     "dhcp.renewal_time" => ("dhcp.renewal_time", ours(d, "renewal_time")),
                     "dhcp.rebinding_time" => ("dhcp.rebinding_time", ours(d, "rebinding_time")),
@@ -665,16 +874,38 @@ fn dhcpv4_agrees_with_suricata() {
                     "dhcp.next_server_ip" => ("dhcp.siaddr", ours(d, "siaddr")),
                     "dhcp.relay_ip" => ("dhcp.giaddr", ours(d, "giaddr")),
                     // Suricata shows an Ethernet client id as a MAC, without the type byte.
-                    "dhcp.client_id" => ("dhcp.client_id", ours(d, "client_id").map(|h| {
-                        unhex(&h[2..]).iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
-                    })),
-                    "dhcp.routers[0]" => ("dhcp.options (3)", opt_values(d, 3).first().and_then(|h| hex_ip(h))),
-                    "dhcp.dns_servers[0]" => ("dhcp.options (6)", opt_values(d, 6).first().and_then(|h| hex_ip(h))),
-                    "dhcp.subnet_mask" => ("dhcp.options (1)", opt_values(d, 1).first().and_then(|h| hex_ip(h))),
+                    "dhcp.client_id" => (
+                        "dhcp.client_id",
+                        ours(d, "client_id").map(|h| {
+                            unhex(&h[2..])
+                                .iter()
+                                .map(|b| format!("{b:02x}"))
+                                .collect::<Vec<_>>()
+                                .join(":")
+                        }),
+                    ),
+                    "dhcp.routers[0]" => (
+                        "dhcp.options (3)",
+                        opt_values(d, 3).first().and_then(|h| hex_ip(h)),
+                    ),
+                    "dhcp.dns_servers[0]" => (
+                        "dhcp.options (6)",
+                        opt_values(d, 6).first().and_then(|h| hex_ip(h)),
+                    ),
+                    "dhcp.subnet_mask" => (
+                        "dhcp.options (1)",
+                        opt_values(d, 1).first().and_then(|h| hex_ip(h)),
+                    ),
                     p if p.starts_with("dhcp.params[") => {
                         let i: usize = p[12..p.len() - 1].parse().unwrap();
                         let mine = ours(d, &format!("parameter_request_list.{i}"));
-                        a.eq(&cap, n, "dhcp.parameter_request_list", mine, Some(params(v)));
+                        a.eq(
+                            &cap,
+                            n,
+                            "dhcp.parameter_request_list",
+                            mine,
+                            Some(params(v)),
+                        );
                         continue;
                     }
                     _ => continue,

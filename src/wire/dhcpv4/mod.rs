@@ -481,13 +481,22 @@ pub struct Repr<'a> {
     )]
     pub parameter_request_list: Option<Data<'a>>,
     /// Option 60, vendor class identifier.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_text")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_text"
+    )]
     pub vendor_class: Option<Data<'a>>,
     /// Option 12, host name.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_text")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_text"
+    )]
     pub hostname: Option<Data<'a>>,
     /// Option 61, client identifier: hex of the whole value, type byte included.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_hex")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_hex"
+    )]
     pub client_id: Option<Data<'a>>,
     /// Option 50, requested IP address.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -550,7 +559,10 @@ pub struct Repr<'a> {
     pub tail: &'a [u8],
 }
 
-fn ser_opt_text<S: Serializer>(d: &Option<Data<'_>>, s: S) -> core::result::Result<S::Ok, S::Error> {
+fn ser_opt_text<S: Serializer>(
+    d: &Option<Data<'_>>,
+    s: S,
+) -> core::result::Result<S::Ok, S::Error> {
     match d {
         Some(d) => options::ser_text(d, s),
         None => s.serialize_none(),
@@ -625,12 +637,20 @@ impl Index {
     ) -> Option<[u8; N]> {
         let first = opts.get(self.first[c as usize] as usize)?;
         if self.count[c as usize] > 1 {
-            anomalies.push(Error::content("dhcp.option", first.offset, "duplicate option"));
+            anomalies.push(Error::content(
+                "dhcp.option",
+                first.offset,
+                "duplicate option",
+            ));
         }
         match first.value.try_into() {
             Ok(a) => Some(a),
             Err(_) => {
-                anomalies.push(Error::content("dhcp.option", first.offset, "bad option length"));
+                anomalies.push(Error::content(
+                    "dhcp.option",
+                    first.offset,
+                    "bad option length",
+                ));
                 None
             }
         }
@@ -645,7 +665,11 @@ impl<'a> Repr<'a> {
         let p = packet;
         let hlen = p.hlen();
         if hlen > 16 {
-            anomalies.push(Error::content("dhcp", field::HLEN, "hardware address length over 16"));
+            anomalies.push(Error::content(
+                "dhcp",
+                field::HLEN,
+                "hardware address length over 16",
+            ));
         }
         let mut repr = Repr {
             op: Op::from_u8(p.op()),
@@ -777,7 +801,11 @@ impl<'a> Repr<'a> {
                         }
                     }
                 }
-                _ => anomalies.push(Error::content("dhcp.option", o.offset, "bad option overload")),
+                _ => anomalies.push(Error::content(
+                    "dhcp.option",
+                    o.offset,
+                    "bad option overload",
+                )),
             }
         }
 
@@ -794,8 +822,12 @@ impl<'a> Repr<'a> {
         let ip = |a: [u8; 4]| Ipv4Addr::from(a);
         self.requested_ip = ix.fixed(&opts, code::REQUESTED_IP, anomalies).map(ip);
         self.server_id = ix.fixed(&opts, code::SERVER_ID, anomalies).map(ip);
-        self.lease_time = ix.fixed(&opts, code::LEASE_TIME, anomalies).map(u32::from_be_bytes);
-        self.renewal_time = ix.fixed(&opts, code::RENEWAL_TIME, anomalies).map(u32::from_be_bytes);
+        self.lease_time = ix
+            .fixed(&opts, code::LEASE_TIME, anomalies)
+            .map(u32::from_be_bytes);
+        self.renewal_time = ix
+            .fixed(&opts, code::RENEWAL_TIME, anomalies)
+            .map(u32::from_be_bytes);
         self.rebinding_time = ix
             .fixed(&opts, code::REBINDING_TIME, anomalies)
             .map(u32::from_be_bytes);

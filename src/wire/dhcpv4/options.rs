@@ -433,7 +433,10 @@ impl Serialize for RelayAgent<'_> {
         if other.next().is_some() {
             let list: Vec<Sub<'_>> = suboptions(&self.0)
                 .filter(|&(c, _)| !matches!(c, 1 | 2 | 6 | 5))
-                .map(|(code, v)| Sub { code, value: Hex(v) })
+                .map(|(code, v)| Sub {
+                    code,
+                    value: Hex(v),
+                })
                 .collect();
             m.serialize_entry("other", &list)?;
         }
@@ -629,7 +632,11 @@ impl ClasslessRoutes<'_> {
         while p < d.len() {
             let w = d[p];
             if w > 32 {
-                anomalies.push(Error::content("dhcp.option.121", off + p, "prefix length over 32"));
+                anomalies.push(Error::content(
+                    "dhcp.option.121",
+                    off + p,
+                    "prefix length over 32",
+                ));
                 return;
             }
             let need = 5 + (w as usize).div_ceil(8);
@@ -712,12 +719,10 @@ struct ClassBlock<'b> {
 
 impl Serialize for ViVendorClass<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        s.collect_seq(
-            enterprises(&self.0).map(|(enterprise, d)| ClassBlock {
-                enterprise,
-                data: Items(d),
-            }),
-        )
+        s.collect_seq(enterprises(&self.0).map(|(enterprise, d)| ClassBlock {
+            enterprise,
+            data: Items(d),
+        }))
     }
 }
 
@@ -729,7 +734,10 @@ struct Subs<'b>(&'b [u8]);
 
 impl Serialize for Subs<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        s.collect_seq(suboptions(self.0).map(|(code, v)| Sub { code, value: Hex(v) }))
+        s.collect_seq(suboptions(self.0).map(|(code, v)| Sub {
+            code,
+            value: Hex(v),
+        }))
     }
 }
 
@@ -741,12 +749,10 @@ struct InfoBlock<'b> {
 
 impl Serialize for ViVendorInfo<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        s.collect_seq(
-            enterprises(&self.0).map(|(enterprise, d)| InfoBlock {
-                enterprise,
-                suboptions: Subs(d),
-            }),
-        )
+        s.collect_seq(enterprises(&self.0).map(|(enterprise, d)| InfoBlock {
+            enterprise,
+            suboptions: Subs(d),
+        }))
     }
 }
 
@@ -770,7 +776,11 @@ pub(super) fn validate_vi_class(d: &[u8], off: usize, anomalies: &mut Anomalies)
             p += 1 + items[p] as usize;
         }
         if p != items.len() {
-            anomalies.push(Error::content("dhcp.option.124", off, "truncated vendor class data"));
+            anomalies.push(Error::content(
+                "dhcp.option.124",
+                off,
+                "truncated vendor class data",
+            ));
             return;
         }
     }

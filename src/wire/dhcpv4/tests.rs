@@ -145,7 +145,10 @@ fn parse() {
     assert_eq!(r.op, Op::Reply);
     assert_eq!(r.message_type, Some(MessageType(5)));
     assert_eq!(r.xid, 0x3d11);
-    assert_eq!(r.chaddr.mac(), Some(MacAddr([0x00, 0x0a, 0x28, 0x00, 0xfa, 0x42])));
+    assert_eq!(
+        r.chaddr.mac(),
+        Some(MacAddr([0x00, 0x0a, 0x28, 0x00, 0xfa, 0x42]))
+    );
     assert_eq!(r.yiaddr, Ipv4Addr::new(192, 168, 0, 10));
     assert_eq!(r.server_id, Some(Ipv4Addr::new(10, 10, 0, 1)));
     assert_eq!(r.lease_time, Some(3600));
@@ -202,7 +205,10 @@ fn user_class_rfc3004() {
         j["user_class"],
         serde_json::json!(["subopt1", "subopt2-123456789", "subopt3-12"])
     );
-    assert_eq!(j["parameter_request_list"], serde_json::json!([1, 28, 2, 3, 15, 6, 12]));
+    assert_eq!(
+        j["parameter_request_list"],
+        serde_json::json!([1, 28, 2, 3, 15, 6, 12])
+    );
     assert_eq!(j["requested_ip"], "192.168.1.4");
     // Plain text, as many clients send it.
     assert_eq!(
@@ -262,7 +268,10 @@ fn decoded_options() {
         (81, b"\x05\x00\x00\x04host\x07example\x03com\x00"),
         (93, &[0, 7, 0, 9]),
         (94, &[1, 3, 16]),
-        (97, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]),
+        (
+            97,
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+        ),
         (119, search),
         (121, &[24, 10, 1, 2, 10, 0, 0, 1, 0, 10, 0, 0, 254]),
         (124, &[0, 0, 0x0d, 0xe9, 6, 5, b'h', b'e', b'l', b'l', b'o']),
@@ -273,11 +282,20 @@ fn decoded_options() {
     let r = decode(&b, &mut an).unwrap();
     assert_eq!(an, []);
     let j = json(&r);
-    assert_eq!(j["client_fqdn"], serde_json::json!({"flags": 5, "name": "host.example.com"}));
+    assert_eq!(
+        j["client_fqdn"],
+        serde_json::json!({"flags": 5, "name": "host.example.com"})
+    );
     assert_eq!(j["client_arch"], serde_json::json!([7, 9]));
-    assert_eq!(j["client_ndi"], serde_json::json!({"type": 1, "major": 3, "minor": 16}));
+    assert_eq!(
+        j["client_ndi"],
+        serde_json::json!({"type": 1, "major": 3, "minor": 16})
+    );
     assert_eq!(j["client_uuid"], "01020304-0506-0708-090a-0b0c0d0e0f10");
-    assert_eq!(j["domain_search"], serde_json::json!(["eng.example.com", "lab.example.com"]));
+    assert_eq!(
+        j["domain_search"],
+        serde_json::json!(["eng.example.com", "lab.example.com"])
+    );
     assert_eq!(
         j["classless_routes"],
         serde_json::json!([
@@ -301,7 +319,13 @@ fn decoded_options() {
 
 #[test]
 fn split_options_are_joined() {
-    let b = message(&[(53, &[3]), (12, b"split-"), (55, &[1, 3]), (12, b"host"), (55, &[6])]);
+    let b = message(&[
+        (53, &[3]),
+        (12, b"split-"),
+        (55, &[1, 3]),
+        (12, b"host"),
+        (55, &[6]),
+    ]);
     let mut an = Vec::new();
     let r = decode(&b, &mut an).unwrap();
     assert_eq!(an, []);
@@ -320,7 +344,13 @@ fn anomalies_keep_what_parsed() {
     b.extend_from_slice(&[60, 20, b'x']);
     let r = decode(&b, &mut an).unwrap();
     assert_eq!(r.hostname.as_deref(), Some(&b"host"[..]));
-    assert!(matches!(an[..], [Error::Len { layer: "dhcp.option", .. }]));
+    assert!(matches!(
+        an[..],
+        [Error::Len {
+            layer: "dhcp.option",
+            ..
+        }]
+    ));
     let mut out = vec![0; r.buffer_len()];
     r.emit(&mut out);
     assert_eq!(out, b);
@@ -353,7 +383,11 @@ fn anomalies_keep_what_parsed() {
 
     // Overload pointing at garbage, pointer loop in domain search, bad overload value.
     an.clear();
-    let mut b = message(&[(53, &[1]), (52, &[1]), (119, b"\x03abc\xc0\x00\x03def\xc0\x05")]);
+    let mut b = message(&[
+        (53, &[1]),
+        (52, &[1]),
+        (119, b"\x03abc\xc0\x00\x03def\xc0\x05"),
+    ]);
     b[108] = 7;
     b[109] = 200;
     let r = decode(&b, &mut an).unwrap();
@@ -361,7 +395,10 @@ fn anomalies_keep_what_parsed() {
     assert_eq!(an.len(), 2, "{an:?}");
     an.clear();
     decode(&message(&[(53, &[1]), (52, &[9])]), &mut an).unwrap();
-    assert_eq!(an, [Error::content("dhcp.option", 243, "bad option overload")]);
+    assert_eq!(
+        an,
+        [Error::content("dhcp.option", 243, "bad option overload")]
+    );
 }
 
 #[test]
@@ -400,7 +437,9 @@ mod prop {
 
     fn option() -> impl Strategy<Value = (u8, Vec<u8>)> {
         (1u8..=254, proptest::collection::vec(any::<u8>(), 0..40))
-            .prop_filter("53 and 52 are set separately", |(c, _)| *c != 53 && *c != 52)
+            .prop_filter("53 and 52 are set separately", |(c, _)| {
+                *c != 53 && *c != 52
+            })
     }
 
     proptest! {

@@ -519,3 +519,18 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn corpus_malformed_bootp() {
+    // `tests/data/tcpdump/malformed/bootp_asan.pcap` (and `-2`) frame 1, UDP payload: 11 bytes
+    // of a BOOTP header (the IP packet is a fragment, so frame decoding never hands it over).
+    let b = [
+        0x00, 0x00, 0x00, 0x0d, 0x14, 0x00, 0x00, 0x00, 0x0d, 0x00, 0xff,
+    ];
+    let mut an = Vec::new();
+    assert_eq!(
+        decode(&b, &mut an),
+        Err(Error::len("dhcp", 0, HEADER_LEN, 11))
+    );
+    crate::wire::fuzzing::dhcpv4(&b);
+}

@@ -97,7 +97,21 @@ impl Serialize for FrameJson<'_, '_> {
                     ip_hop_limit: ttl,
                 },
             )?,
-            Payload::Dhcp(None) | Payload::Dhcpv6(None) => m.serialize_entry(proto, &Empty)?,
+            // The header was unreadable: the IP facts are still worth keeping.
+            Payload::Dhcp(None) => m.serialize_entry(
+                proto,
+                &Dhcp {
+                    repr: &Empty,
+                    ip_ttl: ttl,
+                },
+            )?,
+            Payload::Dhcpv6(None) => m.serialize_entry(
+                proto,
+                &Dhcpv6 {
+                    repr: &Empty,
+                    ip_hop_limit: ttl,
+                },
+            )?,
             Payload::Arp(r) => entry(&mut m, proto, r)?,
             Payload::Eapol(r) => entry(&mut m, proto, r)?,
             Payload::Stp(r) => entry(&mut m, proto, r)?,

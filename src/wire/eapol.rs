@@ -327,6 +327,9 @@ impl<'a> Eap<'a> {
                 }
                 None => anomalies.push(Error::len("eap.expanded", off, 7, data.len())),
             },
+            EapType::Sim | EapType::Aka | EapType::AkaPrime => {
+                eap.identity = sim_identity(data).map(Text);
+            }
             t if t.is_tls_based() => {
                 if let Some(&flags) = data.first() {
                     eap.tls_flags = Some(flags);
@@ -346,6 +349,26 @@ impl<'a> Eap<'a> {
         }
         Some(eap)
     }
+}
+
+/// The AT_IDENTITY attribute (14) of an EAP-SIM/AKA/AKA' packet (RFC 4186 §10.5): after the
+/// subtype and two reserved bytes, attributes of type, length in 4-byte words, value; the
+/// identity value is a 2-byte actual length and the identity.
+fn sim_identity(data: &[u8]) -> Option<&[u8]> {
+    let mut attrs = data.get(3..)?;
+    // At most one attribute per 4 bytes: the walk is bounded by the data.
+    while attrs.len() >= 4 {
+        let len = usize::from(attrs[1]) * 4;
+        if len == 0 || len > attrs.len() {
+            return None;
+        }
+        if attrs[0] == 14 {
+            let actual = usize::from(be_u16(attrs, 2)?);
+            return attrs.get(4..(4 + actual).min(len));
+        }
+        attrs = &attrs[len..];
+    }
+    None
 }
 
 /// EAPOL-Key descriptor fields.

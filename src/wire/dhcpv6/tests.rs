@@ -265,3 +265,24 @@ proptest! {
         }
     }
 }
+
+/// `tcpdump/malformed/dhcp6_reconf_asan.pcap` frame 1, the UDP payload: a relay-reply whose
+/// options are two empty reconfigure-message options and no relay message.
+#[test]
+fn malformed_reconf_relay() {
+    let b = unhex(
+        "0d1d030010ed00ff0f01000f0000007f007fffb63a640000000000c12300581c0d00 0013 0000 0013 0000",
+    );
+    let mut an = Vec::new();
+    let r = decode(&b, &mut an).unwrap();
+    assert_eq!(r.message_type, MessageType::RelayRepl);
+    assert_eq!(r.relay.as_ref().unwrap().hop_count, 0x1d);
+    assert_eq!(r.options.len(), 2);
+    assert_eq!(
+        an,
+        vec![Error::content("dhcpv6.relay", 0, "no relay message option")]
+    );
+    let j = serde_json::to_value(&r).unwrap();
+    assert_eq!(j["relay"]["link"], "300:10ed:ff:f01:f:0:7f:7f");
+    assert_eq!(j["options_order"], serde_json::json!([19, 19]));
+}

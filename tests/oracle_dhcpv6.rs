@@ -403,3 +403,238 @@ fn tshark_agrees_on_dhcpv6() {
     assert!(frames_seen >= 35, "only {frames_seen} DHCPv6 frames");
     a.finish(600);
 }
+
+/// Our message and the messages it relays, outermost first.
+fn chain(v: &Value) -> Vec<&Value> {
+    let mut out = vec![v];
+    let mut cur = v;
+    while let Some(m) = cur.get("relay").and_then(|r| r.get("message")) {
+        out.push(m);
+        cur = m;
+    }
+    out
+}
+
+/// Every match of `key` followed by a token up to one of `ends`, in order.
+fn tokens(text: &str, key: &str, ends: &[char]) -> Vec<String> {
+    text.match_indices(key)
+        .map(|(i, _)| {
+            let rest = &text[i + key.len()..];
+            rest[..rest.find(ends).unwrap_or(rest.len())].to_string()
+        })
+        .collect()
+}
+
+/// tcpdump's text for a DUID.
+fn tcpdump_duid(d: &Value) -> Option<String> {
+    let hex = |k: &str| d[k].as_str().map(norm);
+    Some(match d["type"].as_str()? {
+        "llt" => format!(
+            "hwaddr/time type {} time {} {}",
+            d["hw_type"].as_u64()?,
+            d["time"].as_u64()?,
+            hex("link_layer_addr")?
+        ),
+        "ll" => format!(
+            "hwaddr type {} {}",
+            d["hw_type"].as_u64()?,
+            hex("link_layer_addr")?
+        ),
+        "en" => format!(
+            "enterprise {} {}",
+            d["enterprise"].as_u64()?,
+            hex("identifier")?
+        ),
+        "uuid" => format!("uuid {}", hex("uuid")?),
+        _ => return None,
+    })
+}
+
+/// Compares two lists, skipping the comparison when both are empty (nothing to agree on).
+fn list<T: std::fmt::Debug + PartialEq>(
+    a: &mut Agreement,
+    file: &str,
+    n: u64,
+    key: &str,
+    ours: Vec<T>,
+    theirs: Vec<T>,
+) {
+    if !(ours.is_empty() && theirs.is_empty()) {
+        a.eq(file, n, key, ours, theirs);
+    }
+}
+
+#[test]
+fn tcpdump_agrees_on_dhcpv6() {
+    let mut a = Agreement::new("tcpdump", KNOWN_WRONG);
+    let dir = common::data("tcpdump");
+    let mut outs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            (n.starts_with("dhcpv6-") || n == "dhcpv4v6-rfc5970-rfc8572.out") && n.ends_with(".out")
+        })
+        .collect();
+    outs.sort();
+    for out in outs {
+        let stem = out.trim_end_matches(".out").trim_end_matches("-vv");
+        let cap = dir.join(format!("{stem}.pcap"));
+        let file = rel(&cap);
+        let frames = common::decode(&cap);
+        let text = std::fs::read_to_string(dir.join(&out)).unwrap();
+        for line in text.lines() {
+            let Some(i) = line.find("dhcp6 ") else {
+                continue;
+            };
+            let n: u64 = line
+                .split_whitespace()
+                .next()
+                .and_then(|w| w.parse().ok())
+                .unwrap();
+            let t = &line[i..];
+            let v = &frames[&n];
+            let msgs = chain(&v["dhcpv6"]);
+            let types: Vec<String> = msgs
+                .iter()
+                .filter_map(|m| ours(m, "message_type"))
+                .map(|s| match s.as_str() {
+                    "relay-forw" => "relay-fwd".to_string(),
+                    "relay-repl" => "relay-reply".to_string(),
+                    "information-request" => "inf-req".to_string(),
+                    _ => s,
+                })
+                .collect();
+            a.eq(
+                &file,
+                n,
+                "dhcpv6.message_type",
+                types,
+                tokens(t, "dhcp6 ", &[' ', ')']),
+            );
+            // tcpdump prints the id without leading zeros: compare numbers.
+            let hexnum = |s: &String| u32::from_str_radix(s, 16).ok();
+            let xids: Vec<Option<u32>> = msgs
+                .iter()
+                .filter_map(|m| ours(m, "transaction_id"))
+                .map(|s| hexnum(&s))
+                .collect();
+            let th: Vec<Option<u32>> = tokens(t, "xid=", &[' ', ')']).iter().map(hexnum).collect();
+            list(&mut a, &file, n, "dhcpv6.transaction_id", xids, th);
+            let links: Vec<String> = msgs.iter().filter_map(|m| ours(m, "relay.link")).collect();
+            a.eq(
+                &file,
+                n,
+                "dhcpv6.relay.link",
+                links,
+                tokens(t, "linkaddr=", &[' ']),
+            );
+            let peers: Vec<String> = msgs.iter().filter_map(|m| ours(m, "relay.peer")).collect();
+            a.eq(
+                &file,
+                n,
+                "dhcpv6.relay.peer",
+                peers,
+                tokens(t, "peeraddr=", &[' ', ')']),
+            );
+            for (key, tk) in [
+                ("client_duid", "(client-ID "),
+                ("server_duid", "(server-ID "),
+            ] {
+                let o: Vec<String> = msgs.iter().filter_map(|m| tcpdump_duid(&m[key])).collect();
+                let th = tokens(t, tk, &[')']);
+                // tcpdump prints every occurrence; we decode the first of each message.
+                if th.len() == o.len() {
+                    a.eq(&file, n, &format!("dhcpv6.{key}"), o, th);
+                } else {
+                    a.eq(&file, n, &format!("dhcpv6.{key} count"), o.len(), th.len());
+                }
+            }
+            let elapsed: Vec<String> = msgs
+                .iter()
+                .filter_map(|m| ours(m, "elapsed_time"))
+                .collect();
+            a.eq(
+                &file,
+                n,
+                "dhcpv6.elapsed_time",
+                elapsed,
+                tokens(t, "(elapsed-time ", &[')']),
+            );
+            let ias: Vec<&Value> = msgs
+                .iter()
+                .filter_map(|m| m["ia"].as_array())
+                .flatten()
+                .collect();
+            let iaids: Vec<String> = ias.iter().filter_map(|i| ours(i, "iaid")).collect();
+            a.eq(
+                &file,
+                n,
+                "dhcpv6.ia.iaid",
+                iaids,
+                tokens(t, "IAID:", &[' ', ')']),
+            );
+            let t1: Vec<String> = ias.iter().filter_map(|i| ours(i, "t1")).collect();
+            list(
+                &mut a,
+                &file,
+                n,
+                "dhcpv6.ia.t1",
+                t1,
+                tokens(t, "T1:", &[' ', ')']),
+            );
+            let addrs: Vec<String> = ias
+                .iter()
+                .filter_map(|i| i["addresses"].as_array())
+                .flatten()
+                .map(|x| {
+                    format!(
+                        "{} pltime:{} vltime:{}",
+                        x["address"].as_str().unwrap_or(""),
+                        x["preferred_lifetime"],
+                        x["valid_lifetime"]
+                    )
+                })
+                .collect();
+            a.eq(
+                &file,
+                n,
+                "dhcpv6.ia.addresses",
+                addrs,
+                tokens(t, "(IA_ADDR ", &[')']),
+            );
+            let prefixes: Vec<String> = ias
+                .iter()
+                .filter_map(|i| i["prefixes"].as_array())
+                .flatten()
+                .map(|x| {
+                    format!(
+                        "{} pltime:{} vltime:{}",
+                        x["prefix"].as_str().unwrap_or(""),
+                        x["preferred_lifetime"],
+                        x["valid_lifetime"]
+                    )
+                })
+                .collect();
+            a.eq(
+                &file,
+                n,
+                "dhcpv6.ia.prefixes",
+                prefixes,
+                tokens(t, "(IA_PD-prefix ", &[')']),
+            );
+            let names: Vec<String> = msgs
+                .iter()
+                .filter_map(|m| m["domain_list"].as_array())
+                .flatten()
+                .filter_map(|x| Some(format!("{}.", x.as_str()?)))
+                .collect();
+            let th: Vec<String> = tokens(t, "(DNS-search-list ", &[')'])
+                .iter()
+                .flat_map(|s| s.split(' ').map(String::from).collect::<Vec<_>>())
+                .collect();
+            list(&mut a, &file, n, "dhcpv6.domain_list", names, th);
+        }
+    }
+    a.finish(400);
+}

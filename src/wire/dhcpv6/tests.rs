@@ -286,3 +286,11 @@ fn malformed_reconf_relay() {
     assert_eq!(j["relay"]["link"], "300:10ed:ff:f01:f:0:7f:7f");
     assert_eq!(j["options_order"], serde_json::json!([19, 19]));
 }
+
+proptest! {
+    /// The fuzz property on arbitrary bytes (a short stand-in for the cargo-fuzz target).
+    #[test]
+    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+        crate::wire::fuzzing::dhcpv6(&data);
+    }
+}

@@ -177,7 +177,18 @@ proptest! {
         prop_assert_eq!(&out, &buf);
         let mut an2 = Vec::new();
         let again = decode(&out, &mut an2).unwrap();
+        if ptype == 0 && (code == 1 || code == 2) && (1..=4).contains(&t) {
+            prop_assert!(an.is_empty(), "{:?}", an);
+        }
         prop_assert_eq!(an, an2);
         prop_assert_eq!(again, r);
+    }
+}
+
+proptest! {
+    /// The fuzz property on arbitrary bytes (a short stand-in for the cargo-fuzz target).
+    #[test]
+    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+        crate::wire::fuzzing::eapol(&data);
     }
 }

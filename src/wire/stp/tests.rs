@@ -201,3 +201,11 @@ proptest! {
         prop_assert_eq!(again, r);
     }
 }
+
+proptest! {
+    /// The fuzz property on arbitrary bytes (a short stand-in for the cargo-fuzz target).
+    #[test]
+    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+        crate::wire::fuzzing::stp(&data);
+    }
+}

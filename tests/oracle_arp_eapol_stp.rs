@@ -821,7 +821,8 @@ fn malformed_captures_keep_headers_and_report() {
 #[test]
 fn fuzz_seeds_and_their_mutations() {
     use cybriq::wire::fuzzing;
-    let targets: [(&str, fn(&[u8])); 3] = [
+    type Target = fn(&[u8]);
+    let targets: [(&str, Target); 3] = [
         ("arp", fuzzing::arp),
         ("eapol", fuzzing::eapol),
         ("stp", fuzzing::stp),

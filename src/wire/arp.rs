@@ -482,17 +482,23 @@ pub fn decode<'a>(buf: &'a [u8], anomalies: &mut Anomalies) -> Result<Repr<'a>> 
 impl fmt::Display for Repr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.operation)?;
-        if let Some(a) = &self.target_ip {
-            write!(f, " who-has {a}")?;
-        }
-        if let Some(a) = &self.sender_ip {
-            write!(f, " tell {a}")?;
+        if self.sender_mac.is_some() || self.sender_ip.is_some() {
+            f.write_str(" sender")?;
         }
         if let Some(a) = &self.sender_mac {
-            write!(f, " sender {a}")?;
+            write!(f, " {a}")?;
+        }
+        if let Some(a) = &self.sender_ip {
+            write!(f, " {a}")?;
+        }
+        if self.target_mac.is_some() || self.target_ip.is_some() {
+            f.write_str(" target")?;
         }
         if let Some(a) = &self.target_mac {
-            write!(f, " target {a}")?;
+            write!(f, " {a}")?;
+        }
+        if let Some(a) = &self.target_ip {
+            write!(f, " {a}")?;
         }
         if self.gratuitous {
             f.write_str(" gratuitous")?;

@@ -555,8 +555,13 @@ impl<'a> Repr<'a> {
             }
         }
         r.trailer = &buf[end..];
-        if let [0, 0, 0, 2, hi, lo] = *r.trailer {
-            r.pvst_vlan = Some(u16::from_be_bytes([hi, lo]));
+        // PVST+ originating-VLAN TLV (type 0, length 2), possibly after zero padding.
+        if let Some(i) = r.trailer.len().checked_sub(6) {
+            if let [0, 0, 0, 2, hi, lo] = r.trailer[i..] {
+                if r.trailer[..i].iter().all(|&b| b == 0) {
+                    r.pvst_vlan = Some(u16::from_be_bytes([hi, lo]));
+                }
+            }
         }
         Ok(r)
     }

@@ -73,7 +73,7 @@ fn parse() {
     assert!(j.get("gratuitous").is_none());
     assert_eq!(
         r.to_string(),
-        "request who-has 10.0.0.1 tell 10.0.0.2 sender 78:31:c1:c6:3f:c2 target 00:00:00:00:00:00"
+        "request sender 78:31:c1:c6:3f:c2 10.0.0.2 target 00:00:00:00:00:00 10.0.0.1"
     );
 }
 

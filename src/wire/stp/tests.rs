@@ -160,7 +160,13 @@ fn pvst_trailer() {
     assert_eq!(r.port_role, None);
     let mut out = vec![0; r.buffer_len()];
     r.emit(&mut out);
-    assert_eq!(out, cfg);
+    assert_eq!(out, cfg); // With zero padding before the TLV (and not a TLV when the padding is not zero).
+    let mut padded = cfg[..35].to_vec();
+    padded.extend_from_slice(&[0, 0, 0, 0, 0, 2, 0, 20]);
+    assert_eq!(decode(&padded, &mut an).unwrap().pvst_vlan, Some(20));
+    padded[35] = 1;
+    assert_eq!(decode(&padded, &mut an).unwrap().pvst_vlan, None);
+    assert!(an.is_empty());
 }
 
 fn bridge_id() -> impl Strategy<Value = BridgeId> {

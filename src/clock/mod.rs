@@ -63,24 +63,68 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-impl fmt::Display for Rfc3339 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Rfc3339 {
+    /// The text into a fixed buffer; returns the buffer and the length used. (Formatting through
+    /// `write!` costs several times more, and this runs once per decoded frame.)
+    fn to_buf(self) -> ([u8; 32], usize) {
+        fn put(b: &mut [u8], mut v: u64, width: usize) {
+            for i in (0..width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        }
         let secs = self.ts.secs();
         let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
-        let sod = secs.rem_euclid(86_400);
-        let (h, mi, s) = (sod / 3600, sod / 60 % 60, sod % 60);
-        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")?;
-        let us = self.ts.subsec_micros();
-        match self.digits {
-            3 => write!(f, ".{:03}Z", us / 1000),
-            _ => write!(f, ".{us:06}Z"),
+        let sod = secs.rem_euclid(86_400) as u64;
+        let mut b = [0u8; 32];
+        let mut n = 0;
+        // Years outside 0..=9999 do not fit RFC 3339; show them with their sign and digits.
+        if (0..=9999).contains(&y) {
+            put(&mut b[..4], y as u64, 4);
+            n += 4;
+        } else {
+            let t = y.to_string();
+            let t = &t.as_bytes()[..t.len().min(12)];
+            b[..t.len()].copy_from_slice(t);
+            n += t.len();
         }
+        b[n] = b'-';
+        put(&mut b[n + 1..], mo as u64, 2);
+        b[n + 3] = b'-';
+        put(&mut b[n + 4..], d as u64, 2);
+        b[n + 6] = b'T';
+        put(&mut b[n + 7..], sod / 3600, 2);
+        b[n + 9] = b':';
+        put(&mut b[n + 10..], sod / 60 % 60, 2);
+        b[n + 12] = b':';
+        put(&mut b[n + 13..], sod % 60, 2);
+        b[n + 15] = b'.';
+        n += 16;
+        let us = self.ts.subsec_micros() as u64;
+        if self.digits == 3 {
+            put(&mut b[n..], us / 1000, 3);
+            n += 3;
+        } else {
+            put(&mut b[n..], us, 6);
+            n += 6;
+        }
+        b[n] = b'Z';
+        (b, n + 1)
+    }
+}
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (b, n) = self.to_buf();
+        // Only ASCII digits and punctuation were written.
+        f.write_str(core::str::from_utf8(&b[..n]).map_err(|_| fmt::Error)?)
     }
 }
 
 impl serde::Serialize for Rfc3339 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let (b, n) = self.to_buf();
+        s.serialize_str(core::str::from_utf8(&b[..n]).map_err(serde::ser::Error::custom)?)
     }
 }
 

@@ -145,9 +145,25 @@ impl Hex<'_> {
     }
 }
 
+impl Hex<'_> {
+    /// Writes the hex through a stack buffer, 128 input bytes at a time (no allocation).
+    fn write_chunks(&self, mut out: impl FnMut(&str) -> fmt::Result) -> fmt::Result {
+        let mut buf = [0u8; 256];
+        for chunk in self.0.chunks(128) {
+            for (i, b) in chunk.iter().enumerate() {
+                buf[2 * i] = HEX[(b >> 4) as usize];
+                buf[2 * i + 1] = HEX[(b & 0xf) as usize];
+            }
+            // Only ASCII hex digits were written.
+            out(core::str::from_utf8(&buf[..chunk.len() * 2]).map_err(|_| fmt::Error)?)?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Hex<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
+        self.write_chunks(|s| f.write_str(s))
     }
 }
 
@@ -159,7 +175,18 @@ impl fmt::Debug for Hex<'_> {
 
 impl Serialize for Hex<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_hex())
+        if self.0.len() <= 128 {
+            let mut buf = [0u8; 256];
+            for (i, b) in self.0.iter().enumerate() {
+                buf[2 * i] = HEX[(b >> 4) as usize];
+                buf[2 * i + 1] = HEX[(b & 0xf) as usize];
+            }
+            let t = core::str::from_utf8(&buf[..self.0.len() * 2])
+                .map_err(serde::ser::Error::custom)?;
+            s.serialize_str(t)
+        } else {
+            s.collect_str(self)
+        }
     }
 }
 
@@ -199,5 +226,16 @@ mod tests {
             "\"a\u{fffd}b\""
         );
         assert_eq!(Hex(&[0x01, 0xab]).to_string(), "01ab");
+        let long: Vec<u8> = (0..=255).collect();
+        let want: String = long.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(Hex(&long).to_string(), want);
+        assert_eq!(
+            serde_json::to_string(&Hex(&long)).unwrap(),
+            format!("\"{want}\"")
+        );
+        assert_eq!(
+            serde_json::to_string(&Hex(&long[..128])).unwrap(),
+            format!("\"{}\"", &want[..256])
+        );
     }
 }

@@ -17,9 +17,12 @@ use serde::{Serialize, Serializer};
 use super::bytes::{be_u16, be_u32};
 use super::{Anomalies, Error, Hex, MacAddr, Result, Text};
 
+mod emit;
 pub mod org;
 #[cfg(test)]
 mod tests;
+
+pub use emit::MAX_VALUE_LEN;
 
 pub use org::{Ieee8021, Ieee8023, Med};
 
@@ -612,53 +615,92 @@ impl<'a> UnknownTlv<'a> {
     }
 }
 
+/// Where the content of one TLV of [`Repr::order`] lives, so that `emit` can encode it from
+/// the fields of the [`Repr`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// End of LLDPDU.
+    End,
+    /// [`Repr::chassis_id`].
+    ChassisId,
+    /// [`Repr::port_id`].
+    PortId,
+    /// [`Repr::ttl`].
+    Ttl,
+    /// [`Repr::port_description`].
+    PortDescription,
+    /// [`Repr::system_name`].
+    SystemName,
+    /// [`Repr::system_description`].
+    SystemDescription,
+    /// [`Repr::capabilities`].
+    Capabilities,
+    /// The next entry of [`Repr::management_addresses`].
+    ManagementAddress,
+    /// The next entry of [`Repr::unknown_tlvs`].
+    Unknown,
+    /// A decoded organisationally specific TLV (OUI, subtype): a field of
+    /// [`Repr::ieee_802_1`], [`Repr::ieee_802_3`], [`Repr::med`] or [`Repr::mud_url`]; the
+    /// list subtypes (PPVID, VLAN name, protocol identity, network policy, location) take the
+    /// next entry of their list.
+    Org(Oui, u8),
+    /// A TLV of this type that no field holds (a duplicate, a malformed TLV, one over a list
+    /// cap): [`Slot::wire`] is its value, emitted as is.
+    Raw(u8),
+}
+
+/// One TLV of an LLDPDU, in wire order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot<'a> {
+    /// Which field holds the TLV's content.
+    pub field: Field,
+    /// The value as received (for [`Field::Org`], the information string after OUI and
+    /// subtype; empty for [`Field::Unknown`] and for TLVs added by hand). For [`Field::Raw`]
+    /// it is what `emit` writes; for decoded TLVs `emit` encodes the fields and takes from it
+    /// only what the fields do not model: reserved bits and the bytes after the decoded part
+    /// (a text's NUL terminator, padding).
+    pub wire: &'a [u8],
+}
+
 /// A decoded LLDPDU. Serialises as the `lldp` object of `cybriq decode --json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// `emit` encodes the fields: it walks [`order`](Repr::order), encoding each TLV from the
+/// field it names (a field set to `None`, or a list shortened, drops its TLVs), then writes
+/// every field the order does not cover (a `Repr` built by hand, an entry added to a list) in
+/// the canonical order, before the End TLV. A `Repr` with an empty order gets an End TLV.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Repr<'a> {
     /// Chassis ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub chassis_id: Option<Id<'a>>,
     /// Port ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port_id: Option<Id<'a>>,
     /// Time to live, seconds (0: the sender is shutting down).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl: Option<u16>,
     /// Port description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port_description: Option<Text<'a>>,
     /// System name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_name: Option<Text<'a>>,
     /// System description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_description: Option<Text<'a>>,
     /// System capabilities.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Capabilities>,
     /// Management addresses, in wire order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub management_addresses: Vec<MgmtAddr<'a>>,
     /// LLDP-MED TLVs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub med: Option<Med<'a>>,
     /// IEEE 802.1 TLVs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ieee_802_1: Option<Ieee8021<'a>>,
     /// IEEE 802.3 TLVs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ieee_802_3: Option<Ieee8023>,
     /// RFC 8520 MUD URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mud_url: Option<Text<'a>>,
     /// TLVs kept raw.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_tlvs: Vec<UnknownTlv<'a>>,
-    /// The TLVs that were decoded, as on the wire (from the first TLV up to and including End,
-    /// or up to the last whole TLV). `emit` writes these bytes; serialises as `tlv_order`, the
-    /// TLV types in wire order (`"5"`, org TLVs as `"127/<oui>/<subtype>"`).
-    #[serde(rename = "tlv_order", serialize_with = "ser_tlv_order")]
-    pub raw: &'a [u8],
+    /// The TLVs in wire order (from the first TLV up to and including End, or up to the last
+    /// whole TLV), each naming the field that holds it. It drives `emit`; it serialises as
+    /// `tlv_order`, the types of the TLVs `emit` writes (`"5"`, org TLVs as
+    /// `"127/<oui>/<subtype>"`).
+    pub order: Vec<Slot<'a>>,
 }
 
 /// The wire-order TLV token of `tlv`: its type, or `127/<oui>/<subtype>`.
@@ -669,20 +711,66 @@ pub fn tlv_token(tlv: &Tlv<'_>) -> String {
     }
 }
 
-fn ser_tlv_order<S: Serializer>(raw: &&[u8], s: S) -> core::result::Result<S::Ok, S::Error> {
-    s.collect_seq(
-        TlvIter::new(raw)
-            .filter_map(|t| t.ok())
-            .map(|t| tlv_token(&t)),
-    )
+impl Serialize for Repr<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        fn opt<M: SerializeStruct, T: Serialize>(
+            m: &mut M,
+            k: &'static str,
+            v: &Option<T>,
+        ) -> core::result::Result<(), M::Error> {
+            match v {
+                Some(v) => m.serialize_field(k, v),
+                None => m.skip_field(k),
+            }
+        }
+        fn list<M: SerializeStruct, T: Serialize>(
+            m: &mut M,
+            k: &'static str,
+            v: &[T],
+        ) -> core::result::Result<(), M::Error> {
+            if v.is_empty() {
+                m.skip_field(k)
+            } else {
+                m.serialize_field(k, v)
+            }
+        }
+        let mut m = s.serialize_struct("Repr", 14)?;
+        opt(&mut m, "chassis_id", &self.chassis_id)?;
+        opt(&mut m, "port_id", &self.port_id)?;
+        opt(&mut m, "ttl", &self.ttl)?;
+        opt(&mut m, "port_description", &self.port_description)?;
+        opt(&mut m, "system_name", &self.system_name)?;
+        opt(&mut m, "system_description", &self.system_description)?;
+        opt(&mut m, "capabilities", &self.capabilities)?;
+        list(&mut m, "management_addresses", &self.management_addresses)?;
+        opt(&mut m, "med", &self.med)?;
+        opt(&mut m, "ieee_802_1", &self.ieee_802_1)?;
+        opt(&mut m, "ieee_802_3", &self.ieee_802_3)?;
+        opt(&mut m, "mud_url", &self.mud_url)?;
+        list(&mut m, "unknown_tlvs", &self.unknown_tlvs)?;
+        let mut order = Vec::with_capacity(self.order.len());
+        self.walk(&mut |f, i, wire| order.push(self.token(f, i, wire)));
+        m.serialize_field("tlv_order", &order)?;
+        m.end()
+    }
 }
 
 /// Sets `slot` to `v` unless already set, in which case an anomaly `dup` is recorded.
-fn set_once<T>(slot: &mut Option<T>, v: T, an: &mut Anomalies, off: usize, dup: &'static str) {
+/// Whether `v` was kept.
+fn set_once<T>(
+    slot: &mut Option<T>,
+    v: T,
+    an: &mut Anomalies,
+    off: usize,
+    dup: &'static str,
+) -> bool {
     if slot.is_some() {
         an.push(Error::content(LAYER, off, dup));
+        false
     } else {
         *slot = Some(v);
+        true
     }
 }
 
@@ -703,7 +791,7 @@ impl<'a> Repr<'a> {
             ieee_802_3: None,
             mud_url: None,
             unknown_tlvs: Vec::new(),
-            raw: &[],
+            order: Vec::new(),
         }
     }
 
@@ -712,6 +800,7 @@ impl<'a> Repr<'a> {
     pub fn parse(packet: &Packet<&'a [u8]>, anomalies: &mut Anomalies) -> Result<Repr<'a>> {
         let buf: &'a [u8] = packet.buffer;
         let mut r = Repr::empty();
+        r.order = Vec::with_capacity(TlvIter::new(buf).take(MAX_TLVS).count());
         let mut consumed = 0usize;
         let mut end = false;
         let mut truncated = false;
@@ -733,7 +822,8 @@ impl<'a> Repr<'a> {
                 break;
             }
             consumed = tlv.range().end;
-            r.tlv(&tlv, idx, anomalies);
+            let slot = r.tlv(&tlv, idx, anomalies);
+            r.order.push(slot);
             if tlv.tlv_type == tlv_type::END {
                 end = true;
                 break;
@@ -755,12 +845,11 @@ impl<'a> Repr<'a> {
         if r.ttl.is_none() {
             anomalies.push(Error::content(LAYER, 0, "missing TTL TLV"));
         }
-        r.raw = &buf[..consumed];
         Ok(r)
     }
 
-    /// Decodes one TLV, the `idx`-th of the LLDPDU, into `self`.
-    fn tlv(&mut self, tlv: &Tlv<'a>, idx: usize, an: &mut Anomalies) {
+    /// Decodes one TLV, the `idx`-th of the LLDPDU, into `self`; returns its [`Slot`].
+    fn tlv(&mut self, tlv: &Tlv<'a>, idx: usize, an: &mut Anomalies) -> Slot<'a> {
         use tlv_type::*;
         let off = tlv.offset;
         let v = tlv.value;
@@ -773,11 +862,19 @@ impl<'a> Repr<'a> {
             _ if idx < 3 => an.push(Error::content(LAYER, off, "mandatory TLV missing")),
             _ => {}
         }
+        let raw = Slot {
+            field: Field::Raw(tlv.tlv_type),
+            wire: v,
+        };
+        let kept = |field, stored: bool| {
+            if stored { Slot { field, wire: v } } else { raw }
+        };
         match tlv.tlv_type {
             END => {
                 if !v.is_empty() {
                     an.push(Error::content(LAYER, off, "End TLV with non-zero length"));
                 }
+                kept(Field::End, v.is_empty())
             }
             CHASSIS_ID | PORT_ID => {
                 let chassis = tlv.tlv_type == CHASSIS_ID;
@@ -796,7 +893,7 @@ impl<'a> Repr<'a> {
                 };
                 let Some((&subtype, id)) = v.split_first() else {
                     an.push(Error::content(LAYER, off, short));
-                    return;
+                    return raw;
                 };
                 if id.is_empty() {
                     an.push(Error::content(LAYER, off, short));
@@ -808,43 +905,44 @@ impl<'a> Repr<'a> {
                     subtype,
                     value: id_value(id, subtype == mac, subtype == net),
                 };
-                let slot = if chassis {
-                    &mut self.chassis_id
+                let (slot, field) = if chassis {
+                    (&mut self.chassis_id, Field::ChassisId)
                 } else {
-                    &mut self.port_id
+                    (&mut self.port_id, Field::PortId)
                 };
-                set_once(slot, id, an, off, dup);
+                kept(field, set_once(slot, id, an, off, dup))
             }
             TTL => match be_u16(v, 0) {
                 Some(t) => {
                     if v.len() != 2 {
                         an.push(Error::content(LAYER, off, "TTL TLV length is not 2"));
                     }
-                    set_once(&mut self.ttl, t, an, off, "duplicate TTL TLV");
+                    let stored = set_once(&mut self.ttl, t, an, off, "duplicate TTL TLV");
+                    kept(Field::Ttl, stored)
                 }
-                None => an.push(Error::len(LAYER_TLV, tlv.value_offset(), 2, v.len())),
+                None => {
+                    an.push(Error::len(LAYER_TLV, tlv.value_offset(), 2, v.len()));
+                    raw
+                }
             },
-            PORT_DESCRIPTION => set_once(
-                &mut self.port_description,
-                c_text(v, an, LAYER, off),
-                an,
-                off,
-                "duplicate Port Description TLV",
-            ),
-            SYSTEM_NAME => set_once(
-                &mut self.system_name,
-                c_text(v, an, LAYER, off),
-                an,
-                off,
-                "duplicate System Name TLV",
-            ),
-            SYSTEM_DESCRIPTION => set_once(
-                &mut self.system_description,
-                c_text(v, an, LAYER, off),
-                an,
-                off,
-                "duplicate System Description TLV",
-            ),
+            PORT_DESCRIPTION => {
+                let t = c_text(v, an, LAYER, off);
+                let dup = "duplicate Port Description TLV";
+                let stored = set_once(&mut self.port_description, t, an, off, dup);
+                kept(Field::PortDescription, stored)
+            }
+            SYSTEM_NAME => {
+                let t = c_text(v, an, LAYER, off);
+                let dup = "duplicate System Name TLV";
+                let stored = set_once(&mut self.system_name, t, an, off, dup);
+                kept(Field::SystemName, stored)
+            }
+            SYSTEM_DESCRIPTION => {
+                let t = c_text(v, an, LAYER, off);
+                let dup = "duplicate System Description TLV";
+                let stored = set_once(&mut self.system_description, t, an, off, dup);
+                kept(Field::SystemDescription, stored)
+            }
             SYSTEM_CAPABILITIES => match (be_u16(v, 0), be_u16(v, 2)) {
                 (Some(system), Some(enabled)) => {
                     if v.len() != 4 {
@@ -858,38 +956,34 @@ impl<'a> Repr<'a> {
                         system: CapBits(system),
                         enabled: CapBits(enabled),
                     };
-                    set_once(
-                        &mut self.capabilities,
-                        c,
-                        an,
-                        off,
-                        "duplicate Capabilities TLV",
-                    );
+                    let dup = "duplicate Capabilities TLV";
+                    let stored = set_once(&mut self.capabilities, c, an, off, dup);
+                    kept(Field::Capabilities, stored)
                 }
-                _ => an.push(Error::len(LAYER_TLV, tlv.value_offset(), 4, v.len())),
+                _ => {
+                    an.push(Error::len(LAYER_TLV, tlv.value_offset(), 4, v.len()));
+                    raw
+                }
             },
             MANAGEMENT_ADDRESS => match parse_mgmt(v) {
-                Ok(m) => self.management_addresses.push(m),
-                Err(e) => an.push(e.shifted(tlv.value_offset())),
+                Ok(m) => {
+                    self.management_addresses.push(m);
+                    kept(Field::ManagementAddress, true)
+                }
+                Err(e) => {
+                    an.push(e.shifted(tlv.value_offset()));
+                    raw
+                }
             },
             ORG => org::parse(self, tlv, an),
-            _ => self.unknown_tlvs.push(UnknownTlv::of(tlv)),
+            _ => {
+                self.unknown_tlvs.push(UnknownTlv::of(tlv));
+                Slot {
+                    field: Field::Unknown,
+                    wire: &[],
+                }
+            }
         }
-    }
-
-    /// Bytes `emit` writes.
-    pub fn buffer_len(&self) -> usize {
-        self.raw.len()
-    }
-
-    /// Writes the TLVs into `buf` (at least `buffer_len()` bytes long).
-    pub fn emit(&self, buf: &mut [u8]) {
-        buf[..self.raw.len()].copy_from_slice(self.raw);
-    }
-
-    /// The TLVs, in wire order.
-    pub fn tlvs(&self) -> TlvIter<'a> {
-        TlvIter::new(self.raw)
     }
 }
 
@@ -971,7 +1065,7 @@ impl fmt::Display for Repr<'_> {
             sep = " ";
         }
         if sep.is_empty() {
-            write!(f, "{} bytes", self.raw.len())?;
+            write!(f, "{} bytes", self.buffer_len())?;
         }
         Ok(())
     }

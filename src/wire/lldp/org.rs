@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::{Oui, Repr, Tlv, UnknownTlv, c_text, code_enum, ser_bits};
+use super::{Field, Oui, Repr, Slot, Tlv, UnknownTlv, c_text, code_enum, ser_bits};
 use crate::wire::bytes::{be_u16, be_u32};
 use crate::wire::{Anomalies, Error, Hex, Text};
 
@@ -444,41 +444,51 @@ fn dup(an: &mut Anomalies, l: &'static str, off: usize) {
     an.push(Error::content(l, off, "duplicate TLV"));
 }
 
-fn once<T>(slot: &mut Option<T>, v: T, an: &mut Anomalies, l: &'static str, off: usize) {
+/// Sets `slot` to `v` unless already set (then a duplicate). Whether `v` was kept.
+fn once<T>(slot: &mut Option<T>, v: T, an: &mut Anomalies, l: &'static str, off: usize) -> bool {
     if slot.is_some() {
         dup(an, l, off);
+        false
     } else {
         *slot = Some(v);
+        true
     }
 }
 
-fn push_capped<T>(v: &mut Vec<T>, x: T, an: &mut Anomalies, l: &'static str, off: usize) {
+/// Appends `x` unless the list is full. Whether `x` was kept.
+fn push_capped<T>(v: &mut Vec<T>, x: T, an: &mut Anomalies, l: &'static str, off: usize) -> bool {
     if v.len() >= MAX_LIST {
         an.push(Error::content(l, off, "too many TLVs of one kind"));
+        false
     } else {
         v.push(x);
+        true
     }
 }
 
-/// Decodes one organisationally specific TLV into `r`.
-pub(super) fn parse<'a>(r: &mut Repr<'a>, tlv: &Tlv<'a>, an: &mut Anomalies) {
+/// Decodes one organisationally specific TLV into `r`; returns its slot in the TLV order.
+pub(super) fn parse<'a>(r: &mut Repr<'a>, tlv: &Tlv<'a>, an: &mut Anomalies) -> Slot<'a> {
     let off = tlv.offset;
+    let unknown = Slot {
+        field: Field::Unknown,
+        wire: &[],
+    };
     let Some((oui, subtype, b)) = tlv.org() else {
         an.push(Error::len(LORG, off, 2 + 4, 2 + tlv.value.len()));
         r.unknown_tlvs.push(UnknownTlv::of(tlv));
-        return;
+        return unknown;
     };
     let Some(min) = min_len(oui, subtype) else {
         r.unknown_tlvs.push(UnknownTlv::of(tlv));
-        return;
+        return unknown;
     };
     let l = layer(oui);
     if b.len() < min {
         an.push(Error::content(l, off, "TLV too short for its subtype"));
         r.unknown_tlvs.push(UnknownTlv::of(tlv));
-        return;
+        return unknown;
     }
-    match oui {
+    let stored = match oui {
         Oui::IEEE_802_1 => ieee8021(
             r.ieee_802_1.get_or_insert_with(Default::default),
             subtype,
@@ -501,10 +511,27 @@ pub(super) fn parse<'a>(r: &mut Repr<'a>, tlv: &Tlv<'a>, an: &mut Anomalies) {
             off,
         ),
         _ => once(&mut r.mud_url, c_text(b, an, l, off), an, l, off),
+    };
+    if stored {
+        Slot {
+            field: Field::Org(oui, subtype),
+            wire: b,
+        }
+    } else {
+        Slot {
+            field: Field::Raw(tlv.tlv_type),
+            wire: tlv.value,
+        }
     }
 }
 
-fn ieee8021<'a>(d: &mut Ieee8021<'a>, subtype: u8, b: &'a [u8], an: &mut Anomalies, off: usize) {
+fn ieee8021<'a>(
+    d: &mut Ieee8021<'a>,
+    subtype: u8,
+    b: &'a [u8],
+    an: &mut Anomalies,
+    off: usize,
+) -> bool {
     let l = L8021;
     match subtype {
         1 => once(&mut d.pvid, be_u16(b, 0).unwrap_or(0), an, l, off),
@@ -514,7 +541,7 @@ fn ieee8021<'a>(d: &mut Ieee8021<'a>, subtype: u8, b: &'a [u8], an: &mut Anomali
                 enabled: b[0] & 4 != 0,
                 ppvid: be_u16(b, 1).unwrap_or(0),
             };
-            push_capped(&mut d.ppvids, p, an, l, off);
+            push_capped(&mut d.ppvids, p, an, l, off)
         }
         3 => {
             let vid = be_u16(b, 0).unwrap_or(0);
@@ -540,7 +567,7 @@ fn ieee8021<'a>(d: &mut Ieee8021<'a>, subtype: u8, b: &'a [u8], an: &mut Anomali
                 an,
                 l,
                 off,
-            );
+            )
         }
         4 => {
             let n = usize::from(b[0]);
@@ -555,17 +582,16 @@ fn ieee8021<'a>(d: &mut Ieee8021<'a>, subtype: u8, b: &'a [u8], an: &mut Anomali
                     &b[1..]
                 }
             };
-            push_capped(&mut d.protocol_ids, Hex(id), an, l, off);
+            push_capped(&mut d.protocol_ids, Hex(id), an, l, off)
         }
-        _ => {
-            if let Some(a) = LinkAggregation::parse(b) {
-                once(&mut d.link_aggregation, a, an, l, off);
-            }
-        }
+        _ => match LinkAggregation::parse(b) {
+            Some(a) => once(&mut d.link_aggregation, a, an, l, off),
+            None => false,
+        },
     }
 }
 
-fn ieee8023(d: &mut Ieee8023, subtype: u8, b: &[u8], an: &mut Anomalies, off: usize) {
+fn ieee8023(d: &mut Ieee8023, subtype: u8, b: &[u8], an: &mut Anomalies, off: usize) -> bool {
     let l = L8023;
     match subtype {
         1 => {
@@ -575,10 +601,10 @@ fn ieee8023(d: &mut Ieee8023, subtype: u8, b: &[u8], an: &mut Anomalies, off: us
                 advertised: be_u16(b, 1).unwrap_or(0),
                 mau_type: be_u16(b, 3).unwrap_or(0),
             };
-            once(&mut d.mac_phy, m, an, l, off);
+            once(&mut d.mac_phy, m, an, l, off)
         }
-        2 => {
-            if let Some(p) = Power8023::parse(b) {
+        2 => match Power8023::parse(b) {
+            Some(p) => {
                 if b.len() > 3 && b.len() < 8 || b.len() > 8 && b.len() < 21 {
                     an.push(Error::content(
                         l,
@@ -586,23 +612,23 @@ fn ieee8023(d: &mut Ieee8023, subtype: u8, b: &[u8], an: &mut Anomalies, off: us
                         "Power via MDI TLV has an odd length",
                     ));
                 }
-                once(&mut d.power, p, an, l, off);
+                once(&mut d.power, p, an, l, off)
             }
-        }
-        3 => {
-            if let Some(a) = LinkAggregation::parse(b) {
-                once(&mut d.link_aggregation, a, an, l, off);
-            }
-        }
+            None => false,
+        },
+        3 => match LinkAggregation::parse(b) {
+            Some(a) => once(&mut d.link_aggregation, a, an, l, off),
+            None => false,
+        },
         _ => once(&mut d.max_frame_size, be_u16(b, 0).unwrap_or(0), an, l, off),
     }
 }
 
-fn med<'a>(d: &mut Med<'a>, subtype: u8, b: &'a [u8], an: &mut Anomalies, off: usize) {
+fn med<'a>(d: &mut Med<'a>, subtype: u8, b: &'a [u8], an: &mut Anomalies, off: usize) -> bool {
     let l = LMED;
     match subtype {
         1 => {
-            once(
+            let stored = once(
                 &mut d.capabilities,
                 MedCaps(be_u16(b, 0).unwrap_or(0)),
                 an,
@@ -610,6 +636,7 @@ fn med<'a>(d: &mut Med<'a>, subtype: u8, b: &'a [u8], an: &mut Anomalies, off: u
                 off,
             );
             d.device_class = Some(MedClass::from(b[2]));
+            stored
         }
         2 => {
             let v = be_u32(b, 0).unwrap_or(0);
@@ -621,11 +648,11 @@ fn med<'a>(d: &mut Med<'a>, subtype: u8, b: &'a [u8], an: &mut Anomalies, off: u
                 priority: ((v >> 6) & 7) as u8,
                 dscp: (v & 0x3f) as u8,
             };
-            push_capped(&mut d.policies, p, an, l, off);
+            push_capped(&mut d.policies, p, an, l, off)
         }
         3 => {
             let loc = location(b[0], &b[1..], an, off);
-            push_capped(&mut d.location, loc, an, l, off);
+            push_capped(&mut d.location, loc, an, l, off)
         }
         4 => {
             let p = MedPower {
@@ -634,7 +661,7 @@ fn med<'a>(d: &mut Med<'a>, subtype: u8, b: &'a [u8], an: &mut Anomalies, off: u
                 priority: PowerPriority::from(b[0] & 0xf),
                 value_mw: u32::from(be_u16(b, 1).unwrap_or(0)) * 100,
             };
-            once(&mut d.power, p, an, l, off);
+            once(&mut d.power, p, an, l, off)
         }
         5 => once(&mut d.hardware_revision, c_text(b, an, l, off), an, l, off),
         6 => once(&mut d.firmware_revision, c_text(b, an, l, off), an, l, off),

@@ -4,6 +4,7 @@ use proptest::prelude::*;
 
 use super::org::{Location, MedClass, PolicyApp, PortClass, PowerPriority};
 use super::*;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// `tests/data/ladvd/lldp/41.good.small.pcap`, frame 1, the LLDPDU after the EtherType:
 /// chassis MAC 00:04:96:1f:a7:26, port "1/3" (interface name), TTL 120, system name "test", End.
@@ -115,6 +116,194 @@ fn emit() {
         assert_eq!(out, &b[..out.len()]);
         assert_eq!(dec(&out).0, r);
     }
+}
+
+/// The bytes `r` emits.
+fn emitted(r: &Repr<'_>) -> Vec<u8> {
+    let mut b = vec![0u8; r.buffer_len()];
+    r.emit(&mut b);
+    b
+}
+
+/// Decodes `b`, asserting there is no anomaly.
+fn clean(b: &[u8]) -> Repr<'_> {
+    let (r, an) = dec(b);
+    assert!(an.is_empty(), "{an:?}");
+    r
+}
+
+/// Same content: equal JSON (every field), and the decoded copy emits the same bytes.
+/// (`==` also compares the bytes as received that `order` keeps, which an edit leaves stale.)
+fn same<'b>(again: &Repr<'b>, r: &Repr<'_>, out: &[u8]) {
+    assert_eq!(
+        serde_json::to_value(again).unwrap(),
+        serde_json::to_value(r).unwrap()
+    );
+    let mut b = vec![0u8; again.buffer_len()];
+    again.emit(&mut b);
+    assert_eq!(b, out);
+}
+
+#[test]
+fn emit_encodes_edited_fields() {
+    // System name and chassis ID.
+    let (mut r, _) = dec(&SMALL);
+    r.system_name = Some(Text(b"x"));
+    let mac = MacAddr([0x02, 0, 0, 0, 0, 0x01]);
+    r.chassis_id = Some(Id {
+        subtype: 4,
+        value: IdValue::Mac(mac),
+    });
+    let out = emitted(&r);
+    let again = clean(&out);
+    assert_eq!(again.system_name, Some(Text(b"x")));
+    assert_eq!(again.chassis_id.unwrap().value, IdValue::Mac(mac));
+    same(&again, &r, &out);
+    assert_eq!(out.len(), SMALL.len() - 3);
+
+    // A MED inventory field (SG200 model name).
+    let (mut r, _) = dec(SG200);
+    r.med.as_mut().unwrap().model_name = Some(Text(b"Phone 9000"));
+    let out = emitted(&r);
+    let again = dec(&out).0;
+    assert_eq!(
+        again.med.as_ref().unwrap().model_name,
+        Some(Text(b"Phone 9000"))
+    );
+    same(&again, &r, &out);
+
+    // The IEEE 802.3 Power via MDI TLV (802.3bt switch).
+    let (mut r, _) = dec(BT);
+    let p = r.ieee_802_3.as_mut().unwrap().power.as_mut().unwrap();
+    p.port_class = PortClass::Pd;
+    p.class = 3;
+    let at = p.at.as_mut().unwrap();
+    at.priority = PowerPriority::Critical;
+    at.requested_mw = 25500;
+    p.bt.as_mut().unwrap().max_power_mw = 90000;
+    let want = *p;
+    let out = emitted(&r);
+    let again = clean(&out);
+    assert_eq!(again.ieee_802_3.unwrap().power, Some(want));
+    same(&again, &r, &out);
+
+    // A field set to None drops its TLV; a field the frame lacked is written before End.
+    let (mut r, _) = dec(&SMALL);
+    r.system_name = None;
+    r.port_description = Some(Text(b"uplink"));
+    let out = emitted(&r);
+    let again = clean(&out);
+    assert_eq!(again.system_name, None);
+    assert_eq!(again.port_description, Some(Text(b"uplink")));
+    let j = serde_json::to_value(&r).unwrap();
+    assert_eq!(j["tlv_order"], serde_json::json!(["1", "2", "3", "4", "0"]));
+    same(&again, &r, &out);
+}
+
+#[test]
+fn emit_builds_a_frame_from_fields() {
+    let mut r = Repr::empty();
+    r.chassis_id = Some(Id {
+        subtype: 4,
+        value: IdValue::Mac(MacAddr([0, 0x04, 0x96, 0x1f, 0xa7, 0x26])),
+    });
+    r.port_id = Some(Id {
+        subtype: 5,
+        value: IdValue::Text(Text(b"1/3")),
+    });
+    r.ttl = Some(120);
+    r.system_name = Some(Text(b"test"));
+    let mut out = vec![0u8; r.buffer_len()];
+    r.emit(&mut out);
+    assert_eq!(out, SMALL);
+
+    // A phone: capabilities, management address, LLDP-MED, 802.3 power, an unknown TLV.
+    r.capabilities = Some(Capabilities {
+        system: CapBits(0x24),
+        enabled: CapBits(0x20),
+    });
+    r.management_addresses.push(MgmtAddr {
+        address: MgmtAddress::Ip(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 7))),
+        subtype: 1,
+        interface_subtype: 2,
+        interface_number: 3,
+        oid: None,
+    });
+    r.med = Some(Med {
+        device_class: Some(MedClass::EndpointClass3),
+        capabilities: Some(org::MedCaps(0x33)),
+        model_name: Some(Text(b"CP-8865")),
+        manufacturer: Some(Text(b"Cisco")),
+        policies: vec![org::Policy {
+            application: PolicyApp::Voice,
+            unknown: false,
+            tagged: true,
+            vlan: 50,
+            priority: 5,
+            dscp: 46,
+        }],
+        location: vec![Location::Civic {
+            what: 2,
+            country: Text(b"DE"),
+            elements: vec![org::CivicElement {
+                ca_type: 3,
+                value: Text(b"Berlin"),
+            }],
+        }],
+        ..Med::default()
+    });
+    r.ieee_802_3 = Some(Ieee8023 {
+        power: Some(org::Power8023 {
+            port_class: PortClass::Pd,
+            supported: false,
+            enabled: false,
+            pair_control: false,
+            pairs: 1,
+            class: 4,
+            at: Some(org::PowerAt {
+                power_type: 2,
+                source: 1,
+                priority: PowerPriority::High,
+                requested_mw: 12900,
+                allocated_mw: 12900,
+            }),
+            bt: None,
+        }),
+        ..Ieee8023::default()
+    });
+    r.unknown_tlvs.push(UnknownTlv {
+        tlv_type: 127,
+        oui: Some(Oui([0x00, 0x01, 0x42])),
+        subtype: Some(1),
+        value: Hex(&[1, 2, 3]),
+    });
+    let out = emitted(&r);
+    let again = clean(&out);
+    let j = serde_json::to_value(&again).unwrap();
+    assert_eq!(
+        j["tlv_order"],
+        serde_json::json!([
+            "1",
+            "2",
+            "3",
+            "5",
+            "7",
+            "8",
+            "127/00120f/2",
+            "127/0012bb/1",
+            "127/0012bb/2",
+            "127/0012bb/3",
+            "127/0012bb/9",
+            "127/0012bb/10",
+            "127/000142/1",
+            "0"
+        ])
+    );
+    // Equal up to the order list, which the decode fills in.
+    let mut r2 = again.clone();
+    r2.order.clear();
+    assert_eq!(r2, r);
+    assert_eq!(serde_json::to_value(&r).unwrap(), j);
 }
 
 #[test]

@@ -8,6 +8,8 @@
 //! (the `cybriq decode` output). [`clock`] gives every stage its time.
 
 pub mod capture;
+pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod decode;
 pub mod wire;

@@ -294,3 +294,17 @@ proptest! {
         crate::wire::fuzzing::dhcpv6(&data);
     }
 }
+
+#[test]
+fn client_fqdn_partial_name_is_not_an_anomaly() {
+    // tcpdump/dhcpv6-mud.pcap: the Raspberry Pi sends flags 0x01 and the partial name
+    // "raspberrypi" without a terminating zero label (RFC 4704 section 4.2).
+    let mut an = Vec::new();
+    let f = super::views::Fqdn::parse(b"\x01\x0braspberrypi", 0, &mut an).unwrap();
+    assert!(an.is_empty(), "{an:?}");
+    assert_eq!(f.name.to_string(), "raspberrypi");
+    // A label running past the end is still malformed.
+    let mut an = Vec::new();
+    super::views::Fqdn::parse(b"\x01\x0craspberrypi", 0, &mut an).unwrap();
+    assert_eq!(an.len(), 1);
+}

@@ -408,6 +408,20 @@ pub struct DnsName<'a>(pub &'a [u8]);
 
 /// Splits the first name off `b`: (name bytes including the terminating zero if any, whether
 /// it was well formed).
+/// Whether `b` is a sequence of complete labels that ends with the buffer (a partial name, as
+/// RFC 4704 allows in the Client FQDN option).
+fn is_partial_name(b: &[u8]) -> bool {
+    let mut off = 0;
+    while off < b.len() {
+        let l = usize::from(b[off]);
+        if l == 0 || l > 63 || off + 1 + l > b.len() {
+            return false;
+        }
+        off += 1 + l;
+    }
+    true
+}
+
 fn split_name(b: &[u8]) -> (&[u8], bool) {
     let mut off = 0;
     loop {
@@ -467,7 +481,8 @@ impl<'a> Fqdn<'a> {
     pub(super) fn parse(d: &'a [u8], off: usize, an: &mut Anomalies) -> Option<Self> {
         let (&flags, name) = d.split_first()?;
         let (n, ok) = split_name(name);
-        if !ok {
+        // RFC 4704 section 4.2: a partial name is sent without the terminating zero label.
+        if !ok && !is_partial_name(name) {
             an.push(Error::content("dhcpv6.fqdn", off + 1, "malformed name"));
         } else if n.len() < name.len() {
             an.push(Error::content(

@@ -10,6 +10,9 @@
 
 use core::fmt;
 use core::ops::Range;
+
+/// Length of an Ethernet frame check sequence, which may trail the LLDPDU in a capture.
+const FCS_LEN: usize = 4;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Serialize, Serializer};
@@ -830,7 +833,11 @@ impl<'a> Repr<'a> {
             }
         }
         if end {
-            if buf[consumed..].iter().any(|&b| b != 0) {
+            // Zero padding, optionally followed by the 4-byte Ethernet FCS that some capture
+            // setups keep, is not data.
+            let trailer = &buf[consumed..];
+            let body = &trailer[..trailer.len().saturating_sub(FCS_LEN)];
+            if body.iter().any(|&b| b != 0) {
                 anomalies.push(Error::content(LAYER, consumed, "data after End TLV"));
             }
         } else if !truncated {

@@ -417,11 +417,14 @@ fn anomalies_keep_partial_results() {
     // Missing End.
     let (_, an) = dec(&SMALL[..25]);
     assert_eq!(an, [Error::content("lldp", 25, "missing End TLV")]);
-    // Data after End.
+    // Data after End; zero padding and a trailing 4-byte FCS are not data.
     b = SMALL.to_vec();
-    b.extend_from_slice(&[0, 0, 7]);
+    b.extend_from_slice(&[0, 0, 7, 0, 0, 0, 0]);
     let (_, an) = dec(&b);
     assert_eq!(an, [Error::content("lldp", 27, "data after End TLV")]);
+    b = SMALL.to_vec();
+    b.extend_from_slice(&[0, 0, 0, 0, 0xbb, 0x14, 0x27, 0x2c]);
+    assert!(dec(&b).1.is_empty());
     // Duplicate system name, and an 802.1 PVID TLV too short for its subtype.
     let mut b = SMALL[..25].to_vec();
     b.extend_from_slice(&[

@@ -70,6 +70,35 @@ impl Serialize for MacAddr {
     }
 }
 
+impl core::str::FromStr for MacAddr {
+    type Err = &'static str;
+
+    /// Parses `aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff`, `aabb.ccdd.eeff` or `aabbccddeeff`
+    /// (any case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let hex: Vec<u8> = s
+            .bytes()
+            .filter(|b| !matches!(b, b':' | b'-' | b'.'))
+            .collect();
+        if hex.len() != 12 {
+            return Err("a MAC address has 12 hex digits");
+        }
+        let mut m = [0u8; 6];
+        for (i, pair) in hex.chunks(2).enumerate() {
+            let t = core::str::from_utf8(pair).map_err(|_| "not hex")?;
+            m[i] = u8::from_str_radix(t, 16).map_err(|_| "not hex")?;
+        }
+        Ok(MacAddr(m))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MacAddr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A text field as sent: shown as lossy UTF-8, trailing NUL bytes dropped.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Text<'a>(pub &'a [u8]);
@@ -215,6 +244,23 @@ mod tests {
         assert_eq!(serde_json::to_string(&m).unwrap(), "\"00:1b:54:aa:0f:ff\"");
         assert!(!m.is_multicast());
         assert!(MacAddr([0x01, 0x80, 0xc2, 0, 0, 0x0e]).is_multicast());
+    }
+
+    #[test]
+    fn mac_parses_common_notations() {
+        let want = MacAddr([0x00, 0x1b, 0x54, 0xaa, 0x0f, 0xff]);
+        for s in [
+            "00:1b:54:aa:0f:ff",
+            "00-1B-54-AA-0F-FF",
+            "001b.54aa.0fff",
+            "001b54aa0fff",
+        ] {
+            assert_eq!(s.parse::<MacAddr>(), Ok(want), "{s}");
+        }
+        assert!("00:1b:54".parse::<MacAddr>().is_err());
+        assert!("zz:1b:54:aa:0f:ff".parse::<MacAddr>().is_err());
+        let m: MacAddr = serde_json::from_str("\"00:1b:54:aa:0f:ff\"").unwrap();
+        assert_eq!(m, want);
     }
 
     #[test]

@@ -328,23 +328,31 @@ impl UserClass<'_> {
         }
         !d.is_empty()
     }
+
+    /// The user classes: each RFC 3004 instance, or the whole value as one text.
+    pub fn items(&self) -> impl Iterator<Item = Text<'_>> {
+        let d = &self.0[..];
+        let rfc = self.is_rfc3004();
+        let mut p = 0;
+        let mut whole = (!rfc).then_some(d);
+        core::iter::from_fn(move || {
+            if let Some(w) = whole.take() {
+                return Some(Text(w));
+            }
+            if !rfc || p >= d.len() {
+                return None;
+            }
+            let l = d[p] as usize;
+            let t = Text(&d[p + 1..p + 1 + l]);
+            p += 1 + l;
+            Some(t)
+        })
+    }
 }
 
 impl Serialize for UserClass<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        if self.is_rfc3004() {
-            let d = &self.0[..];
-            let mut p = 0;
-            while p < d.len() {
-                let l = d[p] as usize;
-                seq.serialize_element(&Text(&d[p + 1..p + 1 + l]))?;
-                p += 1 + l;
-            }
-        } else {
-            seq.serialize_element(&Text(&self.0))?;
-        }
-        seq.end()
+        s.collect_seq(self.items())
     }
 }
 

@@ -153,7 +153,12 @@ fn items(b: &[u8]) -> impl Iterator<Item = Result<&[u8], usize>> + '_ {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextList<'a>(pub &'a [u8]);
 
-impl TextList<'_> {
+impl<'a> TextList<'a> {
+    /// The complete items, in order (a truncated last item is left out; `decode` reported it).
+    pub fn items(&self) -> impl Iterator<Item = Text<'a>> + 'a {
+        items(self.0).filter_map(|i| i.ok()).map(Text)
+    }
+
     pub(super) fn validate(&self, layer: &'static str, off: usize, an: &mut Anomalies) {
         if let Some(Err(at)) = items(self.0).find(|i| i.is_err()) {
             an.push(Error::content(
@@ -167,7 +172,7 @@ impl TextList<'_> {
 
 impl Serialize for TextList<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(items(self.0).filter_map(|i| i.ok()).map(Text))
+        s.collect_seq(self.items())
     }
 }
 

@@ -706,6 +706,15 @@ pub struct Repr<'a> {
     pub order: Vec<Slot<'a>>,
 }
 
+impl Repr<'_> {
+    /// The TLV types `emit` writes, in order: `"5"`, org TLVs as `"127/<oui>/<subtype>"`.
+    pub fn tlv_order(&self) -> Vec<String> {
+        let mut order = Vec::with_capacity(self.order.len());
+        self.walk(&mut |f, i, wire| order.push(self.token(f, i, wire)));
+        order
+    }
+}
+
 /// The wire-order TLV token of `tlv`: its type, or `127/<oui>/<subtype>`.
 pub fn tlv_token(tlv: &Tlv<'_>) -> String {
     match tlv.org() {
@@ -752,9 +761,7 @@ impl Serialize for Repr<'_> {
         opt(&mut m, "ieee_802_3", &self.ieee_802_3)?;
         opt(&mut m, "mud_url", &self.mud_url)?;
         list(&mut m, "unknown_tlvs", &self.unknown_tlvs)?;
-        let mut order = Vec::with_capacity(self.order.len());
-        self.walk(&mut |f, i, wire| order.push(self.token(f, i, wire)));
-        m.serialize_field("tlv_order", &order)?;
+        m.serialize_field("tlv_order", &self.tlv_order())?;
         m.end()
     }
 }

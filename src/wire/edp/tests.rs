@@ -101,3 +101,58 @@ fn vlan_round_trip_and_broken_tlvs() {
     assert!(decode(&bad, &mut an).unwrap().tlvs.is_empty());
     assert!(decode(&bad[..10], &mut an).is_err());
 }
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(1u8..=0x7e, 1..40)
+    }
+
+    proptest! {
+        /// `Repr → emit → decode` gives the same `Repr`, with no anomalies.
+        #[test]
+        fn round_trip(name in text(), vname in text(), seq: u16, mac: [u8; 6],
+                      slot: u16, port: u16, vc: u16, reserved: [u8; 6], version: [u8; 4],
+                      rest in proptest::collection::vec(any::<u8>(), 0..20),
+                      vid in 0u16..4096, ip: [u8; 4], reserved2: [u8; 4],
+                      unk in proptest::collection::vec(any::<u8>(), 0..20)) {
+            let r = Repr {
+                version: 1,
+                reserved: 0,
+                checksum_ok: true,
+                sequence: seq,
+                machine_id_type: 0,
+                machine_mac: MacAddr(mac),
+                tlvs: vec![
+                    Tlv::Info(Info {
+                        slot,
+                        port,
+                        virtual_chassis: vc,
+                        reserved: Hex(&reserved),
+                        version,
+                        rest: Hex(&rest),
+                    }),
+                    Tlv::Display(Text(&name)),
+                    Tlv::Vlan(Vlan {
+                        flags: 0x80,
+                        reserved1: 0,
+                        id: vid,
+                        reserved2: Hex(&reserved2),
+                        ip: ip.into(),
+                        name: Text(&vname),
+                    }),
+                    Tlv::Unknown { kind: 0x0e, value: Hex(&unk) },
+                    Tlv::Null(Hex(&[])),
+                ],
+            };
+            let mut buf = vec![0u8; r.buffer_len()];
+            r.emit(&mut buf);
+            let mut an = Vec::new();
+            let back = decode(&buf, &mut an).unwrap();
+            prop_assert!(an.is_empty(), "{:?}", an);
+            prop_assert_eq!(back, r);
+        }
+    }
+}

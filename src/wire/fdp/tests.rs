@@ -47,3 +47,46 @@ fn broken_device_id_is_an_anomaly() {
     assert!(r.tlvs.is_empty());
     assert_eq!(an.len(), 2, "{an:?}");
 }
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+    use std::net::IpAddr;
+
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(1u8..=0x7e, 1..40)
+    }
+
+    proptest! {
+        /// `Repr → emit → decode` gives the same `Repr`, with no anomalies.
+        #[test]
+        fn round_trip(dev in text(), port in text(), caps in text(), ver in text(),
+                      plat in text(), ttl: u8, checksum: u16,
+                      ips in proptest::collection::vec(any::<[u8; 4]>(), 0..4),
+                      unk in proptest::collection::vec(any::<u8>(), 0..20)) {
+            let ips: Vec<IpAddr> = ips.into_iter().map(IpAddr::from).collect();
+            let mut addrs = Vec::new();
+            crate::wire::cdp::Addresses::encode(&ips, &mut addrs);
+            let r = Repr {
+                version: 1,
+                ttl,
+                checksum,
+                tlvs: vec![
+                    Tlv::DeviceId(Text(&dev)),
+                    Tlv::Net(crate::wire::cdp::Addresses::parse(&addrs, "t").0),
+                    Tlv::PortId(Text(&port)),
+                    Tlv::Capabilities(Text(&caps)),
+                    Tlv::Version(Text(&ver)),
+                    Tlv::Platform(Text(&plat)),
+                    Tlv::Unknown { kind: 0x0101, value: Hex(&unk) },
+                ],
+            };
+            let mut buf = vec![0u8; r.buffer_len()];
+            r.emit(&mut buf);
+            let mut an = Vec::new();
+            let back = decode(&buf, &mut an).unwrap();
+            prop_assert!(an.is_empty(), "{:?}", an);
+            prop_assert_eq!(back, r);
+        }
+    }
+}

@@ -12,4 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod decode;
+pub mod emit;
+pub mod event;
+pub mod store;
 pub mod wire;

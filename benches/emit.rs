@@ -6,6 +6,7 @@
 //!   worker delivers), each until the receiver has them all;
 //! - peers, same receiver, same N lines: rsyslogd reading them with `imfile` and forwarding
 //!   with `omfwd` (TCP, octet-counted), and `logger --tcp --octet-count -f FILE`.
+//!
 //! Printed as events/s with ratios, also written to `target/bench-emit-report.txt`. In
 //! `cargo test --benches` mode (no `--bench` argument) N is small and the peers are skipped.
 

@@ -111,8 +111,7 @@ impl FormatOptions {
         out.push(b'<');
         push_u64(out, self.pri(ev) as u64);
         out.extend_from_slice(b">1 ");
-        // Infallible: writing to a Vec.
-        let _ = write!(out, "{}", ev.timestamp.rfc3339_millis());
+        push_timestamp(out, ev);
         out.push(b' ');
         out.extend_from_slice(self.hostname.as_bytes());
         out.push(b' ');
@@ -134,6 +133,12 @@ pub fn sanitize_header_field(s: &str, max: usize) -> String {
         .take(max)
         .collect();
     if t.is_empty() { "-".into() } else { t }
+}
+
+/// Appends the event's timestamp, RFC 3339 with milliseconds, UTC.
+pub(crate) fn push_timestamp(out: &mut Vec<u8>, ev: &crate::event::Event) {
+    // Infallible: writing to a Vec.
+    let _ = write!(out, "{}", ev.timestamp.rfc3339_millis());
 }
 
 /// Appends a decimal number.

@@ -102,9 +102,19 @@ impl Outbox {
             let mut st = tx
                 .prepare_cached("INSERT INTO emit_outbox (event_id, event) VALUES (?1, ?2)")
                 .map_err(StoreError::sqlite("enqueueing events"))?;
+            let mut json = Vec::with_capacity(1024);
+            let mut id = Vec::with_capacity(32);
             for e in events {
-                let json = serde_json::to_string(e).expect("events always serialise");
-                st.execute(params![e.event_id.to_string(), json])
+                json.clear();
+                id.clear();
+                serde_json::to_writer(&mut json, e).expect("events always serialise");
+                e.event_id.write_to(&mut id);
+                // Both are UTF-8: JSON from serde_json, the id is ASCII.
+                let (json, id) = (
+                    std::str::from_utf8(&json).expect("JSON is UTF-8"),
+                    std::str::from_utf8(&id).expect("ids are ASCII"),
+                );
+                st.execute(params![id, json])
                     .map_err(StoreError::sqlite("enqueueing events"))?;
             }
         }

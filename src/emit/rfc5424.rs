@@ -75,6 +75,11 @@ fn param_list(out: &mut Vec<u8>, name: &str, values: &[String]) {
 
 /// Appends the structured-data element `[event@29051 …]`.
 pub fn write_structured_data(ev: &Event, out: &mut Vec<u8>) {
+    write_sd(ev, out, None);
+}
+
+/// As [`write_structured_data`]; `ts` is the already formatted timestamp when the caller has it.
+fn write_sd(ev: &Event, out: &mut Vec<u8>, ts: Option<&[u8]>) {
     out.push(b'[');
     out.extend_from_slice(SD_ID.as_bytes());
     out.extend_from_slice(b" event_id=\"");
@@ -83,9 +88,9 @@ pub fn write_structured_data(ev: &Event, out: &mut Vec<u8>) {
     param(out, "event", ev.event.as_str());
     param(out, "severity", ev.severity.as_str());
     out.extend_from_slice(b" timestamp=\"");
-    {
-        use std::io::Write as _;
-        let _ = write!(out, "{}", ev.timestamp.rfc3339_millis());
+    match ts {
+        Some(t) => out.extend_from_slice(t),
+        None => super::format::push_timestamp(out, ev),
     }
     out.push(b'"');
     param(out, "site", &ev.site);
@@ -112,8 +117,19 @@ pub fn write_structured_data(ev: &Event, out: &mut Vec<u8>) {
 
 /// Formats one event as an RFC 5424 message into `out` (appending).
 pub(crate) fn format(opts: &FormatOptions, ev: &Event, out: &mut Vec<u8>, scratch: &mut String) {
+    let ts_at = out.len();
     opts.write_header(ev, out);
-    write_structured_data(ev, out);
+    // The header's timestamp follows `<PRI>1 `; reuse its bytes (same instant, same format).
+    let start = ts_at
+        + out[ts_at..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(0, |p| p + 1);
+    let end = start + out[start..].iter().position(|&b| b == b' ').unwrap_or(0);
+    let mut ts = [0u8; 40];
+    let len = (end - start).min(ts.len());
+    ts[..len].copy_from_slice(&out[start..start + len]);
+    write_sd(ev, out, Some(&ts[..len]));
     scratch.clear();
     ev.write_summary(scratch);
     clean_msg(scratch);

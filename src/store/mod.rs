@@ -84,6 +84,8 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
         .map_err(StoreError::sqlite("enabling WAL"))?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(StoreError::sqlite("setting synchronous"))?;
+    conn.pragma_update(None, "cache_size", -16_000)
+        .map_err(StoreError::sqlite("setting the cache size"))?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(StoreError::sqlite("enabling foreign keys"))?;
     Ok(())

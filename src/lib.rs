@@ -4,13 +4,18 @@
 //! identify devices (LLDP, CDP, EDP, FDP, DHCPv4/v6, ARP, EAPOL, STP), polls the switches over
 //! SNMP, builds a Device DNA per switch port, and raises drift events to the SOC's SIEM.
 //!
-//! Modules, in data-flow order: [`capture`] (libpcap) → [`wire`] (pure parsers) → [`decode`]
-//! (the `cybriq decode` output). [`clock`] gives every stage its time.
+//! Modules, in data-flow order: [`capture`] (libpcap) → [`wire`] (pure parsers) → [`observe`]
+//! (per-frame device facts) → … → [`event`] (the twelve drift events) → [`emit`] (RFC 5424 / CEF
+//! to every destination through the [`store`]'s durable outbox). [`decode`] is the `cybriq decode`
+//! output, [`config`] the TOML configuration, [`clock`] gives every stage its time.
 
 pub mod capture;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod decode;
+pub mod emit;
+pub mod event;
 pub mod observe;
+pub mod store;
 pub mod wire;

@@ -4,6 +4,7 @@
 //! arguments and returns the process exit code; the work itself is done by the library modules.
 
 mod decode;
+mod syslog_test;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,9 @@ enum Command {
     /// Decode the control-plane frames (LLDP, CDP, EDP, FDP, DHCP, DHCPv6, ARP, EAPOL, STP) of
     /// pcap/pcapng files: one line, or one JSON object, per frame.
     Decode(decode::Args),
+    /// Enqueue sample events of every type (or --count N) into the outbox and deliver them to
+    /// every configured syslog destination; exits when all are delivered.
+    SyslogTest(syslog_test::Args),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -29,5 +33,17 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(a) => decode::run(a),
+        Command::SyslogTest(a) => syslog_test::run(a),
     }
+}
+
+/// Logs to stderr through `tracing` (level from `RUST_LOG`, default `info`); once per process.
+pub(crate) fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }

@@ -8,6 +8,7 @@
 //!
 //! Sections so far: `[sensor]`. Each subsystem adds its own section in its own file here.
 
+pub mod destination;
 mod error;
 mod secret;
 
@@ -25,6 +26,9 @@ pub struct Config {
     /// Identity of this appliance and where it keeps its state.
     #[serde(default)]
     pub sensor: Sensor,
+    /// Syslog destinations (`[[destination]]`), each receiving every event.
+    #[serde(default)]
+    pub destination: Vec<destination::Destination>,
 }
 
 /// `[sensor]`.
@@ -82,6 +86,7 @@ impl Config {
         if self.sensor.site.trim().is_empty() {
             return Err(ConfigError::invalid("sensor.site", "must not be empty"));
         }
+        destination::validate(&self.destination)?;
         Ok(())
     }
 }

@@ -1,0 +1,19 @@
+//! Every schema migration, in version order. Append; never edit a released one.
+
+/// One schema change.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Strictly increasing version.
+    pub version: i64,
+    /// What it does, for `schema_migrations` and the log.
+    pub name: &'static str,
+    /// SQL run in one transaction.
+    pub sql: &'static str,
+}
+
+/// The migrations this build knows.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "syslog emitter outbox",
+    sql: crate::emit::outbox::SCHEMA,
+}];

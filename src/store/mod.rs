@@ -1,0 +1,203 @@
+//! The sensor's state: one SQLite database (WAL mode) with versioned migrations.
+//!
+//! [`open`] creates the file if needed, sets the connection up (WAL, `synchronous=NORMAL`: a
+//! committed transaction survives a crash or `kill -9` of the sensor; a power cut may lose the
+//! last few), and applies the migrations in [`migrations::MIGRATIONS`] that the database has not
+//! seen, each in its own transaction, recording it in `schema_migrations`. Several processes and
+//! threads may open the same file: each gets its own connection, writers wait for each other
+//! (busy timeout) instead of failing. Every subsystem that keeps state adds its migrations to
+//! that list, with the next version number; a migration is never edited once released.
+
+pub mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use migrations::{MIGRATIONS, Migration};
+
+/// File name of the database inside `sensor.data_dir`.
+pub const DB_FILE: &str = "cybriq.sqlite3";
+
+/// Why the store could not be opened or used.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database directory could not be created.
+    #[error("{path}: {source}")]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// SQLite refused an operation.
+    #[error("{context}: {source}")]
+    Sqlite {
+        /// What was being done.
+        context: &'static str,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer cybriq (it has migrations this build does not know).
+    #[error("database schema version {found} is newer than this build knows ({known})")]
+    TooNew {
+        /// Highest version recorded in the database.
+        found: i64,
+        /// Highest version this build has.
+        known: i64,
+    },
+}
+
+impl StoreError {
+    /// Wraps a SQLite error with what was being done.
+    pub fn sqlite(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        move |source| StoreError::Sqlite { context, source }
+    }
+}
+
+/// Opens (creating if needed) the database at `path`, configures the connection and applies
+/// pending migrations.
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let mut conn = Connection::open(path).map_err(StoreError::sqlite("opening the database"))?;
+    configure(&conn)?;
+    migrate(&mut conn, MIGRATIONS)?;
+    Ok(conn)
+}
+
+/// The database path for a data directory.
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(DB_FILE)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::from_secs(30))
+        .map_err(StoreError::sqlite("setting the busy timeout"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(StoreError::sqlite("enabling WAL"))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(StoreError::sqlite("setting synchronous"))?;
+    conn.pragma_update(None, "cache_size", -16_000)
+        .map_err(StoreError::sqlite("setting the cache size"))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(StoreError::sqlite("enabling foreign keys"))?;
+    Ok(())
+}
+
+/// Applies the migrations of `list` newer than the database's version; returns the version
+/// reached. Safe against concurrent openers (one `BEGIN IMMEDIATE` transaction per migration,
+/// the version re-read inside it).
+pub fn migrate(conn: &mut Connection, list: &[Migration]) -> Result<i64, StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )",
+    )
+    .map_err(StoreError::sqlite("creating schema_migrations"))?;
+    let known = list.iter().map(|m| m.version).max().unwrap_or(0);
+    for m in list {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::sqlite("starting a migration"))?;
+        let current: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::sqlite("reading the schema version"))?;
+        if current > known {
+            return Err(StoreError::TooNew {
+                found: current,
+                known,
+            });
+        }
+        let applied: bool = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                [m.version],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::sqlite("reading schema_migrations"))?;
+        if applied {
+            continue;
+        }
+        tx.execute_batch(m.sql)
+            .map_err(StoreError::sqlite("applying a migration"))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
+            rusqlite::params![m.version, m.name],
+        )
+        .map_err(StoreError::sqlite("recording a migration"))?;
+        tx.commit()
+            .map_err(StoreError::sqlite("committing a migration"))?;
+        tracing::info!(
+            version = m.version,
+            name = m.name,
+            "Applied database migration."
+        );
+    }
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(StoreError::sqlite("reading the schema version"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("cybriq-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d.join("sub").join(DB_FILE)
+    }
+
+    #[test]
+    fn opens_in_wal_and_migrates_once() {
+        let p = tmp("wal");
+        let conn = open(&p).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n as usize, MIGRATIONS.len());
+        drop(conn);
+        let conn = open(&p).unwrap();
+        let n2: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, n2);
+        let _ = std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap());
+    }
+
+    #[test]
+    fn later_migrations_apply_and_newer_databases_are_refused() {
+        let p = tmp("later");
+        let mut conn = open(&p).unwrap();
+        let extra = [Migration {
+            version: 10_000,
+            name: "test table",
+            sql: "CREATE TABLE t (x INTEGER)",
+        }];
+        assert_eq!(migrate(&mut conn, &extra).unwrap(), 10_000);
+        conn.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        let e = migrate(&mut conn, MIGRATIONS).unwrap_err();
+        assert!(matches!(e, StoreError::TooNew { found: 10_000, .. }), "{e}");
+        let _ = std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap());
+    }
+}

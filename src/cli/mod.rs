@@ -4,6 +4,7 @@
 //! arguments and returns the process exit code; the work itself is done by the library modules.
 
 mod decode;
+mod refdb;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ enum Command {
     /// Decode the control-plane frames (LLDP, CDP, EDP, FDP, DHCP, DHCPv6, ARP, EAPOL, STP) of
     /// pcap/pcapng files: one line, or one JSON object, per frame.
     Decode(decode::Args),
+    /// Reference database: import the OUI registry and fingerprint databases, look devices up.
+    Refdb(refdb::Args),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -29,5 +32,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(a) => decode::run(a),
+        Command::Refdb(a) => refdb::run(a),
     }
 }

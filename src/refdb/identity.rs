@@ -146,7 +146,11 @@ pub fn resolve(profile: &Profile, oui: &OuiRegistry, rules: &RuleSet, ndaa: &Nda
             });
         }
     }
-    if let Some(o) = &oui_info {
+    // Blocks the IEEE RA keeps for MA-M/MA-S holders, and private assignments, name no vendor.
+    if let Some(o) = oui_info
+        .as_ref()
+        .filter(|o| !matches!(o.org.as_str(), "IEEE Registration Authority" | "Private"))
+    {
         signals.push(("oui.org", vec![o.org.as_str()]));
     }
 

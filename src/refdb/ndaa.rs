@@ -57,6 +57,8 @@ pub enum Relation {
     Subsidiary,
     /// Affiliate of a covered entity.
     Affiliate,
+    /// Formerly owned by a covered entity (products of that period may be covered).
+    FormerSubsidiary,
     /// A brand that sells a covered entity's products under its own name.
     OemBrand,
 }

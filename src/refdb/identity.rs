@@ -174,6 +174,26 @@ pub fn resolve(profile: &Profile, oui: &OuiRegistry, rules: &RuleSet, ndaa: &Nda
                     effect: Effect::Neutral,
                 });
             }
+            // One value is one piece of evidence however many rules (of one or several
+            // databases) say the same about it: keep the strongest per claim.
+            found.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+            let mut kept: Vec<Evidence> = Vec::new();
+            for e in found {
+                let same = kept.iter_mut().find(|k| {
+                    k.vendor == e.vendor
+                        && k.class == e.class
+                        && (k.model == e.model || e.model.is_none())
+                });
+                match same {
+                    Some(k) => {
+                        if k.os.is_none() {
+                            k.os = e.os;
+                        }
+                    }
+                    None => kept.push(e),
+                }
+            }
+            let mut found = kept;
             // Rules that disagree about the same value share its weight.
             let n = found.len();
             let disagree = (0..n).any(|i| (i + 1..n).any(|j| conflicts(&found[i], &found[j])));

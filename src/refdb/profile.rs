@@ -192,6 +192,10 @@ impl Profile {
 
 /// Groups observations by device MAC (`Observation::mac`) into profiles, in MAC order.
 /// Observations without a MAC (Cisco HDLC links) are grouped under `None`, listed last.
+///
+/// A frame whose link-layer source is not the device it describes also tells something about
+/// its sender: a DHCP reply comes from a server (or from a relay when `giaddr` is set), a client
+/// message from another MAC was relayed. Those senders get a profile too (signal `dhcp.role`).
 pub fn profiles(observations: &[Observation]) -> Vec<Profile> {
     let mut by: BTreeMap<Option<[u8; 6]>, Profile> = BTreeMap::new();
     for o in observations {
@@ -199,6 +203,24 @@ pub fn profiles(observations: &[Observation]) -> Vec<Profile> {
         by.entry(key)
             .or_insert_with(|| Profile::new(o.mac))
             .add_observation(o);
+        let (Some(src), Signal::Dhcp(d)) = (o.src_mac, &o.signal) else {
+            continue;
+        };
+        if Some(src) == o.mac || src.is_multicast() {
+            continue;
+        }
+        let role = if d.from_client || !d.giaddr.is_unspecified() {
+            "relay"
+        } else {
+            "server"
+        };
+        let p = by
+            .entry(Some(*src.as_bytes()))
+            .or_insert_with(|| Profile::new(Some(src)));
+        p.observations += 1;
+        p.add("mac", src.to_string());
+        p.add("proto", "dhcp");
+        p.add("dhcp.role", role);
     }
     let mut v: Vec<Profile> = by.into_values().collect();
     v.sort_by_key(|p| p.mac.is_none());

@@ -83,6 +83,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "dhcp.prl",
         "DHCPv4 option 55 list in order, e.g. `1,3,6,15`",
     ),
+    (
+        "dhcp.role",
+        "`server` or `relay`: the device sent DHCPv4 replies, or relayed client messages",
+    ),
     ("dhcp.options", "DHCPv4 option codes in wire order"),
     ("dhcp.vci", "DHCPv4 vendor class identifier (option 60)"),
     ("dhcp.hostname", "DHCPv4 host name (option 12)"),

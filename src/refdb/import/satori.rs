@@ -51,6 +51,11 @@ pub fn class_of(device_type: &str, os_class: &str) -> Option<DeviceClass> {
     Some(c)
 }
 
+/// Option-order tests with fewer codes are skipped.
+pub const MIN_OPTIONS: usize = 4;
+/// Option-55 tests with fewer codes are skipped.
+pub const MIN_PRL: usize = 3;
+
 fn escape_regex(s: &str) -> String {
     regex::escape(s)
 }
@@ -120,7 +125,13 @@ pub fn import(xml: &str, file: &Path) -> Result<String, RefdbError> {
                 continue;
             };
             let value = value.trim();
-            if value.is_empty() {
+            // Short lists (`53`, `53,54,61`: the option order of an INFORM or RELEASE) are
+            // shared by every client and say nothing about the device.
+            let codes = value.split(',').count();
+            if value.is_empty()
+                || (signal == "dhcp.options" && codes < MIN_OPTIONS)
+                || (signal == "dhcp.prl" && codes < MIN_PRL)
+            {
                 continue;
             }
             let partial = match t.attribute("matchtype").unwrap_or("exact") {

@@ -60,7 +60,7 @@ E = [
       source="Hikvision annual report 2022: Hangzhou Hikrobot Co., Ltd., a controlled subsidiary (machine vision, mobile robots)",
       note=""),
  dict(name="LTS (LT Security)", group="Hikvision", relation="oem-brand", status="unknown",
-      patterns=[r"^lt ?security\b", r"^lts\b"], oui_org=None,
+      patterns=[r"^lt ?security\b", r"^lts\b"], oui_org=r"^lt security",
       source="IPVM, 'Hikvision OEM Directory' (ipvm.com): LTS sells Hikvision-made cameras and recorders under its brand",
       note="White-label brand: a device is prohibited when it is Hikvision-made; check the model."),
  dict(name="Zhejiang Dahua Technology Company", group="Dahua", relation="covered", status="prohibited",

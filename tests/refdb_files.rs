@@ -104,3 +104,11 @@ fn ndaa_statuses_of_known_macs() {
         assert_eq!(id.vendor.as_deref(), Some(vendor), "{mac}");
     }
 }
+
+#[test]
+fn the_format_documentation_lists_every_signal() {
+    let doc = std::fs::read_to_string(dir().join("README.md")).unwrap();
+    for (name, _) in cybriq::refdb::rules::SIGNALS {
+        assert!(doc.contains(&format!("`{name}`")), "README misses `{name}`");
+    }
+}

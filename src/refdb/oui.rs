@@ -192,7 +192,7 @@ impl OuiRegistry {
                     })
             })
             .collect();
-        v.sort_by(|a, b| (a.prefix, a.bits).cmp(&(b.prefix, b.bits)));
+        v.sort_by_key(|a| (a.prefix, a.bits));
         v
     }
 

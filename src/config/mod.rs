@@ -9,6 +9,7 @@
 //! Sections so far: `[sensor]`. Each subsystem adds its own section in its own file here.
 
 mod error;
+mod refdb;
 mod secret;
 
 use std::path::Path;
@@ -16,6 +17,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use error::ConfigError;
+pub use refdb::Refdb;
 pub use secret::Secret;
 
 /// The whole configuration file.
@@ -25,6 +27,9 @@ pub struct Config {
     /// Identity of this appliance and where it keeps its state.
     #[serde(default)]
     pub sensor: Sensor,
+    /// Reference database location.
+    #[serde(default)]
+    pub refdb: Refdb,
 }
 
 /// `[sensor]`.
@@ -82,6 +87,7 @@ impl Config {
         if self.sensor.site.trim().is_empty() {
             return Err(ConfigError::invalid("sensor.site", "must not be empty"));
         }
+        self.refdb.validate()?;
         Ok(())
     }
 }

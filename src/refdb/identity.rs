@@ -312,10 +312,26 @@ pub fn resolve(profile: &Profile, oui: &OuiRegistry, rules: &RuleSet, ndaa: &Nda
         .iter()
         .find(|e| e.status == NdaaStatus::Prohibited)
         .or_else(|| hits.first());
+    // Evidence naming a covered vendor that lost the vote (a Hikvision option 60 on an OEM
+    // brand's MAC, say) does not make the device prohibited, but it is not clean either.
+    let doubt = || {
+        evidence
+            .iter()
+            .filter(|e| e.effect == Effect::Contradicts && e.weight >= 0.3)
+            .filter_map(|e| ndaa.by_name(e.vendor.as_deref()?))
+            .find(|x| x.status == NdaaStatus::Prohibited)
+    };
     let (ndaa_status, ndaa_entity, ndaa_source) = match decided {
         Some(e) => (e.status, Some(e.name.clone()), Some(e.source.clone())),
-        None if vendor.is_some() => (NdaaStatus::Clean, None, None),
-        None => (NdaaStatus::Unknown, None, None),
+        None => match doubt() {
+            Some(e) => (
+                NdaaStatus::Unknown,
+                Some(e.name.clone()),
+                Some(e.source.clone()),
+            ),
+            None if vendor.is_some() => (NdaaStatus::Clean, None, None),
+            None => (NdaaStatus::Unknown, None, None),
+        },
     };
 
     Identity {

@@ -36,6 +36,12 @@ equals = "telephone"
 class = "ip-phone"
 weight = 0.7
 [[rule]]
+id = "hik"
+signal = "dhcp.vci"
+equals = "hikvision"
+vendor = "Huawei"
+weight = 0.4
+[[rule]]
 id = "a"
 signal = "dhcp.vci"
 equals = "x"
@@ -230,4 +236,21 @@ fn json_has_the_contract_keys() {
     assert_eq!(v["ndaa_status"], "clean");
     assert_eq!(v["mac"], "00:00:0c:01:02:03");
     assert_eq!(v["evidence"][0]["effect"], "agrees");
+}
+
+#[test]
+fn a_losing_covered_vendor_makes_the_status_unknown_not_clean() {
+    let id = run(&profile(
+        "00:00:0c:01:02:03",
+        &[
+            ("cdp.platform", "cisco WS-C2960-24TT-L"),
+            ("dhcp.vci", "hikvision"),
+        ],
+    ));
+    assert_eq!(id.vendor.as_deref(), Some("Cisco"));
+    assert_eq!(id.ndaa_status, NdaaStatus::Unknown);
+    assert_eq!(
+        id.ndaa_entity.as_deref(),
+        Some("Huawei Technologies Company")
+    );
 }

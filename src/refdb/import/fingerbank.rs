@@ -171,7 +171,8 @@ pub fn import(text: &str, file: &Path) -> Result<String, RefdbError> {
         .lines()
         .next()
         .and_then(|l| l.split("Version").nth(1))
-        .map(|s| s.trim().to_owned())
+        .and_then(|s| s.split_whitespace().next())
+        .map(str::to_owned)
         .unwrap_or_default();
     // Later (more specific) ranges win: class 16 "Dead OSes" lists 102-106 after class 1.
     let mut classes: Vec<((u32, u32), String)> = Vec::new();

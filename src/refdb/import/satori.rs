@@ -3,7 +3,8 @@
 //! Each `<fingerprint>` names a device and/or OS; each `<test>` matches the option-55 list
 //! (`dhcpoption55`), the option order (`dhcpoptions`) or option 60 (`dhcpvendorcode`),
 //! `exact`ly or as a `partial` substring, with a weight 1-10. A test becomes one rule of ours
-//! (weight / 10, at most 0.7: a DHCP fingerprint alone never makes an identity certain);
+//! (weight / 10, at most 0.7 for option 60 and 0.45 for option lists, which many devices
+//! share: a DHCP fingerprint alone never makes an identity certain);
 //! duplicate tests of one fingerprint (the same value for Discover and Request) become one
 //! rule. `ipttl` tests are skipped: a TTL of 64 or 128 says little on its own.
 
@@ -157,7 +158,10 @@ pub fn import(xml: &str, file: &Path) -> Result<String, RefdbError> {
             if !seen.insert((signal, partial, value.to_lowercase())) {
                 continue;
             }
-            let weight = (w / 10.0).clamp(0.1, 0.7);
+            // Many devices share one DHCP stack: a parameter list or option order alone is
+            // weaker than the MAC's IEEE holder (0.5); a vendor class string can be stronger.
+            let cap = if signal == "dhcp.vci" { 0.7 } else { 0.45 };
+            let weight = (w / 10.0).clamp(0.1, cap);
             count += 1;
             let _ = writeln!(out, "[[rule]]");
             let _ = writeln!(out, "id = \"f{fi}.{}\"", seen.len() - 1);
@@ -222,7 +226,7 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].1.vendor.as_deref(), Some("3Com"));
         assert_eq!(m[0].1.class, Some(DeviceClass::IpPhone));
-        assert!((m[0].0.weight - 0.5).abs() < 1e-6);
+        assert!((m[0].0.weight - 0.45).abs() < 1e-6);
         let m = s.matches("dhcp.vci", "xx 3com-phone (x) 3101");
         assert_eq!(m.len(), 1);
         assert!((m[0].0.weight - 0.7).abs() < 1e-6);

@@ -95,16 +95,25 @@ pub fn run(args: Args) -> ExitCode {
         )),
         Command::Check { db } => match open_db(db.as_deref()) {
             Ok(db) => {
-                println!("reference database: {}", db.origin);
-                println!("  OUI assignments: {}", db.oui.len());
-                println!("  NDAA 889 entries: {}", db.ndaa.entities().len());
+                let mut text = format!(
+                    "reference database: {}\n  OUI assignments: {}\n  NDAA 889 entries: {}\n",
+                    db.origin,
+                    db.oui.len(),
+                    db.ndaa.entities().len()
+                );
                 for s in db.rules.sets() {
-                    println!(
-                        "  rules {}: {} ({}; {})",
+                    text += &format!(
+                        "  rules {}: {} ({}; {})\n",
                         s.name, s.rules, s.source, s.licence
                     );
                 }
-                ExitCode::SUCCESS
+                match std::io::stdout().lock().write_all(text.as_bytes()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                        eprintln!("cybriq: error: writing output: {e}");
+                        ExitCode::from(1)
+                    }
+                    _ => ExitCode::SUCCESS,
+                }
             }
             Err(e) => {
                 eprintln!("cybriq: error: {e}");

@@ -37,7 +37,7 @@ use serde::Deserialize;
 
 use super::class::DeviceClass;
 use super::error::RefdbError;
-use super::tomlpos::{key_line, line_at, parse_error};
+use super::tomlpos::{LineIndex, key_line, parse_error};
 
 /// The `format` value of a rule file.
 pub const FORMAT: &str = "cybriq-fingerprints";
@@ -358,9 +358,10 @@ impl RuleSet {
         }
         let mut ids: HashMap<String, usize> = HashMap::new();
         let first_new = self.rules.len();
+        let lines = LineIndex::new(text);
         for (i, r) in raw.rule.iter().enumerate() {
             let span = r.span();
-            let rule = validate_rule(text, file, &set, i, &span, r.get_ref())?;
+            let rule = validate_rule(text, file, &set, i, &span, r.get_ref(), &lines)?;
             if let Some(prev) = ids.insert(rule.id.clone(), rule.line) {
                 return Err(RefdbError::invalid(
                     file,
@@ -495,6 +496,7 @@ fn validate_rule(
     i: usize,
     span: &Range<usize>,
     r: &RawRule,
+    lines: &LineIndex,
 ) -> Result<Rule, RefdbError> {
     let err = |key: &str, m: String| {
         RefdbError::invalid(
@@ -568,7 +570,7 @@ fn validate_rule(
     Ok(Rule {
         id,
         set: set.clone(),
-        line: line_at(text, span.start),
+        line: lines.line(span.start),
         signal,
         matcher,
         vendor: r.vendor.clone(),

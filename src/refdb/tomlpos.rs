@@ -11,6 +11,26 @@ pub fn line_at(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
+/// Line numbers of many offsets in one text, without rescanning it for each.
+#[derive(Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
 /// 1-based line of `key = …` inside `span` (a table or inline table); the span's first line when
 /// the key is not written there.
 pub fn key_line(text: &str, span: &Range<usize>, key: &str) -> usize {
@@ -86,6 +106,10 @@ mod tests {
         let inline = t.find('{').unwrap()..t.len();
         assert_eq!(key_line(t, &inline, "weight"), 6);
         assert_eq!(line_at(t, 0), 1);
+        let ix = LineIndex::new(t);
+        for off in [0, 5, 6, 7, t.len() - 1, t.len()] {
+            assert_eq!(ix.line(off), line_at(t, off), "{off}");
+        }
     }
 
     #[test]

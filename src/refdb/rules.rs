@@ -32,7 +32,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
 use super::class::DeviceClass;
@@ -202,8 +202,20 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     exact: HashMap<&'static str, HashMap<String, Vec<usize>>>,
     regex: HashMap<&'static str, Vec<usize>>,
+    /// Per signal, one automaton over all of its regexes (same order as `regex`): one pass
+    /// over a value finds the candidate rules, whose captures are then taken.
+    regex_sets: HashMap<&'static str, RegexSet>,
     vendors: Vec<VendorAlias>,
+    vendor_set: Option<RegexSet>,
     sets: Vec<SetInfo>,
+}
+
+fn build_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Option<RegexSet> {
+    RegexSetBuilder::new(patterns)
+        .case_insensitive(true)
+        .size_limit(1 << 24)
+        .build()
+        .ok()
 }
 
 /// Provenance of one loaded rule file.
@@ -372,6 +384,29 @@ impl RuleSet {
             }
             self.push(rule);
         }
+        let touched: std::collections::BTreeSet<&'static str> = self.rules[first_new..]
+            .iter()
+            .filter(|r| matches!(r.matcher, Matcher::Regex(_)))
+            .map(|r| r.signal)
+            .collect();
+        for signal in touched {
+            let ix = &self.regex[signal];
+            let set = build_set(ix.iter().map(|&i| match &self.rules[i].matcher {
+                Matcher::Regex(r) => r.as_str(),
+                Matcher::Equals(_) => "",
+            }));
+            match set {
+                Some(set) => {
+                    self.regex_sets.insert(signal, set);
+                }
+                None => {
+                    self.regex_sets.remove(signal);
+                }
+            }
+        }
+        if !raw.vendor.is_empty() {
+            self.vendor_set = build_set(self.vendors.iter().map(|a| a.regex.as_str()));
+        }
         self.sets.push(SetInfo {
             name: raw.name,
             source: raw.source,
@@ -412,11 +447,15 @@ impl RuleSet {
             }
         }
         if let Some(ix) = self.regex.get(signal) {
-            for &i in ix {
+            let mut apply = |i: usize| {
                 let r = &self.rules[i];
                 if let Some(c) = r.apply(value) {
                     out.push((r, c));
                 }
+            };
+            match self.regex_sets.get(signal) {
+                Some(set) => set.matches(value).iter().for_each(|k| apply(ix[k])),
+                None => ix.iter().for_each(|&i| apply(i)),
             }
         }
         out
@@ -425,10 +464,14 @@ impl RuleSet {
     /// The canonical name of a raw vendor or organisation name: the first alias whose pattern
     /// matches, else the name without corporate suffixes (`, Inc.`, `Co., Ltd.`, …).
     pub fn canonical_vendor(&self, raw: &str) -> String {
-        if let Some(a) = self.vendors.iter().find(|a| a.regex.is_match(raw)) {
-            return a.name.clone();
+        let first = match &self.vendor_set {
+            Some(set) => set.matches(raw).iter().next(),
+            None => self.vendors.iter().position(|a| a.regex.is_match(raw)),
+        };
+        match first {
+            Some(i) => self.vendors[i].name.clone(),
+            None => strip_corporate(raw),
         }
-        strip_corporate(raw)
     }
 
     /// The rules, in load order.

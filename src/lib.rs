@@ -17,5 +17,6 @@ pub mod decode;
 pub mod emit;
 pub mod event;
 pub mod observe;
+pub mod refdb;
 pub mod store;
 pub mod wire;

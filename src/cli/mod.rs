@@ -4,6 +4,7 @@
 //! arguments and returns the process exit code; the work itself is done by the library modules.
 
 mod decode;
+mod refdb;
 mod syslog_test;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     /// Enqueue sample events of every type (or --count N) into the outbox and deliver them to
     /// every configured syslog destination; exits when all are delivered.
     SyslogTest(syslog_test::Args),
+    /// Reference database: import the OUI registry and fingerprint databases, look devices up.
+    Refdb(refdb::Args),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -34,6 +37,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Decode(a) => decode::run(a),
         Command::SyslogTest(a) => syslog_test::run(a),
+        Command::Refdb(a) => refdb::run(a),
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod destination;
 mod error;
+mod refdb;
 mod secret;
 
 use std::path::Path;
@@ -17,6 +18,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use error::ConfigError;
+pub use refdb::Refdb;
 pub use secret::Secret;
 
 /// The whole configuration file.
@@ -29,6 +31,9 @@ pub struct Config {
     /// Syslog destinations (`[[destination]]`), each receiving every event.
     #[serde(default)]
     pub destination: Vec<destination::Destination>,
+    /// Reference database location.
+    #[serde(default)]
+    pub refdb: Refdb,
 }
 
 /// `[sensor]`.
@@ -87,6 +92,7 @@ impl Config {
             return Err(ConfigError::invalid("sensor.site", "must not be empty"));
         }
         destination::validate(&self.destination)?;
+        self.refdb.validate()?;
         Ok(())
     }
 }

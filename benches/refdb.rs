@@ -1,0 +1,77 @@
+//! Reference-database speed: loading (the reload cost), OUI longest-prefix lookup, and identity
+//! resolution of typical devices (a switch from CDP+LLDP, a Windows PC from DHCP, a MAC alone).
+//! `cargo test --benches` runs each once, quickly.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group};
+
+use cybriq::refdb::{Profile, RefDb};
+use cybriq::wire::MacAddr;
+
+fn switch() -> Profile {
+    let mut p = Profile::new(Some("00:19:2f:a7:b2:8d".parse().unwrap()));
+    p.add("proto", "cdp");
+    p.add("proto", "lldp");
+    p.add("cdp.platform", "cisco WS-C3560G-24PS");
+    p.add("cdp.caps", "router,switch,igmp");
+    p.add(
+        "cdp.software",
+        "Cisco IOS Software, C3560 Software (C3560-IPBASEK9-M), Version 12.2(44)SE",
+    );
+    p.add(
+        "lldp.sysdescr",
+        "Cisco IOS Software, C3560 Software (C3560-IPBASEK9-M), Version 12.2(44)SE",
+    );
+    p.add("lldp.caps", "bridge,router");
+    p
+}
+
+fn windows_pc() -> Profile {
+    let mut p = Profile::new(Some("00:04:23:57:a5:7a".parse().unwrap()));
+    p.add("proto", "dhcp");
+    p.add("dhcp.vci", "MSFT 5.0");
+    p.add("dhcp.prl", "1,15,3,6,44,46,47,31,33,249,43");
+    p.add("dhcp.options", "53,116,61,50,12,60,55");
+    p.add("dhcp.hostname", "DJP95S0J");
+    p
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference-db");
+    let db = RefDb::load(&dir).expect("reference-db");
+    let mut g = c.benchmark_group("refdb");
+    g.sample_size(10);
+    g.bench_function("load reference-db (reload cost)", |b| {
+        b.iter(|| black_box(RefDb::load(&dir).unwrap()))
+    });
+    g.finish();
+    let macs: Vec<MacAddr> = (0u64..1024)
+        .map(|i| {
+            let v = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) & 0xfcff_ffff_ffff;
+            let b = v.to_be_bytes();
+            MacAddr([b[2], b[3], b[4], b[5], b[6], b[7]])
+        })
+        .collect();
+    c.bench_function("oui lookup x1024", |b| {
+        b.iter(|| macs.iter().filter(|m| db.oui.lookup(m).is_some()).count())
+    });
+    let (s, w) = (switch(), windows_pc());
+    c.bench_function("resolve switch (CDP+LLDP)", |b| {
+        b.iter(|| black_box(db.resolve(black_box(&s))))
+    });
+    c.bench_function("resolve Windows PC (DHCP)", |b| {
+        b.iter(|| black_box(db.resolve(black_box(&w))))
+    });
+    c.bench_function("lookup MAC only", |b| {
+        b.iter(|| black_box(db.lookup_mac(black_box(macs[7]))))
+    });
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,628 @@
+//! Fingerprint rules: the `cybriq-fingerprints` file format (version 1), its validation, and
+//! matching of a device's signals against it.
+//!
+//! A rule file is TOML (documented in `reference-db/README.md`):
+//!
+//! ```toml
+//! format = "cybriq-fingerprints"
+//! version = 1
+//! name = "cybriq"                # names the rule set in evidence
+//! source = "…"                   # where the rules come from
+//! licence = "…"                  # the licence of the rules
+//!
+//! [[vendor]]                     # canonical vendor names
+//! name = "Cisco"
+//! regex = '^cisco\b'
+//!
+//! [[rule]]
+//! id = "cdp-catalyst"
+//! signal = "cdp.platform"        # see SIGNALS
+//! regex = '^cisco (WS-C\S+)'     # or: equals = "…" (whole value, case-insensitive)
+//! vendor = "Cisco"
+//! model = "$1"                   # templates may use the regex captures
+//! class = "switch"
+//! os = "…"
+//! weight = 0.9                   # (0, 1]: how sure this signal alone makes us
+//! ```
+//!
+//! Pure: files are parsed from text; reading them is the caller's business.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+use super::class::DeviceClass;
+use super::error::RefdbError;
+use super::tomlpos::{LineIndex, key_line, parse_error};
+
+/// The `format` value of a rule file.
+pub const FORMAT: &str = "cybriq-fingerprints";
+/// The highest `version` this build reads.
+pub const VERSION: u32 = 1;
+
+/// The signals a rule may match, with what their values look like.
+pub const SIGNALS: &[(&str, &str)] = &[
+    ("mac", "source MAC, lower-case colon hex"),
+    (
+        "oui.org",
+        "IEEE registry organisation of the MAC (universal MACs only)",
+    ),
+    (
+        "proto",
+        "a protocol the device spoke: lldp, cdp, edp, fdp, dhcp, dhcpv6, arp, eapol, stp",
+    ),
+    ("lldp.sysname", "LLDP system name"),
+    ("lldp.sysdescr", "LLDP system description"),
+    (
+        "lldp.caps",
+        "LLDP enabled capabilities (system ones when none enabled), e.g. `bridge,router`",
+    ),
+    ("lldp.med.class", "LLDP-MED device class 1-4"),
+    ("lldp.med.model", "LLDP-MED model name"),
+    ("lldp.med.manufacturer", "LLDP-MED manufacturer"),
+    ("lldp.med.hardware", "LLDP-MED hardware revision"),
+    ("lldp.med.firmware", "LLDP-MED firmware revision"),
+    ("lldp.med.software", "LLDP-MED software revision"),
+    ("lldp.port_description", "LLDP port description"),
+    ("lldp.mud", "RFC 8520 MUD URL"),
+    ("cdp.device_id", "CDP device ID"),
+    ("cdp.platform", "CDP platform"),
+    ("cdp.software", "CDP software version text"),
+    ("cdp.caps", "CDP capabilities, e.g. `router,switch,igmp`"),
+    ("edp.device_id", "EDP display name"),
+    ("edp.platform", "EDP platform"),
+    ("edp.software", "EDP software version"),
+    ("fdp.device_id", "FDP device ID"),
+    ("fdp.platform", "FDP platform"),
+    ("fdp.software", "FDP software version"),
+    (
+        "dhcp.prl",
+        "DHCPv4 option 55 list in order, e.g. `1,3,6,15`",
+    ),
+    (
+        "dhcp.role",
+        "`server` or `relay`: the device sent DHCPv4 replies, or relayed client messages",
+    ),
+    ("dhcp.options", "DHCPv4 option codes in wire order"),
+    ("dhcp.vci", "DHCPv4 vendor class identifier (option 60)"),
+    ("dhcp.hostname", "DHCPv4 host name (option 12)"),
+    ("dhcp.user_class", "DHCPv4 user class (option 77)"),
+    ("dhcp.ttl", "IP TTL of the client's DHCPv4 packets"),
+    ("dhcpv6.vci", "DHCPv6 vendor class: `ENTERPRISE:data`"),
+    ("dhcpv6.oro", "DHCPv6 option request list in order"),
+    ("dhcpv6.options", "DHCPv6 option codes in wire order"),
+    ("dhcpv6.enterprise", "DHCPv6 enterprise numbers seen"),
+    ("eap.identity", "EAP identity"),
+];
+
+/// Whether `s` is a known signal name; returns the static name.
+pub fn signal_name(s: &str) -> Option<&'static str> {
+    SIGNALS.iter().find(|(n, _)| *n == s).map(|(n, _)| *n)
+}
+
+/// How a rule matches a signal value.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// The whole value, compared case-insensitively (stored lower-case).
+    Equals(String),
+    /// A case-insensitive regular expression (unanchored unless it anchors itself).
+    Regex(Regex),
+}
+
+/// One validated rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Identifier (`<set>:<id>`, or `<set>:rule[N]` when the file gives none).
+    pub id: String,
+    /// The rule set (file) name.
+    pub set: Arc<str>,
+    /// Line of the rule in its file.
+    pub line: usize,
+    /// The signal it matches.
+    pub signal: &'static str,
+    /// How.
+    pub matcher: Matcher,
+    /// Vendor template.
+    pub vendor: Option<String>,
+    /// Model template.
+    pub model: Option<String>,
+    /// Device class.
+    pub class: Option<DeviceClass>,
+    /// Operating system template.
+    pub os: Option<String>,
+    /// Weight in (0, 1].
+    pub weight: f32,
+}
+
+/// What a matching rule claims, with templates filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    /// Vendor (raw; canonicalise with [`RuleSet::canonical_vendor`]).
+    pub vendor: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// Class.
+    pub class: Option<DeviceClass>,
+    /// Operating system.
+    pub os: Option<String>,
+}
+
+impl Rule {
+    /// The claim of this rule on `value`, or `None` when it does not match.
+    pub fn apply(&self, value: &str) -> Option<Claim> {
+        let fill = |t: &Option<String>, caps: Option<&regex::Captures<'_>>| -> Option<String> {
+            let t = t.as_ref()?;
+            let s = match caps {
+                Some(c) if t.contains('$') => {
+                    let mut out = String::new();
+                    c.expand(t, &mut out);
+                    out
+                }
+                _ => t.clone(),
+            };
+            let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            (!s.is_empty()).then_some(s)
+        };
+        match &self.matcher {
+            Matcher::Equals(v) => (value.to_lowercase() == *v).then(|| Claim {
+                vendor: fill(&self.vendor, None),
+                model: fill(&self.model, None),
+                class: self.class,
+                os: fill(&self.os, None),
+            }),
+            Matcher::Regex(r) => {
+                let c = r.captures(value)?;
+                Some(Claim {
+                    vendor: fill(&self.vendor, Some(&c)),
+                    model: fill(&self.model, Some(&c)),
+                    class: self.class,
+                    os: fill(&self.os, Some(&c)),
+                })
+            }
+        }
+    }
+}
+
+/// A vendor alias: raw names matching `regex` are reported as `name`.
+#[derive(Debug, Clone)]
+pub struct VendorAlias {
+    /// Canonical name.
+    pub name: String,
+    /// Case-insensitive pattern over raw vendor / organisation names.
+    pub regex: Regex,
+}
+
+/// Rules indexed by signal: exact values in a hash map, regexes in file order.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    exact: HashMap<&'static str, HashMap<String, Vec<usize>>>,
+    regex: HashMap<&'static str, Vec<usize>>,
+    /// Per signal, one automaton over all of its regexes (same order as `regex`): one pass
+    /// over a value finds the candidate rules, whose captures are then taken.
+    regex_sets: HashMap<&'static str, RegexSet>,
+    vendors: Vec<VendorAlias>,
+    vendor_set: Option<RegexSet>,
+    sets: Vec<SetInfo>,
+}
+
+fn build_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Option<RegexSet> {
+    RegexSetBuilder::new(patterns)
+        .case_insensitive(true)
+        .size_limit(1 << 24)
+        .build()
+        .ok()
+}
+
+/// Provenance of one loaded rule file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetInfo {
+    /// `name`.
+    pub name: String,
+    /// `source`.
+    pub source: String,
+    /// `licence`.
+    pub licence: String,
+    /// Number of rules.
+    pub rules: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    format: String,
+    version: u32,
+    name: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    licence: String,
+    #[serde(default)]
+    vendor: Vec<toml::Spanned<RawVendor>>,
+    #[serde(default)]
+    rule: Vec<toml::Spanned<RawRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVendor {
+    name: String,
+    regex: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    #[serde(default)]
+    id: Option<String>,
+    signal: String,
+    #[serde(default)]
+    regex: Option<String>,
+    #[serde(default)]
+    equals: Option<String>,
+    #[serde(default)]
+    vendor: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    class: Option<String>,
+    #[serde(default)]
+    os: Option<String>,
+    weight: f64,
+}
+
+fn compile(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| format!("invalid regular expression: {e}"))
+}
+
+fn max_capture_ref(t: &str) -> usize {
+    let b = t.as_bytes();
+    let mut max = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let mut j = i + 1;
+            if j < b.len() && b[j] == b'{' {
+                j += 1;
+            }
+            let s = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j > s {
+                max = max.max(t[s..j].parse().unwrap_or(usize::MAX));
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    max
+}
+
+impl RuleSet {
+    /// Parses and validates one rule file and adds it to the set. `file` names it in errors.
+    pub fn add_file(&mut self, text: &str, file: &Path) -> Result<(), RefdbError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| parse_error(file, text, &e))?;
+        let top = 0..text.len();
+        if raw.format != FORMAT {
+            return Err(RefdbError::invalid(
+                file,
+                key_line(text, &top, "format"),
+                "format",
+                format!("expected \"{FORMAT}\", found \"{}\"", raw.format),
+            ));
+        }
+        if raw.version == 0 || raw.version > VERSION {
+            return Err(RefdbError::invalid(
+                file,
+                key_line(text, &top, "version"),
+                "version",
+                format!(
+                    "version {} is not supported (this build reads 1..={VERSION})",
+                    raw.version
+                ),
+            ));
+        }
+        if raw.name.trim().is_empty() || self.sets.iter().any(|s| s.name == raw.name) {
+            return Err(RefdbError::invalid(
+                file,
+                key_line(text, &top, "name"),
+                "name",
+                format!(
+                    "the rule set name must be non-empty and unique (\"{}\")",
+                    raw.name
+                ),
+            ));
+        }
+        let set: Arc<str> = Arc::from(raw.name.as_str());
+        for (i, v) in raw.vendor.iter().enumerate() {
+            let span = v.span();
+            let v = v.get_ref();
+            let regex = compile(&v.regex).map_err(|m| {
+                RefdbError::invalid(
+                    file,
+                    key_line(text, &span, "regex"),
+                    format!("vendor[{i}].regex"),
+                    m,
+                )
+            })?;
+            if v.name.trim().is_empty() {
+                return Err(RefdbError::invalid(
+                    file,
+                    key_line(text, &span, "name"),
+                    format!("vendor[{i}].name"),
+                    "must not be empty",
+                ));
+            }
+            self.vendors.push(VendorAlias {
+                name: v.name.trim().to_owned(),
+                regex,
+            });
+        }
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let first_new = self.rules.len();
+        let lines = LineIndex::new(text);
+        for (i, r) in raw.rule.iter().enumerate() {
+            let span = r.span();
+            let rule = validate_rule(text, file, &set, i, &span, r.get_ref(), &lines)?;
+            if let Some(prev) = ids.insert(rule.id.clone(), rule.line) {
+                return Err(RefdbError::invalid(
+                    file,
+                    key_line(text, &span, "id"),
+                    format!("rule[{i}].id"),
+                    format!("`{}` is already used on line {prev}", rule.id),
+                ));
+            }
+            self.push(rule);
+        }
+        let touched: std::collections::BTreeSet<&'static str> = self.rules[first_new..]
+            .iter()
+            .filter(|r| matches!(r.matcher, Matcher::Regex(_)))
+            .map(|r| r.signal)
+            .collect();
+        for signal in touched {
+            let ix = &self.regex[signal];
+            let set = build_set(ix.iter().map(|&i| match &self.rules[i].matcher {
+                Matcher::Regex(r) => r.as_str(),
+                Matcher::Equals(_) => "",
+            }));
+            match set {
+                Some(set) => {
+                    self.regex_sets.insert(signal, set);
+                }
+                None => {
+                    self.regex_sets.remove(signal);
+                }
+            }
+        }
+        if !raw.vendor.is_empty() {
+            self.vendor_set = build_set(self.vendors.iter().map(|a| a.regex.as_str()));
+        }
+        self.sets.push(SetInfo {
+            name: raw.name,
+            source: raw.source,
+            licence: raw.licence,
+            rules: self.rules.len() - first_new,
+        });
+        Ok(())
+    }
+
+    fn push(&mut self, rule: Rule) {
+        let idx = self.rules.len();
+        match &rule.matcher {
+            Matcher::Equals(v) => self
+                .exact
+                .entry(rule.signal)
+                .or_default()
+                .entry(v.clone())
+                .or_default()
+                .push(idx),
+            Matcher::Regex(_) => self.regex.entry(rule.signal).or_default().push(idx),
+        }
+        self.rules.push(rule);
+    }
+
+    /// Every rule matching `value` of `signal`, with its claim.
+    pub fn matches<'a>(&'a self, signal: &str, value: &str) -> Vec<(&'a Rule, Claim)> {
+        let mut out = Vec::new();
+        if let Some(ix) = self
+            .exact
+            .get(signal)
+            .and_then(|m| m.get(&value.to_lowercase()))
+        {
+            for &i in ix {
+                let r = &self.rules[i];
+                if let Some(c) = r.apply(value) {
+                    out.push((r, c));
+                }
+            }
+        }
+        if let Some(ix) = self.regex.get(signal) {
+            let mut apply = |i: usize| {
+                let r = &self.rules[i];
+                if let Some(c) = r.apply(value) {
+                    out.push((r, c));
+                }
+            };
+            match self.regex_sets.get(signal) {
+                Some(set) => set.matches(value).iter().for_each(|k| apply(ix[k])),
+                None => ix.iter().for_each(|&i| apply(i)),
+            }
+        }
+        out
+    }
+
+    /// The canonical name of a raw vendor or organisation name: the first alias whose pattern
+    /// matches, else the name without corporate suffixes (`, Inc.`, `Co., Ltd.`, …).
+    pub fn canonical_vendor(&self, raw: &str) -> String {
+        let first = match &self.vendor_set {
+            Some(set) => set.matches(raw).iter().next(),
+            None => self.vendors.iter().position(|a| a.regex.is_match(raw)),
+        };
+        match first {
+            Some(i) => self.vendors[i].name.clone(),
+            None => strip_corporate(raw),
+        }
+    }
+
+    /// The rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The loaded rule files.
+    pub fn sets(&self) -> &[SetInfo] {
+        &self.sets
+    }
+}
+
+/// Removes trailing corporate forms and punctuation from an organisation name.
+pub fn strip_corporate(raw: &str) -> String {
+    const SUFFIXES: &[&str] = &[
+        "incorporated",
+        "corporation",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "limited",
+        "llc",
+        "gmbh",
+        "ag",
+        "sa",
+        "s.a",
+        "s.p.a",
+        "spa",
+        "bv",
+        "b.v",
+        "ab",
+        "oy",
+        "as",
+        "a/s",
+        "kg",
+        "plc",
+        "pty",
+        "pte",
+        "srl",
+        "s.r.l",
+        "company",
+    ];
+    let mut s = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    loop {
+        let t = s.trim_end_matches([',', '.', ' ', ';']).to_owned();
+        let lower = t.to_lowercase();
+        let cut = SUFFIXES.iter().find_map(|suf| {
+            let stem = lower.strip_suffix(suf)?;
+            (stem.ends_with([' ', ',']) && stem.trim_end_matches([',', ' ']).len() > 1)
+                .then_some(stem.len())
+        });
+        match cut {
+            Some(n) => s = t[..n].to_owned(),
+            None => return t,
+        }
+    }
+}
+
+fn validate_rule(
+    text: &str,
+    file: &Path,
+    set: &Arc<str>,
+    i: usize,
+    span: &Range<usize>,
+    r: &RawRule,
+    lines: &LineIndex,
+) -> Result<Rule, RefdbError> {
+    let err = |key: &str, m: String| {
+        RefdbError::invalid(
+            file,
+            key_line(text, span, key),
+            format!("rule[{i}].{key}"),
+            m,
+        )
+    };
+    let signal = signal_name(&r.signal).ok_or_else(|| {
+        let names: Vec<&str> = SIGNALS.iter().map(|(n, _)| *n).collect();
+        err(
+            "signal",
+            format!("unknown signal `{}`; one of {}", r.signal, names.join(", ")),
+        )
+    })?;
+    let (matcher, groups) = match (&r.regex, &r.equals) {
+        (Some(p), None) => {
+            let re = compile(p).map_err(|m| err("regex", m))?;
+            let g = re.captures_len() - 1;
+            (Matcher::Regex(re), g)
+        }
+        (None, Some(v)) => {
+            if v.is_empty() {
+                return Err(err("equals", "must not be empty".into()));
+            }
+            (Matcher::Equals(v.to_lowercase()), 0)
+        }
+        _ => {
+            return Err(err(
+                "regex",
+                "a rule has exactly one of `regex` and `equals`".into(),
+            ));
+        }
+    };
+    for (key, t) in [("vendor", &r.vendor), ("model", &r.model), ("os", &r.os)] {
+        if let Some(t) = t {
+            if t.trim().is_empty() {
+                return Err(err(key, "must not be empty when present".into()));
+            }
+            let m = max_capture_ref(t);
+            if m > groups {
+                return Err(err(
+                    key,
+                    format!("refers to capture ${m} but the pattern has {groups} group(s)"),
+                ));
+            }
+        }
+    }
+    let class = match &r.class {
+        Some(c) => Some(c.parse::<DeviceClass>().map_err(|m| err("class", m))?),
+        None => None,
+    };
+    if r.vendor.is_none() && r.model.is_none() && class.is_none() && r.os.is_none() {
+        return Err(err(
+            "vendor",
+            "a rule claims at least one of vendor, model, class, os".into(),
+        ));
+    }
+    if !(r.weight > 0.0 && r.weight <= 1.0) {
+        return Err(err(
+            "weight",
+            format!("{} is out of range (0, 1]", r.weight),
+        ));
+    }
+    let id = match &r.id {
+        Some(id) if !id.trim().is_empty() => format!("{set}:{}", id.trim()),
+        Some(_) => return Err(err("id", "must not be empty when present".into())),
+        None => format!("{set}:rule[{i}]"),
+    };
+    Ok(Rule {
+        id,
+        set: set.clone(),
+        line: lines.line(span.start),
+        signal,
+        matcher,
+        vendor: r.vendor.clone(),
+        model: r.model.clone(),
+        class,
+        os: r.os.clone(),
+        weight: r.weight as f32,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -12,4 +12,5 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod decode;
+pub mod snmp;
 pub mod wire;

@@ -4,6 +4,7 @@
 //! arguments and returns the process exit code; the work itself is done by the library modules.
 
 mod decode;
+mod poll;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,9 @@ enum Command {
     /// Decode the control-plane frames (LLDP, CDP, EDP, FDP, DHCP, DHCPv6, ARP, EAPOL, STP) of
     /// pcap/pcapng files: one line, or one JSON object, per frame.
     Decode(decode::Args),
+    /// Poll switches over SNMP once (interfaces, forwarding tables, LLDP/CDP neighbors, PoE,
+    /// 802.1X) and print each switch's port table.
+    Poll(poll::Args),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -29,5 +33,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(a) => decode::run(a),
+        Command::Poll(a) => poll::run(a),
     }
 }

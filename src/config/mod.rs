@@ -10,6 +10,7 @@
 
 mod error;
 mod secret;
+pub mod switch;
 
 use std::path::Path;
 
@@ -25,6 +26,9 @@ pub struct Config {
     /// Identity of this appliance and where it keeps its state.
     #[serde(default)]
     pub sensor: Sensor,
+    /// Switches the SNMP poller polls (`[[switch]]`).
+    #[serde(default)]
+    pub switch: Vec<switch::Switch>,
 }
 
 /// `[sensor]`.
@@ -82,6 +86,7 @@ impl Config {
         if self.sensor.site.trim().is_empty() {
             return Err(ConfigError::invalid("sensor.site", "must not be empty"));
         }
+        switch::validate_all(&self.switch)?;
         Ok(())
     }
 }

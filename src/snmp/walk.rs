@@ -1,0 +1,99 @@
+//! Table walks: GETBULK (v2c/v3) or GETNEXT (v1) from a subtree's root until the agent leaves the
+//! subtree, with a guard against agents whose walk does not advance.
+
+use super::client::{Op, Session};
+use super::error::SnmpError;
+use super::value::{Value, Varbind, oid_to_string};
+
+/// Walk limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkLimits {
+    /// GETBULK max-repetitions.
+    pub max_repetitions: u32,
+    /// Most variables one walk may return before it is stopped.
+    pub max_varbinds: usize,
+}
+
+/// What a walk returned: the variables under the root in order, and the error that stopped it
+/// early, if any (the variables before the error are kept).
+#[derive(Debug, Clone, Default)]
+pub struct WalkResult {
+    /// Variables under the root.
+    pub varbinds: Vec<Varbind>,
+    /// Why the walk stopped before the end of the subtree.
+    pub error: Option<SnmpError>,
+}
+
+/// Walks `root`.
+pub async fn walk(session: &mut Session, root: &[u32], limits: WalkLimits) -> WalkResult {
+    let v1 = session.credentials().is_v1();
+    let mut reps = limits.max_repetitions.max(1);
+    let mut out: Vec<Varbind> = Vec::new();
+    let mut cursor: Vec<u32> = root.to_vec();
+    loop {
+        let op = if v1 { Op::GetNext } else { Op::GetBulk(reps) };
+        let reply = match session.request(op, &cursor).await {
+            Ok(r) => r,
+            Err(e) => {
+                return WalkResult {
+                    varbinds: out,
+                    error: Some(e),
+                };
+            }
+        };
+        if reply.status != 0 {
+            match (reply.status, v1) {
+                // noSuchName on a v1 GETNEXT: past the last object of the agent.
+                (2, true) => break,
+                // tooBig: ask for fewer rows.
+                (1, false) if reps > 1 => {
+                    reps = (reps / 2).max(1);
+                    continue;
+                }
+                _ => {
+                    return WalkResult {
+                        varbinds: out,
+                        error: Some(SnmpError::Status {
+                            status: reply.status,
+                            index: reply.index,
+                        }),
+                    };
+                }
+            }
+        }
+        if reply.varbinds.is_empty() {
+            break;
+        }
+        let mut done = false;
+        for vb in reply.varbinds {
+            if matches!(vb.value, Value::EndOfMibView) || !vb.oid.starts_with(root) {
+                done = true;
+                break;
+            }
+            if vb.oid <= cursor {
+                return WalkResult {
+                    error: Some(SnmpError::NonIncreasing {
+                        oid: oid_to_string(&vb.oid),
+                        previous: oid_to_string(&cursor),
+                    }),
+                    varbinds: out,
+                };
+            }
+            cursor.clone_from(&vb.oid);
+            out.push(vb);
+            if out.len() >= limits.max_varbinds {
+                return WalkResult {
+                    error: Some(SnmpError::TooMany(out.len())),
+                    varbinds: out,
+                };
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    WalkResult {
+        varbinds: out,
+        error: None,
+    }
+}

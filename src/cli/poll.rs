@@ -200,7 +200,7 @@ fn write_text(out: &mut impl Write, p: &SwitchPoll) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "{} ({}) {} model {} serial {}: {} ports, {} requests, {} variables, {} ms",
+        "{} ({}) {} model {} serial {}: {} ports, {} requests ({} timed out, {} malformed), {} variables, {} ms",
         s.name,
         s.sys_name.as_deref().unwrap_or("-"),
         s.sys_descr.as_deref().unwrap_or("-").lines().next().unwrap_or("-"),
@@ -208,6 +208,8 @@ fn write_text(out: &mut impl Write, p: &SwitchPoll) -> std::io::Result<()> {
         s.serial.as_deref().unwrap_or("-"),
         t.ports.len(),
         p.stats.requests,
+        p.stats.timeouts,
+        p.stats.malformed,
         p.stats.varbinds,
         p.stats.elapsed.as_millis()
     )?;

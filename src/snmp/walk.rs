@@ -65,10 +65,16 @@ pub async fn walk(session: &mut Session, root: &[u32], limits: WalkLimits) -> Wa
             break;
         }
         let mut done = false;
+        let before = out.len();
         for vb in reply.varbinds {
             if matches!(vb.value, Value::EndOfMibView) || !vb.oid.starts_with(root) {
                 done = true;
                 break;
+            }
+            // Some agents echo the requested OID with noSuchObject/noSuchInstance before the
+            // next object: not data, and not a loop.
+            if matches!(vb.value, Value::NoSuchObject | Value::NoSuchInstance) && vb.oid <= cursor {
+                continue;
             }
             if vb.oid <= cursor {
                 return WalkResult {
@@ -88,7 +94,7 @@ pub async fn walk(session: &mut Session, root: &[u32], limits: WalkLimits) -> Wa
                 };
             }
         }
-        if done {
+        if done || out.len() == before {
             break;
         }
     }

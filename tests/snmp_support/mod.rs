@@ -420,3 +420,119 @@ pub fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
     v.extend_from_slice(body);
     v
 }
+
+/// BER encoding of an OID.
+pub fn ber_oid(oid: &[u32]) -> Vec<u8> {
+    let mut body = vec![(oid[0] * 40 + oid[1]) as u8];
+    for &c in &oid[2..] {
+        let mut chunk = vec![(c & 0x7f) as u8];
+        let mut v = c >> 7;
+        while v > 0 {
+            chunk.push(((v & 0x7f) as u8) | 0x80);
+            v >>= 7;
+        }
+        chunk.reverse();
+        body.extend(chunk);
+    }
+    tlv(0x06, &body)
+}
+
+/// A value in a hand-made response.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Str(Vec<u8>),
+    Oid(Vec<u32>),
+    End,
+}
+
+/// A v1/v2c Response PDU (BER) to `req_id` with these varbinds.
+pub fn response(version: i64, community: &[u8], req_id: i32, vbs: &[(Vec<u32>, Reply)]) -> Vec<u8> {
+    let mut list = Vec::new();
+    for (oid, v) in vbs {
+        let mut vb = ber_oid(oid);
+        match v {
+            Reply::Str(b) => vb.extend(tlv(0x04, b)),
+            Reply::Oid(o) => vb.extend(ber_oid(o)),
+            Reply::End => vb.extend([0x82, 0x00]),
+        }
+        list.extend(tlv(0x30, &vb));
+    }
+    let mut pdu = tlv(0x02, &req_id.to_be_bytes());
+    pdu.extend([0x02, 0x01, 0x00, 0x02, 0x01, 0x00]);
+    pdu.extend(tlv(0x30, &list));
+    let mut msg = tlv(0x02, &[version as u8]);
+    msg.extend(tlv(0x04, community));
+    msg.extend(tlv(0xa2, &pdu));
+    tlv(0x30, &msg)
+}
+
+/// How a fault peer behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Never answers.
+    Silent,
+    /// Answers every request with bytes that are not SNMP.
+    Garbage,
+    /// Answers every request with sysDescr.0, so a walk never advances past it.
+    Looping,
+    /// A small healthy agent (system group only) that answers after this many milliseconds.
+    Slow(u64),
+}
+
+/// A fault peer on a loopback UDP port, in its own thread; returns the port and a request counter.
+pub fn spawn_fault_peer(kind: Fault) -> (u16, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(AtomicU64::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        let system: Vec<(Vec<u32>, Reply)> = vec![
+            (vec![1, 3, 6, 1, 2, 1, 1, 1, 0], Reply::Str(b"Slow Test Switch".to_vec())),
+            (vec![1, 3, 6, 1, 2, 1, 1, 2, 0], Reply::Oid(vec![1, 3, 6, 1, 4, 1, 99999])),
+            (vec![1, 3, 6, 1, 2, 1, 1, 5, 0], Reply::Str(b"slow".to_vec())),
+        ];
+        loop {
+            let Ok((n, from)) = sock.recv_from(&mut buf) else { return };
+            c.fetch_add(1, Ordering::Relaxed);
+            let req = &buf[..n];
+            let Ok(pdu) = snmp2::Pdu::from_bytes(req) else { continue };
+            let version = pdu.version().map(|v| v as i64).unwrap_or(1);
+            let community = pdu.community.to_vec();
+            let req_id = pdu.req_id;
+            let asked: Vec<u32> = pdu
+                .varbinds
+                .clone()
+                .next()
+                .and_then(|(o, _)| o.iter().map(|it| it.map(|x| x as u32).collect()))
+                .unwrap_or_default();
+            let reply = match kind {
+                Fault::Silent => continue,
+                Fault::Garbage => b"\x30\x03\x02\x01\xffthis is not SNMP at all".to_vec(),
+                Fault::Looping => response(
+                    version,
+                    &community,
+                    req_id,
+                    &[(vec![1, 3, 6, 1, 2, 1, 1, 1, 0], Reply::Str(b"loop".to_vec()))],
+                ),
+                Fault::Slow(ms) => {
+                    std::thread::sleep(Duration::from_millis(ms));
+                    let next: Vec<(Vec<u32>, Reply)> = system
+                        .iter()
+                        .filter(|(o, _)| *o > asked)
+                        .cloned()
+                        .collect();
+                    let vbs = if next.is_empty() {
+                        vec![(asked.clone(), Reply::End)]
+                    } else {
+                        next
+                    };
+                    response(version, &community, req_id, &vbs)
+                }
+            };
+            let _ = sock.send_to(&reply, from);
+        }
+    });
+    (port, count)
+}

@@ -41,10 +41,9 @@ rouser apsha224 priv
 "#;
 
 fn start_snmpd() -> Option<Snmpd> {
-    let bin = require("snmpd").or_else(|| {
-        let p = std::path::PathBuf::from("/usr/sbin/snmpd");
-        p.is_file().then_some(p)
-    })?;
+    // Debian installs snmpd in /usr/sbin, which is not on every user's PATH.
+    let sbin = std::path::PathBuf::from("/usr/sbin/snmpd");
+    let bin = if sbin.is_file() { sbin } else { require("snmpd")? };
     let port = free_udp_port();
     let dir = std::env::temp_dir().join(format!("cybriq-snmpd-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

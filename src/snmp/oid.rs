@@ -94,42 +94,38 @@ fn child(prefix: &[u32], col: u32) -> Vec<u32> {
     v
 }
 
-/// Every subtree one poll of a switch walks in its default context, in walk order.
+/// The subtrees one poll walks in its default context, in groups: the first subtree of a group
+/// is walked first, and when it is empty the table is absent and the rest of the group is
+/// skipped (an agent pays most for the first request of a walk, so absent tables should cost
+/// one walk, not one per column).
+pub fn poll_groups() -> Vec<Vec<Vec<u32>>> {
+    let cols = |entry: &[u32], cs: &[u32]| -> Vec<Vec<u32>> { cs.iter().map(|&c| child(entry, c)).collect() };
+    vec![
+        vec![SYSTEM.to_vec()],
+        vec![IF_DESCR.to_vec(), IF_TYPE.to_vec(), IF_PHYS_ADDRESS.to_vec(), IF_OPER_STATUS.to_vec()],
+        vec![IF_NAME.to_vec(), IF_HIGH_SPEED.to_vec(), IF_ALIAS.to_vec()],
+        vec![IP_NET_TO_MEDIA_PHYS.to_vec()],
+        vec![IP_NET_TO_PHYSICAL_PHYS.to_vec()],
+        vec![DOT1D_BASE_BRIDGE_ADDRESS[..DOT1D_BASE_BRIDGE_ADDRESS.len() - 1].to_vec()],
+        vec![DOT1D_BASE_PORT_IF_INDEX.to_vec()],
+        vec![DOT1D_TP_FDB_PORT.to_vec(), DOT1D_TP_FDB_STATUS.to_vec()],
+        vec![DOT1Q_TP_FDB_PORT.to_vec(), DOT1Q_TP_FDB_STATUS.to_vec(), DOT1Q_VLAN_FDB_ID.to_vec()],
+        vec![LLDP_LOC_CHASSIS_ID[..LLDP_LOC_CHASSIS_ID.len() - 1].to_vec()],
+        vec![LLDP_LOC_PORT_TABLE.to_vec()],
+        cols(LLDP_REM_ENTRY, LLDP_REM_COLUMNS),
+        vec![LLDP_REM_MAN_ADDR_IF_SUBTYPE.to_vec()],
+        cols(LLDP_MED_REM_INVENTORY, LLDP_MED_INVENTORY_COLUMNS),
+        cols(CDP_CACHE_ENTRY, CDP_COLUMNS),
+        cols(PETH_PSE_PORT_ENTRY, PETH_COLUMNS),
+        cols(DOT1X_AUTH_CONFIG_ENTRY, DOT1X_COLUMNS),
+        cols(ENT_PHYSICAL_ENTRY, ENT_COLUMNS),
+        vec![VTP_VLAN_STATE.to_vec()],
+    ]
+}
+
+/// Every subtree of [`poll_groups`], flattened in walk order.
 pub fn poll_subtrees() -> Vec<Vec<u32>> {
-    let mut v: Vec<Vec<u32>> = vec![
-        SYSTEM.to_vec(),
-        IF_DESCR.to_vec(),
-        IF_TYPE.to_vec(),
-        IF_PHYS_ADDRESS.to_vec(),
-        IF_OPER_STATUS.to_vec(),
-        IF_NAME.to_vec(),
-        IF_HIGH_SPEED.to_vec(),
-        IF_ALIAS.to_vec(),
-        IP_NET_TO_MEDIA_PHYS.to_vec(),
-        IP_NET_TO_PHYSICAL_PHYS.to_vec(),
-        DOT1D_BASE_BRIDGE_ADDRESS[..DOT1D_BASE_BRIDGE_ADDRESS.len() - 1].to_vec(),
-        DOT1D_BASE_PORT_IF_INDEX.to_vec(),
-        DOT1D_TP_FDB_PORT.to_vec(),
-        DOT1D_TP_FDB_STATUS.to_vec(),
-        DOT1Q_TP_FDB_PORT.to_vec(),
-        DOT1Q_TP_FDB_STATUS.to_vec(),
-        DOT1Q_VLAN_FDB_ID.to_vec(),
-        LLDP_LOC_CHASSIS_ID[..LLDP_LOC_CHASSIS_ID.len() - 1].to_vec(),
-        LLDP_LOC_PORT_TABLE.to_vec(),
-    ];
-    v.extend(LLDP_REM_COLUMNS.iter().map(|&c| child(LLDP_REM_ENTRY, c)));
-    v.push(LLDP_REM_MAN_ADDR_IF_SUBTYPE.to_vec());
-    v.extend(
-        LLDP_MED_INVENTORY_COLUMNS
-            .iter()
-            .map(|&c| child(LLDP_MED_REM_INVENTORY, c)),
-    );
-    v.extend(CDP_COLUMNS.iter().map(|&c| child(CDP_CACHE_ENTRY, c)));
-    v.extend(PETH_COLUMNS.iter().map(|&c| child(PETH_PSE_PORT_ENTRY, c)));
-    v.extend(DOT1X_COLUMNS.iter().map(|&c| child(DOT1X_AUTH_CONFIG_ENTRY, c)));
-    v.extend(ENT_COLUMNS.iter().map(|&c| child(ENT_PHYSICAL_ENTRY, c)));
-    v.push(VTP_VLAN_STATE.to_vec());
-    v
+    poll_groups().into_iter().flatten().collect()
 }
 
 /// Subtrees walked in each per-VLAN context (`community@vlan`).

@@ -84,7 +84,8 @@ pub struct SwitchPoll {
 #[derive(Debug, Clone)]
 struct Job {
     vlan: Option<u16>,
-    root: Vec<u32>,
+    /// Subtrees walked in order; when the first is empty the others are skipped.
+    roots: Vec<Vec<u32>>,
 }
 
 /// Polls every target concurrently, then marks ports that lead to another polled switch.
@@ -170,10 +171,10 @@ pub async fn poll_switch(t: &Target, global: Arc<Semaphore>, opts: &PollOptions)
     let mut walked = Walked::default();
     absorb(&mut walked, None, oid::SYSTEM, sys);
 
-    let jobs: VecDeque<Job> = oid::poll_subtrees()
+    let jobs: VecDeque<Job> = oid::poll_groups()
         .into_iter()
-        .filter(|r| r.as_slice() != oid::SYSTEM)
-        .map(|root| Job { vlan: None, root })
+        .filter(|g| g[0].as_slice() != oid::SYSTEM)
+        .map(|roots| Job { vlan: None, roots })
         .collect();
     run_jobs(t, jobs, Some(first), &global, &counters, limits, &mut walked).await;
 
@@ -229,15 +230,14 @@ async fn poll_vlan_contexts(
     absorb(walked, Some(probe_vlan), oid::DOT1D_BASE_PORT_IF_INDEX, r);
     let mut jobs = VecDeque::new();
     for &vlan in vlans {
-        for root in oid::vlan_context_subtrees() {
-            if vlan == probe_vlan && root.as_slice() == oid::DOT1D_BASE_PORT_IF_INDEX {
-                continue;
-            }
-            jobs.push_back(Job {
-                vlan: Some(vlan),
-                root,
-            });
-        }
+        let roots: Vec<Vec<u32>> = oid::vlan_context_subtrees()
+            .into_iter()
+            .filter(|r| vlan != probe_vlan || r.as_slice() != oid::DOT1D_BASE_PORT_IF_INDEX)
+            .collect();
+        jobs.push_back(Job {
+            vlan: Some(vlan),
+            roots,
+        });
     }
     run_jobs(t, jobs, None, global, counters, limits, walked).await;
 }
@@ -252,7 +252,7 @@ async fn run_jobs(
     walked: &mut Walked,
 ) {
     let queue = Arc::new(Mutex::new(jobs));
-    let results: Arc<Mutex<Vec<(Job, WalkResult)>>> = Arc::default();
+    let results: Arc<Mutex<Vec<(Option<u16>, Vec<u32>, WalkResult)>>> = Arc::default();
     let dead_vlans: Arc<Mutex<std::collections::BTreeSet<u16>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut set = tokio::task::JoinSet::new();
@@ -291,25 +291,38 @@ async fn run_jobs(
                     ));
                 }
                 let (_, s) = session.as_mut().expect("set above");
-                let r = walk(s, &job.root, limits).await;
-                if r.varbinds.is_empty() && r.error.as_ref().is_some_and(SnmpError::is_silence) {
-                    match job.vlan {
-                        // A VLAN context that does not answer: skip its other walks.
-                        Some(v) => {
-                            dead.lock().expect("lock").insert(v);
+                for (k, root) in job.roots.iter().enumerate() {
+                    let r = walk(s, root, limits).await;
+                    let silent = r.varbinds.is_empty()
+                        && r.error.as_ref().is_some_and(SnmpError::is_silence);
+                    let absent = k == 0 && r.varbinds.is_empty() && r.error.is_none();
+                    results
+                        .lock()
+                        .expect("results lock")
+                        .push((job.vlan, root.clone(), r));
+                    if silent {
+                        match job.vlan {
+                            // A VLAN context that does not answer: skip its other walks.
+                            Some(v) => {
+                                dead.lock().expect("lock").insert(v);
+                            }
+                            // The switch stopped answering mid-poll: do not wait out every walk.
+                            None => stop.store(true, Ordering::Relaxed),
                         }
-                        // The switch stopped answering mid-poll: do not wait out every walk.
-                        None => stop.store(true, Ordering::Relaxed),
+                        break;
+                    }
+                    if absent {
+                        // The table is absent: its other columns would be empty too.
+                        break;
                     }
                 }
-                results.lock().expect("results lock").push((job, r));
             }
         });
     }
     while set.join_next().await.is_some() {}
     let results = std::mem::take(&mut *results.lock().expect("results lock"));
-    for (job, r) in results {
-        absorb(walked, job.vlan, &job.root, r);
+    for (vlan, root, r) in results {
+        absorb(walked, vlan, &root, r);
     }
     if stop.load(Ordering::Relaxed) {
         let left = queue.lock().expect("queue lock").len();

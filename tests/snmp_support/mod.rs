@@ -372,6 +372,11 @@ impl Snmpsim {
         Some(sim)
     }
 
+    /// Process id of the agent.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// True when `community` answers a GET of sysDescr.0.
     pub fn answers(&self, community: &str) -> bool {
         let s = UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -54,7 +54,9 @@ fn main() {
     }
     let mut c = Criterion::default().configure_from_args();
     for (name, mib) in &recordings {
-        c.bench_function(&format!("build_port_table/{name}"), |b| b.iter(|| build(name, mib)));
+        c.bench_function(&format!("build_port_table/{name}"), |b| {
+            b.iter(|| build(name, mib))
+        });
     }
     c.final_summary();
     side_by_side();
@@ -76,7 +78,10 @@ fn build(name: &str, mib: &Mib) -> cybriq::snmp::PortTable {
 }
 
 fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
 }
 
 /// (user+sys) CPU seconds of a process from /proc (self or a pid); children reaped when `children`.
@@ -87,9 +92,16 @@ fn cpu_seconds(pid: Option<u32>, children: bool) -> f64 {
     };
     let s = std::fs::read_to_string(path).unwrap_or_default();
     let rest = s.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
     // After the command name: state is f[0]; utime f[11], stime f[12], cutime f[13], cstime f[14].
-    let ticks = if children { f[13] + f[14] } else { f[11] + f[12] };
+    let ticks = if children {
+        f[13] + f[14]
+    } else {
+        f[11] + f[12]
+    };
     ticks / 100.0
 }
 
@@ -107,12 +119,19 @@ fn relay_stats(control: u16) -> (u64, u64, u64) {
 fn side_by_side() {
     let switches = env_usize("CYBRIQ_BENCH_SNMP_SWITCHES", 50);
     let seq_switches = env_usize("CYBRIQ_BENCH_SNMP_SEQ_SWITCHES", switches).min(switches);
-    let Some(walker) = snmp_support::require("snmpbulkwalk") else { return };
-    let Some(sim) = snmp_support::Snmpsim::start(1) else { return };
+    let Some(walker) = snmp_support::require("snmpbulkwalk") else {
+        return;
+    };
+    let Some(sim) = snmp_support::Snmpsim::start(1) else {
+        return;
+    };
 
     // The relay: a child process (this binary), so its CPU is not counted as the poller's.
     let mut relay = Command::new(std::env::current_exe().unwrap())
-        .env(RELAY_ENV, format!("{switches} {} {}", sim.port, DELAY.as_millis()))
+        .env(
+            RELAY_ENV,
+            format!("{switches} {} {}", sim.port, DELAY.as_millis()),
+        )
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -120,7 +139,10 @@ fn side_by_side() {
     BufReader::new(relay.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let ports: Vec<u16> = line.split_whitespace().map(|p| p.parse().unwrap()).collect();
+    let ports: Vec<u16> = line
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
     let (control, ports) = ports.split_first().unwrap();
     let community = |i: usize| snmp_support::RECORDINGS[i % snmp_support::RECORDINGS.len()];
 
@@ -160,18 +182,34 @@ fn side_by_side() {
         .filter(|p| p.table.status != cybriq::snmp::Reachability::Ok)
         .count();
     for p in &polls[..snmp_support::RECORDINGS.len().min(polls.len())] {
-        snmp_support::assert_agrees(&p.table.switch.name[p.table.switch.name.find('-').unwrap() + 1..], &p.table);
+        snmp_support::assert_agrees(
+            &p.table.switch.name[p.table.switch.name.find('-').unwrap() + 1..],
+            &p.table,
+        );
     }
 
     // net-snmp: the same subtrees, one switch after another, one walk after another.
-    let subtrees: Vec<String> = oid::poll_subtrees().iter().map(|o| oid_to_string(o)).collect();
+    let subtrees: Vec<String> = oid::poll_subtrees()
+        .iter()
+        .map(|o| oid_to_string(o))
+        .collect();
     let agent1 = cpu_seconds(Some(sim.pid()), false);
     let ccpu0 = cpu_seconds(None, true);
     let t1 = Instant::now();
     for (i, t) in targets.iter().enumerate().take(seq_switches) {
         for s in &subtrees {
             let st = Command::new(&walker)
-                .args(["-v2c", "-c", community(i), "-On", &format!("-Cr{MAX_REPS}"), "-t", "5", "-r", "2"])
+                .args([
+                    "-v2c",
+                    "-c",
+                    community(i),
+                    "-On",
+                    &format!("-Cr{MAX_REPS}"),
+                    "-t",
+                    "5",
+                    "-r",
+                    "2",
+                ])
                 .arg(&t.address)
                 .arg(s)
                 .env("MIBS", "")
@@ -202,7 +240,11 @@ fn side_by_side() {
         per_k(poll_cpu, poll_vbs),
         100.0 * poll_agent / poll_wall,
         per_k(seq_cpu, seq_vbs),
-        if seq_switches < switches { ", scaled below" } else { "" },
+        if seq_switches < switches {
+            ", scaled below"
+        } else {
+            ""
+        },
         seq_wall * scale / poll_wall,
         seq_wall * scale,
         poll_pdus as f64 / (seq_pdus as f64 * scale),
@@ -218,7 +260,10 @@ fn side_by_side() {
 
 /// The relay process: `count upstream_port delay_ms`. Prints `control p1 p2 …` on stdout.
 fn relay_main(spec: &str) {
-    let v: Vec<u64> = spec.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    let v: Vec<u64> = spec
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
     let (count, upstream, delay) = (v[0] as usize, v[1] as u16, Duration::from_millis(v[2]));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -244,7 +289,9 @@ fn relay_main(spec: &str) {
                 let mut ups: HashMap<SocketAddr, Arc<UdpSocket>> = HashMap::new();
                 let mut buf = vec![0u8; 65536];
                 loop {
-                    let Ok((n, client)) = l.recv_from(&mut buf).await else { return };
+                    let Ok((n, client)) = l.recv_from(&mut buf).await else {
+                        return;
+                    };
                     rq.fetch_add(1, Ordering::Relaxed);
                     let up = match ups.get(&client) {
                         Some(u) => u.clone(),
@@ -282,7 +329,9 @@ fn relay_main(spec: &str) {
         }
         let mut buf = [0u8; 64];
         loop {
-            let Ok((_, from)) = control.recv_from(&mut buf).await else { return };
+            let Ok((_, from)) = control.recv_from(&mut buf).await else {
+                return;
+            };
             let msg = format!(
                 "{} {} {}",
                 requests.swap(0, Ordering::Relaxed),

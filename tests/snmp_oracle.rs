@@ -40,7 +40,11 @@ fn identity_and_uplinks_of_the_recordings() {
     assert!(p.uplink, "{p:?}");
     // The AP-only port Gi1/0/1 (Aironet access points, trans-bridge) is not.
     let ap = t.port_by_name("Gi1/0/1").unwrap();
-    assert!(ap.neighbors.iter().all(|n| n.platform.as_deref().is_some_and(|p| p.contains("AIR-"))));
+    assert!(
+        ap.neighbors
+            .iter()
+            .all(|n| n.platform.as_deref().is_some_and(|p| p.contains("AIR-")))
+    );
     assert!(!ap.uplink, "{ap:?}");
 
     let a = offline("arista-dcs-7150s-52-cl");
@@ -50,11 +54,18 @@ fn identity_and_uplinks_of_the_recordings() {
     assert!(!a.arp.is_empty());
 
     let hp = offline("hpe-procurve-516733-b21");
-    assert!(hp.ports.iter().any(|p| p.macs.iter().any(|m| m.vlan.is_some())));
+    assert!(
+        hp.ports
+            .iter()
+            .any(|p| p.macs.iter().any(|m| m.vlan.is_some()))
+    );
     assert!(hp.ports.iter().any(|p| p.dot1x.is_some()));
 
     let c3560 = offline("cisco-c3560");
-    assert!(c3560.ports.iter().any(|p| p.dot1x.is_some()), "802.1X state");
+    assert!(
+        c3560.ports.iter().any(|p| p.dot1x.is_some()),
+        "802.1X state"
+    );
     assert!(!c3560.arp.is_empty());
 }
 
@@ -75,8 +86,17 @@ fn json_round_trip() {
         }
         let p = &v["ports"][0];
         for k in [
-            "if_index", "name", "descr", "alias", "oper_status", "speed_mbps", "macs", "neighbors",
-            "poe", "dot1x", "uplink",
+            "if_index",
+            "name",
+            "descr",
+            "alias",
+            "oper_status",
+            "speed_mbps",
+            "macs",
+            "neighbors",
+            "poe",
+            "dot1x",
+            "uplink",
         ] {
             assert!(p.get(k).is_some(), "ports[].{k}");
         }

@@ -43,7 +43,11 @@ rouser apsha224 priv
 fn start_snmpd() -> Option<Snmpd> {
     // Debian installs snmpd in /usr/sbin, which is not on every user's PATH.
     let sbin = std::path::PathBuf::from("/usr/sbin/snmpd");
-    let bin = if sbin.is_file() { sbin } else { require("snmpd")? };
+    let bin = if sbin.is_file() {
+        sbin
+    } else {
+        require("snmpd")?
+    };
     let port = free_udp_port();
     let dir = std::env::temp_dir().join(format!("cybriq-snmpd-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -77,7 +81,13 @@ fn start_snmpd() -> Option<Snmpd> {
     Some(d)
 }
 
-fn v3(name: &str, port: u16, user: &str, auth: Option<(AuthProto, &str)>, privacy: Option<(PrivProto, &str)>) -> Target {
+fn v3(
+    name: &str,
+    port: u16,
+    user: &str,
+    auth: Option<(AuthProto, &str)>,
+    privacy: Option<(PrivProto, &str)>,
+) -> Target {
     Target {
         name: name.into(),
         address: format!("127.0.0.1:{port}"),
@@ -101,12 +111,48 @@ fn v3_security_levels_against_snmpd() {
     let p = d.port;
     let targets = vec![
         v3("noauth", p, "noauth", None, None),
-        v3("sha", p, "shauser", Some((AuthProto::Sha1, "auth-pass-1")), None),
-        v3("sha512", p, "sha512user", Some((AuthProto::Sha512, "auth-pass-5")), None),
-        v3("sha256-aes", p, "apsha256", Some((AuthProto::Sha256, "auth-pass-2")), Some((PrivProto::Aes128, "priv-pass-2"))),
-        v3("md5-des", p, "apmd5", Some((AuthProto::Md5, "auth-pass-3")), Some((PrivProto::Des, "priv-pass-3"))),
-        v3("sha224-aes", p, "apsha224", Some((AuthProto::Sha224, "auth-pass-4")), Some((PrivProto::Aes128, "priv-pass-4"))),
-        v3("wrong-key", p, "apsha256", Some((AuthProto::Sha256, "not-the-key")), Some((PrivProto::Aes128, "priv-pass-2"))),
+        v3(
+            "sha",
+            p,
+            "shauser",
+            Some((AuthProto::Sha1, "auth-pass-1")),
+            None,
+        ),
+        v3(
+            "sha512",
+            p,
+            "sha512user",
+            Some((AuthProto::Sha512, "auth-pass-5")),
+            None,
+        ),
+        v3(
+            "sha256-aes",
+            p,
+            "apsha256",
+            Some((AuthProto::Sha256, "auth-pass-2")),
+            Some((PrivProto::Aes128, "priv-pass-2")),
+        ),
+        v3(
+            "md5-des",
+            p,
+            "apmd5",
+            Some((AuthProto::Md5, "auth-pass-3")),
+            Some((PrivProto::Des, "priv-pass-3")),
+        ),
+        v3(
+            "sha224-aes",
+            p,
+            "apsha224",
+            Some((AuthProto::Sha224, "auth-pass-4")),
+            Some((PrivProto::Aes128, "priv-pass-4")),
+        ),
+        v3(
+            "wrong-key",
+            p,
+            "apsha256",
+            Some((AuthProto::Sha256, "not-the-key")),
+            Some((PrivProto::Aes128, "priv-pass-2")),
+        ),
     ];
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -114,15 +160,41 @@ fn v3_security_levels_against_snmpd() {
         .build()
         .unwrap();
     let polls = rt.block_on(poll_all(&targets, &PollOptions::default()));
-    let uname = String::from_utf8(Command::new("uname").arg("-n").output().unwrap().stdout).unwrap();
+    let uname =
+        String::from_utf8(Command::new("uname").arg("-n").output().unwrap().stdout).unwrap();
     for poll in &polls[..6] {
         let t = &poll.table;
-        assert_eq!(t.status, Reachability::Ok, "{}: {:?}", t.switch.name, t.reason);
-        assert!(t.switch.sys_descr.as_deref().is_some_and(|s| s.starts_with("Linux")), "{:?}", t.switch);
+        assert_eq!(
+            t.status,
+            Reachability::Ok,
+            "{}: {:?}",
+            t.switch.name,
+            t.reason
+        );
+        assert!(
+            t.switch
+                .sys_descr
+                .as_deref()
+                .is_some_and(|s| s.starts_with("Linux")),
+            "{:?}",
+            t.switch
+        );
         assert_eq!(t.switch.sys_name.as_deref(), Some(uname.trim()));
-        assert!(t.ports.iter().any(|p| p.name == "lo" && p.oper_status.as_deref() == Some("up")), "{}", t.switch.name);
+        assert!(
+            t.ports
+                .iter()
+                .any(|p| p.name == "lo" && p.oper_status.as_deref() == Some("up")),
+            "{}",
+            t.switch.name
+        );
     }
     let w = &polls[6].table;
     assert_eq!(w.status, Reachability::Unreachable);
-    assert!(w.reason.as_deref().is_some_and(|r| r.contains("SNMPv3") || r.contains("no reply")), "{:?}", w.reason);
+    assert!(
+        w.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("SNMPv3") || r.contains("no reply")),
+        "{:?}",
+        w.reason
+    );
 }

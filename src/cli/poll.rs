@@ -72,14 +72,19 @@ fn target_from_args(a: &Args, host: &str) -> Result<Target, String> {
             user: u.clone(),
             auth: match (&a.auth_proto, &a.auth_key) {
                 (Some(p), Some(k)) => Some((
-                    AuthProto::parse(p).ok_or_else(|| format!("--auth-proto {p}: must be MD5, SHA, SHA224, SHA256, SHA384 or SHA512"))?,
+                    AuthProto::parse(p).ok_or_else(|| {
+                        format!(
+                            "--auth-proto {p}: must be MD5, SHA, SHA224, SHA256, SHA384 or SHA512"
+                        )
+                    })?,
                     k.clone(),
                 )),
                 _ => None,
             },
             privacy: match (&a.priv_proto, &a.priv_key) {
                 (Some(p), Some(k)) => Some((
-                    PrivProto::parse(p).ok_or_else(|| format!("--priv-proto {p}: must be DES or AES"))?,
+                    PrivProto::parse(p)
+                        .ok_or_else(|| format!("--priv-proto {p}: must be DES or AES"))?,
                     k.clone(),
                 )),
                 _ => None,
@@ -133,7 +138,10 @@ pub fn run(args: Args) -> ExitCode {
                 }
             }
             if ts.is_empty() {
-                eprintln!("cybriq: error: {}: no [[switch]] configured", path.display());
+                eprintln!(
+                    "cybriq: error: {}: no [[switch]] configured",
+                    path.display()
+                );
                 return ExitCode::from(2);
             }
             let limits = cfg.switch.iter().map(|s| s.edge_mac_limit).collect();
@@ -203,7 +211,12 @@ fn write_text(out: &mut impl Write, p: &SwitchPoll) -> std::io::Result<()> {
         "{} ({}) {} model {} serial {}: {} ports, {} requests ({} timed out, {} malformed), {} variables, {} ms",
         s.name,
         s.sys_name.as_deref().unwrap_or("-"),
-        s.sys_descr.as_deref().unwrap_or("-").lines().next().unwrap_or("-"),
+        s.sys_descr
+            .as_deref()
+            .unwrap_or("-")
+            .lines()
+            .next()
+            .unwrap_or("-"),
         s.model.as_deref().unwrap_or("-"),
         s.serial.as_deref().unwrap_or("-"),
         t.ports.len(),
@@ -224,7 +237,10 @@ fn write_text(out: &mut impl Write, p: &SwitchPoll) -> std::io::Result<()> {
                 format!(
                     "{} {}/{}",
                     n.protocol,
-                    n.system_name.as_deref().or(n.chassis_id.as_deref()).unwrap_or("?"),
+                    n.system_name
+                        .as_deref()
+                        .or(n.chassis_id.as_deref())
+                        .unwrap_or("?"),
                     n.port_id.as_deref().unwrap_or("?")
                 )
             })

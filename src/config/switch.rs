@@ -100,7 +100,11 @@ fn default_edge_mac_limit() -> usize {
 pub fn with_default_port(address: &str) -> String {
     let a = address.trim();
     if a.starts_with('[') {
-        if a.contains("]:") { a.to_owned() } else { format!("{a}:161") }
+        if a.contains("]:") {
+            a.to_owned()
+        } else {
+            format!("{a}:161")
+        }
     } else if a.matches(':').count() > 1 {
         format!("[{a}]:161")
     } else if a.contains(':') {
@@ -122,12 +126,18 @@ impl Switch {
             .rsplit_once(':')
             .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0));
         if self.address.trim().is_empty() || !port_ok {
-            return Err(ConfigError::invalid(k("address"), "must be host or host:port with a port 1-65535"));
+            return Err(ConfigError::invalid(
+                k("address"),
+                "must be host or host:port with a port 1-65535",
+            ));
         }
         match self.version.as_str() {
             "1" | "2c" => {
                 if self.community.is_none() {
-                    return Err(ConfigError::invalid(k("community"), "is required for SNMP v1 and v2c"));
+                    return Err(ConfigError::invalid(
+                        k("community"),
+                        "is required for SNMP v1 and v2c",
+                    ));
                 }
             }
             "3" => {
@@ -136,10 +146,16 @@ impl Switch {
                 }
                 if let Some(p) = &self.auth_proto {
                     if AuthProto::parse(p).is_none() {
-                        return Err(ConfigError::invalid(k("auth_proto"), "must be MD5, SHA, SHA224, SHA256, SHA384 or SHA512"));
+                        return Err(ConfigError::invalid(
+                            k("auth_proto"),
+                            "must be MD5, SHA, SHA224, SHA256, SHA384 or SHA512",
+                        ));
                     }
                     if self.auth_key.is_none() {
-                        return Err(ConfigError::invalid(k("auth_key"), "is required with auth_proto"));
+                        return Err(ConfigError::invalid(
+                            k("auth_key"),
+                            "is required with auth_proto",
+                        ));
                     }
                 }
                 if let Some(p) = &self.priv_proto {
@@ -147,17 +163,31 @@ impl Switch {
                         return Err(ConfigError::invalid(k("priv_proto"), "must be DES or AES"));
                     }
                     if self.auth_proto.is_none() {
-                        return Err(ConfigError::invalid(k("priv_proto"), "needs auth_proto (authPriv)"));
+                        return Err(ConfigError::invalid(
+                            k("priv_proto"),
+                            "needs auth_proto (authPriv)",
+                        ));
                     }
                     if self.priv_key.is_none() {
-                        return Err(ConfigError::invalid(k("priv_key"), "is required with priv_proto"));
+                        return Err(ConfigError::invalid(
+                            k("priv_key"),
+                            "is required with priv_proto",
+                        ));
                     }
                 }
             }
-            _ => return Err(ConfigError::invalid(k("version"), "must be \"1\", \"2c\" or \"3\"")),
+            _ => {
+                return Err(ConfigError::invalid(
+                    k("version"),
+                    "must be \"1\", \"2c\" or \"3\"",
+                ));
+            }
         }
         if self.poll_interval_secs < 10 {
-            return Err(ConfigError::invalid(k("poll_interval_secs"), "must be at least 10"));
+            return Err(ConfigError::invalid(
+                k("poll_interval_secs"),
+                "must be at least 10",
+            ));
         }
         if !(10..=60_000).contains(&self.timeout_ms) {
             return Err(ConfigError::invalid(k("timeout_ms"), "must be 10 to 60000"));
@@ -166,13 +196,19 @@ impl Switch {
             return Err(ConfigError::invalid(k("retries"), "must be 0 to 10"));
         }
         if !(1..=200).contains(&self.max_repetitions) {
-            return Err(ConfigError::invalid(k("max_repetitions"), "must be 1 to 200"));
+            return Err(ConfigError::invalid(
+                k("max_repetitions"),
+                "must be 1 to 200",
+            ));
         }
         if !(1..=64).contains(&self.max_in_flight) {
             return Err(ConfigError::invalid(k("max_in_flight"), "must be 1 to 64"));
         }
         if self.edge_mac_limit == 0 {
-            return Err(ConfigError::invalid(k("edge_mac_limit"), "must be at least 1"));
+            return Err(ConfigError::invalid(
+                k("edge_mac_limit"),
+                "must be at least 1",
+            ));
         }
         Ok(())
     }
@@ -196,14 +232,18 @@ impl Switch {
                 user: self.user.clone().unwrap_or_default(),
                 auth: match &self.auth_proto {
                     Some(p) => Some((
-                        AuthProto::parse(p).ok_or_else(|| ConfigError::invalid(k("auth_proto"), "unknown protocol"))?,
+                        AuthProto::parse(p).ok_or_else(|| {
+                            ConfigError::invalid(k("auth_proto"), "unknown protocol")
+                        })?,
                         secret(&self.auth_key, "auth_key")?,
                     )),
                     None => None,
                 },
                 privacy: match &self.priv_proto {
                     Some(p) => Some((
-                        PrivProto::parse(p).ok_or_else(|| ConfigError::invalid(k("priv_proto"), "unknown protocol"))?,
+                        PrivProto::parse(p).ok_or_else(|| {
+                            ConfigError::invalid(k("priv_proto"), "unknown protocol")
+                        })?,
                         secret(&self.priv_key, "priv_key")?,
                     )),
                     None => None,
@@ -231,7 +271,10 @@ pub fn validate_all(switches: &[Switch]) -> Result<(), ConfigError> {
         let key = format!("switch[{i}]");
         s.validate(&key)?;
         if !seen.insert(s.name.as_str()) {
-            return Err(ConfigError::invalid(format!("{key}.name"), format!("duplicate switch name {:?}", s.name)));
+            return Err(ConfigError::invalid(
+                format!("{key}.name"),
+                format!("duplicate switch name {:?}", s.name),
+            ));
         }
     }
     Ok(())
@@ -261,20 +304,48 @@ mod tests {
     #[test]
     fn errors_name_the_key() {
         let cases = [
-            ("[[switch]]\nname = \"a\"\naddress = \"h\"\n", "switch[0].community"),
-            ("[[switch]]\nname = \"a\"\naddress = \"h\"\nversion = \"3\"\n", "switch[0].user"),
-            ("[[switch]]\nname = \"a\"\naddress = \"h\"\nversion = \"3\"\nuser = \"u\"\npriv_proto = \"AES\"\npriv_key = \"k\"\n", "switch[0].priv_proto"),
-            ("[[switch]]\nname = \"a\"\naddress = \"h\"\nversion = \"3\"\nuser = \"u\"\nauth_proto = \"SHA3\"\nauth_key = \"k\"\n", "switch[0].auth_proto"),
-            ("[[switch]]\nname = \"a\"\naddress = \"h:0\"\ncommunity = \"c\"\n", "switch[0].address"),
-            ("[[switch]]\nname = \"a\"\naddress = \"h\"\ncommunity = \"c\"\nmax_repetitions = 0\n", "switch[0].max_repetitions"),
-            ("[[switch]]\nname = \"a\"\naddress = \"h\"\ncommunity = \"c\"\n[[switch]]\nname = \"a\"\naddress = \"g\"\ncommunity = \"c\"\n", "switch[1].name"),
-            ("[[switch]]\nname = \"a\"\naddress = \"h\"\ncommunity = \"c\"\nversion = \"2\"\n", "switch[0].version"),
+            (
+                "[[switch]]\nname = \"a\"\naddress = \"h\"\n",
+                "switch[0].community",
+            ),
+            (
+                "[[switch]]\nname = \"a\"\naddress = \"h\"\nversion = \"3\"\n",
+                "switch[0].user",
+            ),
+            (
+                "[[switch]]\nname = \"a\"\naddress = \"h\"\nversion = \"3\"\nuser = \"u\"\npriv_proto = \"AES\"\npriv_key = \"k\"\n",
+                "switch[0].priv_proto",
+            ),
+            (
+                "[[switch]]\nname = \"a\"\naddress = \"h\"\nversion = \"3\"\nuser = \"u\"\nauth_proto = \"SHA3\"\nauth_key = \"k\"\n",
+                "switch[0].auth_proto",
+            ),
+            (
+                "[[switch]]\nname = \"a\"\naddress = \"h:0\"\ncommunity = \"c\"\n",
+                "switch[0].address",
+            ),
+            (
+                "[[switch]]\nname = \"a\"\naddress = \"h\"\ncommunity = \"c\"\nmax_repetitions = 0\n",
+                "switch[0].max_repetitions",
+            ),
+            (
+                "[[switch]]\nname = \"a\"\naddress = \"h\"\ncommunity = \"c\"\n[[switch]]\nname = \"a\"\naddress = \"g\"\ncommunity = \"c\"\n",
+                "switch[1].name",
+            ),
+            (
+                "[[switch]]\nname = \"a\"\naddress = \"h\"\ncommunity = \"c\"\nversion = \"2\"\n",
+                "switch[0].version",
+            ),
         ];
         for (text, key) in cases {
             let e = Config::parse(text, "t").unwrap_err().to_string();
             assert!(e.contains(key), "{text}: {e}");
         }
-        let e = Config::parse("[[switch]]\nname = \"a\"\naddress = \"h\"\ncomunity = \"c\"\n", "t").unwrap_err();
+        let e = Config::parse(
+            "[[switch]]\nname = \"a\"\naddress = \"h\"\ncomunity = \"c\"\n",
+            "t",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("comunity"), "{e}");
     }
 }

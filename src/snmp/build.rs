@@ -162,7 +162,8 @@ fn single_index(idx: &[u32]) -> Option<u32> {
 }
 
 fn text(v: &Value) -> Option<String> {
-    v.as_bytes().map_or_else(|| v.as_text(), |b| Some(display_bytes(b)))
+    v.as_bytes()
+        .map_or_else(|| v.as_text(), |b| Some(display_bytes(b)))
 }
 
 /// Text when the bytes are printable (trailing NULs dropped), colon hex otherwise.
@@ -170,7 +171,10 @@ pub fn display_bytes(b: &[u8]) -> String {
     let end = b.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
     let b = &b[..end];
     match std::str::from_utf8(b) {
-        Ok(s) if s.chars().all(|c| !c.is_control() || c == '\n' || c == '\r' || c == '\t') => {
+        Ok(s)
+            if s.chars()
+                .all(|c| !c.is_control() || c == '\n' || c == '\r' || c == '\t') =>
+        {
             s.to_owned()
         }
         _ => format_hex(b),
@@ -334,17 +338,24 @@ fn fdb(
             continue;
         };
         let Some(mac) = mac_from_index(mac) else {
-            anomalies.push(format!("dot1qTpFdbPort index {} is not fdbId.MAC", oid_to_string(idx)));
+            anomalies.push(format!(
+                "dot1qTpFdbPort index {} is not fdbId.MAC",
+                oid_to_string(idx)
+            ));
             continue;
         };
         if bp == 0 || status_of(oid::DOT1Q_TP_FDB_STATUS, idx, m) == Some(2) {
             continue;
         }
-        let vlan = fdb_vlan
-            .get(&fdb_id)
-            .copied()
-            .or_else(|| u16::try_from(fdb_id).ok().filter(|v| (1..=4094).contains(v)));
-        if let Some(i) = u32::try_from(bp).ok().and_then(|bp| resolve(&BTreeMap::new(), bp)) {
+        let vlan = fdb_vlan.get(&fdb_id).copied().or_else(|| {
+            u16::try_from(fdb_id)
+                .ok()
+                .filter(|v| (1..=4094).contains(v))
+        });
+        if let Some(i) = u32::try_from(bp)
+            .ok()
+            .and_then(|bp| resolve(&BTreeMap::new(), bp))
+        {
             out.entry(i).or_default().insert(MacEntry { mac, vlan });
         }
     }
@@ -359,19 +370,27 @@ fn fdb(
         for (idx, v) in mib.column(oid::DOT1D_TP_FDB_PORT) {
             let Some(bp) = v.as_u64() else { continue };
             let Some(mac) = mac_from_index(idx) else {
-                anomalies.push(format!("dot1dTpFdbPort index {} is not a MAC", oid_to_string(idx)));
+                anomalies.push(format!(
+                    "dot1dTpFdbPort index {} is not a MAC",
+                    oid_to_string(idx)
+                ));
                 continue;
             };
             if bp == 0 || status_of(oid::DOT1D_TP_FDB_STATUS, idx, mib) == Some(2) {
                 continue;
             }
-            if let Some(i) = u32::try_from(bp).ok().and_then(|bp| resolve(&ctx_ports, bp)) {
+            if let Some(i) = u32::try_from(bp)
+                .ok()
+                .and_then(|bp| resolve(&ctx_ports, bp))
+            {
                 out.entry(i).or_default().insert(MacEntry { mac, vlan });
             }
         }
     }
     for bp in unknown {
-        anomalies.push(format!("FDB entries on bridge port {bp}, which maps to no interface"));
+        anomalies.push(format!(
+            "FDB entries on bridge port {bp}, which maps to no interface"
+        ));
     }
 }
 
@@ -401,7 +420,9 @@ const LLDP_CAPS: [&str; 11] = [
 pub fn lldp_caps(b: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, name) in LLDP_CAPS.iter().enumerate() {
-        if b.get(i / 8).is_some_and(|byte| byte & (0x80 >> (i % 8)) != 0) {
+        if b.get(i / 8)
+            .is_some_and(|byte| byte & (0x80 >> (i % 8)) != 0)
+        {
             out.push((*name).to_owned());
         }
     }
@@ -424,7 +445,10 @@ const CDP_CAPS: [(u32, &str); 11] = [
 
 /// CDP capability names of the cdpCacheCapabilities octets (a 32-bit big-endian mask).
 pub fn cdp_caps(b: &[u8]) -> Vec<String> {
-    let mask = b.iter().take(4).fold(0u32, |acc, &x| (acc << 8) | u32::from(x));
+    let mask = b
+        .iter()
+        .take(4)
+        .fold(0u32, |acc, &x| (acc << 8) | u32::from(x));
     CDP_CAPS
         .iter()
         .filter(|(bit, _)| mask & bit != 0)
@@ -536,7 +560,9 @@ fn lldp_neighbors(
     let mut inventory: BTreeMap<(u32, u32), MedInventory> = BTreeMap::new();
     for (idx, v) in m.column(oid::LLDP_MED_REM_INVENTORY) {
         if let [col, _tm, lp, ri] = idx {
-            let s = text(v).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+            let s = text(v)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty());
             let inv = inventory.entry((*lp, *ri)).or_default();
             match col {
                 1 => inv.hardware_revision = s,
@@ -559,7 +585,9 @@ fn lldp_neighbors(
             Some(c) if !c.is_empty() => c,
             _ => bytes(11).map(lldp_caps).unwrap_or_default(),
         };
-        let inv = inventory.remove(&(lp, ri)).filter(|i| *i != MedInventory::default());
+        let inv = inventory
+            .remove(&(lp, ri))
+            .filter(|i| *i != MedInventory::default());
         let n = Neighbor {
             protocol: "lldp".into(),
             chassis_id: bytes(5).map(|b| lldp_id(int(4), b, true)),
@@ -580,7 +608,10 @@ fn lldp_neighbors(
             Some(i) => out.push((i, n)),
             None => anomalies.push(format!(
                 "LLDP neighbor {} on local port {lp}, which maps to no interface",
-                n.system_name.as_deref().or(n.chassis_id.as_deref()).unwrap_or("?")
+                n.system_name
+                    .as_deref()
+                    .or(n.chassis_id.as_deref())
+                    .unwrap_or("?")
             )),
         }
     }
@@ -599,11 +630,13 @@ fn cdp_neighbors(m: &Mib) -> Vec<(u32, Neighbor)> {
             let bytes = |c: u32| cols.get(&c).and_then(|v| v.as_bytes());
             let s = |c: u32| bytes(c).map(display_bytes).filter(|s| !s.is_empty());
             let addr_type = cols.get(&3).and_then(|v| v.as_i64()).unwrap_or(1);
-            let address = bytes(4).filter(|b| !b.is_empty()).map(|b| match (addr_type, b.len()) {
-                (1, 4) | (20, 4) => inet_address(1, b).unwrap_or_default(),
-                (20, 16) | (2, 16) => inet_address(2, b).unwrap_or_default(),
-                _ => format_hex(b),
-            });
+            let address = bytes(4)
+                .filter(|b| !b.is_empty())
+                .map(|b| match (addr_type, b.len()) {
+                    (1, 4) | (20, 4) => inet_address(1, b).unwrap_or_default(),
+                    (20, 16) | (2, 16) => inet_address(2, b).unwrap_or_default(),
+                    _ => format_hex(b),
+                });
             let device_id = s(6);
             (
                 ifi,
@@ -676,7 +709,10 @@ fn name_matches_group_port(name: &str, group: u32, port: u32) -> bool {
     if parts.len() < 2 {
         return false;
     }
-    let first: String = parts[0].chars().skip_while(|c| !c.is_ascii_digit()).collect();
+    let first: String = parts[0]
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .collect();
     first.parse() == Ok(group) && parts[parts.len() - 1].parse() == Ok(port)
 }
 
@@ -709,9 +745,7 @@ fn dot1x(m: &Mib, ports: &mut [Port], idx_of: &BTreeMap<u32, usize>, anomalies: 
                 ]))
             }
             5 => e.port_status = Some(name(&["authorized", "unauthorized"])),
-            6 => {
-                e.port_control = Some(name(&["forceUnauthorized", "auto", "forceAuthorized"]))
-            }
+            6 => e.port_control = Some(name(&["forceUnauthorized", "auto", "forceAuthorized"])),
             _ => {}
         }
     }
@@ -741,7 +775,9 @@ fn arp(m: &Mib) -> Vec<ArpEntry> {
         }
     }
     for (idx, v) in m.column(oid::IP_NET_TO_PHYSICAL_PHYS) {
-        if let ([_ifi, family, len, addr @ ..], Some(mac)) = (idx, v.as_bytes().and_then(format_mac)) {
+        if let ([_ifi, family, len, addr @ ..], Some(mac)) =
+            (idx, v.as_bytes().and_then(format_mac))
+        {
             if *len as usize == addr.len() && addr.iter().all(|&x| x <= 255) {
                 let bytes: Vec<u8> = addr.iter().map(|&x| x as u8).collect();
                 if let Some(ip) = inet_address(*family, &bytes) {
@@ -764,7 +800,10 @@ fn own_macs(m: &Mib) -> BTreeSet<String> {
             }
         }
     };
-    if let Some(b) = m.get(oid::DOT1D_BASE_BRIDGE_ADDRESS).and_then(Value::as_bytes) {
+    if let Some(b) = m
+        .get(oid::DOT1D_BASE_BRIDGE_ADDRESS)
+        .and_then(Value::as_bytes)
+    {
         add(b);
     }
     let subtype = {
@@ -794,7 +833,11 @@ fn uplink_reason(p: &Port, opts: &BuildOptions) -> Option<String> {
             .or(n.chassis_id.as_deref())
             .unwrap_or("?");
         match n.protocol.as_str() {
-            "lldp" if (has("bridge") || has("router")) && !has("telephone") && !has("wlanAccessPoint") => {
+            "lldp"
+                if (has("bridge") || has("router"))
+                    && !has("telephone")
+                    && !has("wlanAccessPoint") =>
+            {
                 return Some(format!("LLDP neighbor {who} is a bridge/router"));
             }
             "cdp" if (has("router") || has("switch")) && !has("phone") => {

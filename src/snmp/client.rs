@@ -244,16 +244,20 @@ impl Session {
         self.next_req_id = self.next_req_id.wrapping_add(1000);
         let id = self.next_req_id;
         let mut s = match &self.creds {
-            Credentials::V1 { community } => {
-                Box::pin(AsyncSession::new_v1(self.address.as_str(), community.as_bytes(), id))
-                    .await
-                    .map_err(connect)?
-            }
-            Credentials::V2c { community } => {
-                Box::pin(AsyncSession::new_v2c(self.address.as_str(), community.as_bytes(), id))
-                    .await
-                    .map_err(connect)?
-            }
+            Credentials::V1 { community } => Box::pin(AsyncSession::new_v1(
+                self.address.as_str(),
+                community.as_bytes(),
+                id,
+            ))
+            .await
+            .map_err(connect)?,
+            Credentials::V2c { community } => Box::pin(AsyncSession::new_v2c(
+                self.address.as_str(),
+                community.as_bytes(),
+                id,
+            ))
+            .await
+            .map_err(connect)?,
             Credentials::V3 {
                 user,
                 auth,

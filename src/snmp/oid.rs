@@ -99,17 +99,28 @@ fn child(prefix: &[u32], col: u32) -> Vec<u32> {
 /// skipped (an agent pays most for the first request of a walk, so absent tables should cost
 /// one walk, not one per column).
 pub fn poll_groups() -> Vec<Vec<Vec<u32>>> {
-    let cols = |entry: &[u32], cs: &[u32]| -> Vec<Vec<u32>> { cs.iter().map(|&c| child(entry, c)).collect() };
+    let cols = |entry: &[u32], cs: &[u32]| -> Vec<Vec<u32>> {
+        cs.iter().map(|&c| child(entry, c)).collect()
+    };
     vec![
         vec![SYSTEM.to_vec()],
-        vec![IF_DESCR.to_vec(), IF_TYPE.to_vec(), IF_PHYS_ADDRESS.to_vec(), IF_OPER_STATUS.to_vec()],
+        vec![
+            IF_DESCR.to_vec(),
+            IF_TYPE.to_vec(),
+            IF_PHYS_ADDRESS.to_vec(),
+            IF_OPER_STATUS.to_vec(),
+        ],
         vec![IF_NAME.to_vec(), IF_HIGH_SPEED.to_vec(), IF_ALIAS.to_vec()],
         vec![IP_NET_TO_MEDIA_PHYS.to_vec()],
         vec![IP_NET_TO_PHYSICAL_PHYS.to_vec()],
         vec![DOT1D_BASE_BRIDGE_ADDRESS[..DOT1D_BASE_BRIDGE_ADDRESS.len() - 1].to_vec()],
         vec![DOT1D_BASE_PORT_IF_INDEX.to_vec()],
         vec![DOT1D_TP_FDB_PORT.to_vec(), DOT1D_TP_FDB_STATUS.to_vec()],
-        vec![DOT1Q_TP_FDB_PORT.to_vec(), DOT1Q_TP_FDB_STATUS.to_vec(), DOT1Q_VLAN_FDB_ID.to_vec()],
+        vec![
+            DOT1Q_TP_FDB_PORT.to_vec(),
+            DOT1Q_TP_FDB_STATUS.to_vec(),
+            DOT1Q_VLAN_FDB_ID.to_vec(),
+        ],
         vec![LLDP_LOC_CHASSIS_ID[..LLDP_LOC_CHASSIS_ID.len() - 1].to_vec()],
         vec![LLDP_LOC_PORT_TABLE.to_vec()],
         cols(LLDP_REM_ENTRY, LLDP_REM_COLUMNS),

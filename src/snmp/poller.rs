@@ -176,7 +176,16 @@ pub async fn poll_switch(t: &Target, global: Arc<Semaphore>, opts: &PollOptions)
         .filter(|g| g[0].as_slice() != oid::SYSTEM)
         .map(|roots| Job { vlan: None, roots })
         .collect();
-    run_jobs(t, jobs, Some(first), &global, &counters, limits, &mut walked).await;
+    run_jobs(
+        t,
+        jobs,
+        Some(first),
+        &global,
+        &counters,
+        limits,
+        &mut walked,
+    )
+    .await;
 
     // Cisco: no Q-BRIDGE FDB → BRIDGE-MIB per VLAN through `community@vlan`.
     let is_cisco = matches!(walked.main.get(oid::SYS_OBJECT_ID), Some(Value::Oid(o)) if o.starts_with(oid::CISCO_ENTERPRISE));
@@ -189,8 +198,16 @@ pub async fn poll_switch(t: &Target, global: Arc<Semaphore>, opts: &PollOptions)
             .filter(|v| !(1002..=1005).contains(v))
             .collect();
         if let (Some(&probe_vlan), Some(_)) = (vlans.first(), t.creds.for_vlan(1)) {
-            poll_vlan_contexts(t, &vlans, probe_vlan, &global, &counters, limits, &mut walked)
-                .await;
+            poll_vlan_contexts(
+                t,
+                &vlans,
+                probe_vlan,
+                &global,
+                &counters,
+                limits,
+                &mut walked,
+            )
+            .await;
         }
     }
 
@@ -274,7 +291,10 @@ async fn run_jobs(
                 let Some(job) = queue.lock().expect("queue lock").pop_front() else {
                     break;
                 };
-                if job.vlan.is_some_and(|v| dead.lock().expect("lock").contains(&v)) {
+                if job
+                    .vlan
+                    .is_some_and(|v| dead.lock().expect("lock").contains(&v))
+                {
                     continue;
                 }
                 if session.as_ref().is_none_or(|(v, _)| *v != job.vlan) {
@@ -287,7 +307,13 @@ async fn run_jobs(
                     };
                     session = Some((
                         job.vlan,
-                        Session::new(&t.address, creds, t.timing, global.clone(), counters.clone()),
+                        Session::new(
+                            &t.address,
+                            creds,
+                            t.timing,
+                            global.clone(),
+                            counters.clone(),
+                        ),
                     ));
                 }
                 let (_, s) = session.as_mut().expect("set above");
@@ -343,7 +369,9 @@ async fn run_jobs(
 
 fn absorb(walked: &mut Walked, vlan: Option<u16>, root: &[u32], r: WalkResult) {
     if let Some(e) = &r.error {
-        let ctx = vlan.map(|v| format!(" (VLAN {v} context)")).unwrap_or_default();
+        let ctx = vlan
+            .map(|v| format!(" (VLAN {v} context)"))
+            .unwrap_or_default();
         walked.anomalies.push(format!(
             "walk of {}{ctx} stopped after {} variables: {e}",
             oid_to_string(root),

@@ -4,7 +4,7 @@
 //! 64 IpAddress, 65 Counter32, 66 Gauge32, 67 TimeTicks, 68 Opaque, 70 Counter64); a trailing
 //! `x` means VALUE is hex. Lets the port-table builder run on a recording without a network.
 
-use super::value::{Varbind, Value, parse_oid};
+use super::value::{Value, Varbind, parse_oid};
 
 /// A line that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

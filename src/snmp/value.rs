@@ -78,9 +78,7 @@ impl Value {
             | Value::Gauge32(_)
             | Value::TimeTicks(_)
             | Value::Counter64(_) => self.as_i64().map(|v| v.to_string()),
-            Value::Null | Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView => {
-                None
-            }
+            Value::Null | Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView => None,
         }
     }
 
@@ -230,7 +228,10 @@ mod tests {
         assert_eq!(Value::Ip([10, 0, 0, 1]).as_text().unwrap(), "10.0.0.1");
         assert_eq!(parse_oid(".1.3.6").unwrap(), vec![1, 3, 6]);
         assert!(parse_oid("1.x").is_none());
-        assert_eq!(format_mac(&[0, 0x1b, 0x54, 1, 2, 0xff]).unwrap(), "00:1b:54:01:02:ff");
+        assert_eq!(
+            format_mac(&[0, 0x1b, 0x54, 1, 2, 0xff]).unwrap(),
+            "00:1b:54:01:02:ff"
+        );
         assert!(format_mac(&[1, 2]).is_none());
     }
 }

@@ -122,7 +122,11 @@ fn printable(b: &[u8]) -> String {
     let end = b.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
     let b = &b[..end];
     match std::str::from_utf8(b) {
-        Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') => {
+        Ok(s)
+            if !s
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') =>
+        {
             s.to_owned()
         }
         _ => b
@@ -201,7 +205,10 @@ pub fn expected(name: &str) -> Expected {
         e.lldp.insert((
             id(4, 5, 4),
             id(6, 7, 3),
-            cols.get(&9).and_then(|v| v.bytes()).map(printable).unwrap_or_default(),
+            cols.get(&9)
+                .and_then(|v| v.bytes())
+                .map(printable)
+                .unwrap_or_default(),
         ));
     }
     let mut cdp: BTreeMap<(u32, u32), BTreeMap<u32, &WalkVal>> = BTreeMap::new();
@@ -265,7 +272,9 @@ pub fn require(program: &str) -> Option<PathBuf> {
     });
     if found.is_none() {
         if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{program} is required under CI=true (run scripts/setup.sh and scripts/setup-snmpsim.sh)");
+            panic!(
+                "{program} is required under CI=true (run scripts/setup.sh and scripts/setup-snmpsim.sh)"
+            );
         }
         eprintln!("skipping: {program} not found on PATH");
     }
@@ -344,7 +353,15 @@ impl Snmpsim {
                 }
             }
         }
-        let _ = Command::new("chmod").args(["-R", "a+rwX"]).arg(&base).status();
+        // Small synthetic recordings written for this project (Cisco per-VLAN contexts).
+        for e in std::fs::read_dir(data_dir().join("synthetic")).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), data.join(e.file_name())).unwrap();
+        }
+        let _ = Command::new("chmod")
+            .args(["-R", "a+rwX"])
+            .arg(&base)
+            .status();
         let port = free_udp_port();
         let mut cmd = Command::new(bin);
         cmd.arg(format!("--data-dir={}", data.display()))
@@ -380,7 +397,8 @@ impl Snmpsim {
     /// True when `community` answers a GET of sysDescr.0.
     pub fn answers(&self, community: &str) -> bool {
         let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
         let pkt = v2c_get_sysdescr(community.as_bytes());
         let _ = s.send_to(&pkt, ("127.0.0.1", self.port));
         let mut buf = [0u8; 2048];
@@ -494,15 +512,28 @@ pub fn spawn_fault_peer(kind: Fault) -> (u16, std::sync::Arc<std::sync::atomic::
     std::thread::spawn(move || {
         let mut buf = [0u8; 65536];
         let system: Vec<(Vec<u32>, Reply)> = vec![
-            (vec![1, 3, 6, 1, 2, 1, 1, 1, 0], Reply::Str(b"Slow Test Switch".to_vec())),
-            (vec![1, 3, 6, 1, 2, 1, 1, 2, 0], Reply::Oid(vec![1, 3, 6, 1, 4, 1, 99999])),
-            (vec![1, 3, 6, 1, 2, 1, 1, 5, 0], Reply::Str(b"slow".to_vec())),
+            (
+                vec![1, 3, 6, 1, 2, 1, 1, 1, 0],
+                Reply::Str(b"Slow Test Switch".to_vec()),
+            ),
+            (
+                vec![1, 3, 6, 1, 2, 1, 1, 2, 0],
+                Reply::Oid(vec![1, 3, 6, 1, 4, 1, 99999]),
+            ),
+            (
+                vec![1, 3, 6, 1, 2, 1, 1, 5, 0],
+                Reply::Str(b"slow".to_vec()),
+            ),
         ];
         loop {
-            let Ok((n, from)) = sock.recv_from(&mut buf) else { return };
+            let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                return;
+            };
             c.fetch_add(1, Ordering::Relaxed);
             let req = &buf[..n];
-            let Ok(pdu) = snmp2::Pdu::from_bytes(req) else { continue };
+            let Ok(pdu) = snmp2::Pdu::from_bytes(req) else {
+                continue;
+            };
             let version = pdu.version().map(|v| v as i64).unwrap_or(1);
             let community = pdu.community.to_vec();
             let req_id = pdu.req_id;
@@ -519,15 +550,15 @@ pub fn spawn_fault_peer(kind: Fault) -> (u16, std::sync::Arc<std::sync::atomic::
                     version,
                     &community,
                     req_id,
-                    &[(vec![1, 3, 6, 1, 2, 1, 1, 1, 0], Reply::Str(b"loop".to_vec()))],
+                    &[(
+                        vec![1, 3, 6, 1, 2, 1, 1, 1, 0],
+                        Reply::Str(b"loop".to_vec()),
+                    )],
                 ),
                 Fault::Slow(ms) => {
                     std::thread::sleep(Duration::from_millis(ms));
-                    let next: Vec<(Vec<u32>, Reply)> = system
-                        .iter()
-                        .filter(|(o, _)| *o > asked)
-                        .cloned()
-                        .collect();
+                    let next: Vec<(Vec<u32>, Reply)> =
+                        system.iter().filter(|(o, _)| *o > asked).cloned().collect();
                     let vbs = if next.is_empty() {
                         vec![(asked.clone(), Reply::End)]
                     } else {

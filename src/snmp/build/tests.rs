@@ -21,14 +21,23 @@ fn s(x: &str) -> Value {
 fn base() -> Mib {
     let mut m = Mib::new();
     m.insert(oid::SYS_DESCR.to_vec(), s("Test switch"));
-    m.insert(oid::SYS_OBJECT_ID.to_vec(), Value::Oid(vec![1, 3, 6, 1, 4, 1, 9, 1, 516]));
+    m.insert(
+        oid::SYS_OBJECT_ID.to_vec(),
+        Value::Oid(vec![1, 3, 6, 1, 4, 1, 9, 1, 516]),
+    );
     for (i, n) in [(1, "Gi1/0/1"), (2, "Gi1/0/2"), (3, "Po1")] {
         m.insert(o(oid::IF_NAME, &[i]), s(n));
         m.insert(o(oid::IF_DESCR, &[i]), s(&format!("GigabitEthernet{n}")));
-        m.insert(o(oid::IF_TYPE, &[i]), Value::Int(if i == 3 { 161 } else { 6 }));
+        m.insert(
+            o(oid::IF_TYPE, &[i]),
+            Value::Int(if i == 3 { 161 } else { 6 }),
+        );
         m.insert(o(oid::IF_OPER_STATUS, &[i]), Value::Int(1));
         m.insert(o(oid::IF_HIGH_SPEED, &[i]), Value::Gauge32(1000));
-        m.insert(o(oid::DOT1D_BASE_PORT_IF_INDEX, &[i]), Value::Int(i64::from(i)));
+        m.insert(
+            o(oid::DOT1D_BASE_PORT_IF_INDEX, &[i]),
+            Value::Int(i64::from(i)),
+        );
     }
     m
 }
@@ -53,12 +62,27 @@ fn fdb_maps_bridge_ports_and_keeps_vlans() {
     let mut m = base();
     // Q-BRIDGE: fdbId 5 is VLAN 20; fdbId 30 has no mapping (VLAN = fdbId).
     m.insert(o(oid::DOT1Q_VLAN_FDB_ID, &[0, 20]), Value::Gauge32(5));
-    m.insert(o(oid::DOT1Q_TP_FDB_PORT, &[&[5][..], &mac_idx(1)].concat()), Value::Int(1));
-    m.insert(o(oid::DOT1Q_TP_FDB_PORT, &[&[30][..], &mac_idx(2)].concat()), Value::Int(2));
+    m.insert(
+        o(oid::DOT1Q_TP_FDB_PORT, &[&[5][..], &mac_idx(1)].concat()),
+        Value::Int(1),
+    );
+    m.insert(
+        o(oid::DOT1Q_TP_FDB_PORT, &[&[30][..], &mac_idx(2)].concat()),
+        Value::Int(2),
+    );
     // The switch itself (port 0) and an invalid entry are skipped.
-    m.insert(o(oid::DOT1Q_TP_FDB_PORT, &[&[5][..], &mac_idx(3)].concat()), Value::Int(0));
-    m.insert(o(oid::DOT1Q_TP_FDB_PORT, &[&[5][..], &mac_idx(4)].concat()), Value::Int(2));
-    m.insert(o(oid::DOT1Q_TP_FDB_STATUS, &[&[5][..], &mac_idx(4)].concat()), Value::Int(2));
+    m.insert(
+        o(oid::DOT1Q_TP_FDB_PORT, &[&[5][..], &mac_idx(3)].concat()),
+        Value::Int(0),
+    );
+    m.insert(
+        o(oid::DOT1Q_TP_FDB_PORT, &[&[5][..], &mac_idx(4)].concat()),
+        Value::Int(2),
+    );
+    m.insert(
+        o(oid::DOT1Q_TP_FDB_STATUS, &[&[5][..], &mac_idx(4)].concat()),
+        Value::Int(2),
+    );
     // BRIDGE-MIB duplicate of a Q-BRIDGE entry (no VLAN): dropped in favour of the VLAN one.
     m.insert(o(oid::DOT1D_TP_FDB_PORT, &mac_idx(1)), Value::Int(1));
     // A bridge port with no interface: an anomaly, not a crash.
@@ -77,7 +101,11 @@ fn fdb_maps_bridge_ports_and_keeps_vlans() {
     );
     assert_eq!(t.port(2).unwrap().macs[0].vlan, Some(30));
     assert_eq!(t.port(2).unwrap().macs.len(), 1);
-    assert!(t.anomalies.iter().any(|a| a.contains("bridge port 77")), "{:?}", t.anomalies);
+    assert!(
+        t.anomalies.iter().any(|a| a.contains("bridge port 77")),
+        "{:?}",
+        t.anomalies
+    );
 }
 
 #[test]
@@ -131,7 +159,10 @@ fn uplink_rules_and_near_misses() {
     assert!(!p1.uplink);
     let p2 = t.port(2).unwrap();
     assert!(p2.uplink && p2.uplink_reason.as_deref().unwrap().contains("dist-1"));
-    assert_eq!(p2.neighbors[0].chassis_id.as_deref(), Some("00:1b:54:02:02:02"));
+    assert_eq!(
+        p2.neighbors[0].chassis_id.as_deref(),
+        Some("00:1b:54:02:02:02")
+    );
     assert!(!t.port(3).unwrap().uplink);
 
     m.insert(o(oid::DOT1D_TP_FDB_PORT, &mac_idx(30)), Value::Int(3));
@@ -208,7 +239,10 @@ fn cross_switch_macs_mark_uplinks() {
     let mut a = base();
     a.insert(o(oid::DOT1D_TP_FDB_PORT, &mac_idx(0x42)), Value::Int(1));
     let mut b = base();
-    b.insert(oid::DOT1D_BASE_BRIDGE_ADDRESS.to_vec(), Value::Str(vec![0, 0x1b, 0x54, 0, 0, 0x42]));
+    b.insert(
+        oid::DOT1D_BASE_BRIDGE_ADDRESS.to_vec(),
+        Value::Str(vec![0, 0x1b, 0x54, 0, 0, 0x42]),
+    );
     let mut tables = vec![
         run(&Walked {
             main: a,
@@ -228,21 +262,34 @@ fn cross_switch_macs_mark_uplinks() {
 #[test]
 fn arp_from_both_tables_and_id_formats() {
     let mut m = base();
-    m.insert(o(oid::IP_NET_TO_MEDIA_PHYS, &[1, 10, 0, 0, 9]), Value::Str(vec![0, 1, 2, 3, 4, 5]));
+    m.insert(
+        o(oid::IP_NET_TO_MEDIA_PHYS, &[1, 10, 0, 0, 9]),
+        Value::Str(vec![0, 1, 2, 3, 4, 5]),
+    );
     let mut v6 = vec![1, 2, 16];
     v6.extend([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-    m.insert(o(oid::IP_NET_TO_PHYSICAL_PHYS, &v6), Value::Str(vec![0, 1, 2, 3, 4, 6]));
+    m.insert(
+        o(oid::IP_NET_TO_PHYSICAL_PHYS, &v6),
+        Value::Str(vec![0, 1, 2, 3, 4, 6]),
+    );
     let t = run(&Walked {
         main: m,
         ..Walked::default()
     });
     assert_eq!(t.arp.len(), 2);
-    assert!(t.arp.iter().any(|a| a.ip == "10.0.0.9" && a.mac == "00:01:02:03:04:05"));
+    assert!(
+        t.arp
+            .iter()
+            .any(|a| a.ip == "10.0.0.9" && a.mac == "00:01:02:03:04:05")
+    );
     assert!(t.arp.iter().any(|a| a.ip == "fe80::1"));
     assert_eq!(lldp_id(Some(5), &[1, 192, 0, 2, 1], true), "192.0.2.1");
     assert_eq!(display_bytes(b"Gi1/0/1\0"), "Gi1/0/1");
     assert_eq!(display_bytes(&[1, 2, 0xff]), "01:02:ff");
-    assert_eq!(cdp_caps(&[0, 0, 0x04, 0x90]), vec!["host", "phone", "two-port-mac-relay"]);
+    assert_eq!(
+        cdp_caps(&[0, 0, 0x04, 0x90]),
+        vec!["host", "phone", "two-port-mac-relay"]
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! Under `cargo test` (no `--bench` argument) only the builder runs once, without peers.
 
 #[path = "../tests/snmp_support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod snmp_support;
 
 use std::collections::HashMap;

@@ -25,7 +25,7 @@ enum Command {
     Decode(decode::Args),
     /// Poll switches over SNMP once (interfaces, forwarding tables, LLDP/CDP neighbors, PoE,
     /// 802.1X) and print each switch's port table.
-    Poll(poll::Args),
+    Poll(Box<poll::Args>),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -33,6 +33,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(a) => decode::run(a),
-        Command::Poll(a) => poll::run(a),
+        Command::Poll(a) => poll::run(*a),
     }
 }

@@ -81,6 +81,9 @@ pub struct SwitchPoll {
     pub stats: PollStats,
 }
 
+/// One finished walk: its context (VLAN), root and result.
+type WalkOutcome = (Option<u16>, Vec<u32>, WalkResult);
+
 #[derive(Debug, Clone)]
 struct Job {
     vlan: Option<u16>,
@@ -269,7 +272,7 @@ async fn run_jobs(
     walked: &mut Walked,
 ) {
     let queue = Arc::new(Mutex::new(jobs));
-    let results: Arc<Mutex<Vec<(Option<u16>, Vec<u32>, WalkResult)>>> = Arc::default();
+    let results: Arc<Mutex<Vec<WalkOutcome>>> = Arc::default();
     let dead_vlans: Arc<Mutex<std::collections::BTreeSet<u16>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut set = tokio::task::JoinSet::new();

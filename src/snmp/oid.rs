@@ -94,10 +94,11 @@ fn child(prefix: &[u32], col: u32) -> Vec<u32> {
     v
 }
 
-/// The subtrees one poll walks in its default context, in groups: the first subtree of a group
-/// is walked first, and when it is empty the table is absent and the rest of the group is
-/// skipped (an agent pays most for the first request of a walk, so absent tables should cost
-/// one walk, not one per column).
+/// The subtrees one poll walks in its default context, in groups: each group (columns of one
+/// table) is one walk ([`super::walk::walk_columns`]): the overshoot of one column is kept as
+/// the next column's first rows, and when the first column is empty the table is absent and the
+/// walk ends (an agent pays most for the first request of a walk, so a table should cost one
+/// walk, not one per column).
 pub fn poll_groups() -> Vec<Vec<Vec<u32>>> {
     let cols = |entry: &[u32], cs: &[u32]| -> Vec<Vec<u32>> {
         cs.iter().map(|&c| child(entry, c)).collect()

@@ -15,7 +15,7 @@ use super::error::SnmpError;
 use super::oid;
 use super::table::{PortTable, SwitchInfo};
 use super::value::{Mib, Value, oid_to_string};
-use super::walk::{WalkLimits, WalkResult, walk};
+use super::walk::{WalkLimits, WalkResult, walk, walk_columns};
 
 /// One switch to poll.
 #[derive(Debug, Clone)]
@@ -320,29 +320,25 @@ async fn run_jobs(
                     ));
                 }
                 let (_, s) = session.as_mut().expect("set above");
-                for (k, root) in job.roots.iter().enumerate() {
-                    let r = walk(s, root, limits).await;
-                    let silent = r.varbinds.is_empty()
-                        && r.error.as_ref().is_some_and(SnmpError::is_silence);
-                    let absent = k == 0 && r.varbinds.is_empty() && r.error.is_none();
-                    results
-                        .lock()
-                        .expect("results lock")
-                        .push((job.vlan, root.clone(), r));
-                    if silent {
-                        match job.vlan {
-                            // A VLAN context that does not answer: skip its other walks.
-                            Some(v) => {
-                                dead.lock().expect("lock").insert(v);
-                            }
-                            // The switch stopped answering mid-poll: do not wait out every walk.
-                            None => stop.store(true, Ordering::Relaxed),
+                let r = if job.roots.len() == 1 {
+                    walk(s, &job.roots[0], limits).await
+                } else {
+                    walk_columns(s, &job.roots, limits).await
+                };
+                let silent =
+                    r.varbinds.is_empty() && r.error.as_ref().is_some_and(SnmpError::is_silence);
+                results
+                    .lock()
+                    .expect("results lock")
+                    .push((job.vlan, job.roots[0].clone(), r));
+                if silent {
+                    match job.vlan {
+                        // A VLAN context that does not answer: skip its other walks.
+                        Some(v) => {
+                            dead.lock().expect("lock").insert(v);
                         }
-                        break;
-                    }
-                    if absent {
-                        // The table is absent: its other columns would be empty too.
-                        break;
+                        // The switch stopped answering mid-poll: do not wait out every walk.
+                        None => stop.store(true, Ordering::Relaxed),
                     }
                 }
             }

@@ -103,3 +103,104 @@ pub async fn walk(session: &mut Session, root: &[u32], limits: WalkLimits) -> Wa
         error: None,
     }
 }
+
+/// Walks several subtrees (in ascending order, typically columns of one table) as one walk:
+/// variables a reply returns past the end of one subtree are kept when they fall in the next
+/// one (a column walk's overshoot is the next column's first rows), and a reply that lands in a
+/// gap between subtrees makes the next request start at the next subtree. When the first
+/// subtree is empty the table is absent and the walk ends there.
+pub async fn walk_columns(
+    session: &mut Session,
+    roots: &[Vec<u32>],
+    limits: WalkLimits,
+) -> WalkResult {
+    let mut roots: Vec<&[u32]> = roots.iter().map(Vec::as_slice).collect();
+    roots.sort();
+    let Some(&first) = roots.first() else {
+        return WalkResult::default();
+    };
+    let v1 = session.credentials().is_v1();
+    let mut reps = limits.max_repetitions.max(1);
+    let mut out: Vec<Varbind> = Vec::new();
+    let mut cursor: Vec<u32> = first.to_vec();
+    let mut i = 0;
+    let fail = |out: Vec<Varbind>, e: SnmpError| WalkResult {
+        varbinds: out,
+        error: Some(e),
+    };
+    'walk: loop {
+        let op = if v1 { Op::GetNext } else { Op::GetBulk(reps) };
+        let reply = match session.request(op, &cursor).await {
+            Ok(r) => r,
+            Err(e) => return fail(out, e),
+        };
+        if reply.status != 0 {
+            match (reply.status, v1) {
+                (2, true) => break,
+                (1, false) if reps > 1 => {
+                    reps = (reps / 2).max(1);
+                    continue;
+                }
+                _ => {
+                    return fail(
+                        out,
+                        SnmpError::Status {
+                            status: reply.status,
+                            index: reply.index,
+                        },
+                    );
+                }
+            }
+        }
+        if reply.varbinds.is_empty() {
+            break;
+        }
+        let mut progressed = false;
+        for vb in reply.varbinds {
+            if matches!(vb.value, Value::EndOfMibView) {
+                break 'walk;
+            }
+            if matches!(vb.value, Value::NoSuchObject | Value::NoSuchInstance) && vb.oid <= cursor {
+                continue;
+            }
+            if vb.oid <= cursor {
+                return fail(
+                    out,
+                    SnmpError::NonIncreasing {
+                        oid: oid_to_string(&vb.oid),
+                        previous: oid_to_string(&cursor),
+                    },
+                );
+            }
+            // Move past the subtrees this variable is beyond.
+            while i < roots.len() && !vb.oid.starts_with(roots[i]) && vb.oid.as_slice() > roots[i] {
+                if i == 0 && out.is_empty() {
+                    // The first column is empty: the table is absent.
+                    break 'walk;
+                }
+                i += 1;
+            }
+            if i == roots.len() {
+                break 'walk;
+            }
+            if !vb.oid.starts_with(roots[i]) {
+                // In a gap before the next subtree: jump to it.
+                cursor = roots[i].to_vec();
+                continue 'walk;
+            }
+            cursor.clone_from(&vb.oid);
+            out.push(vb);
+            progressed = true;
+            if out.len() >= limits.max_varbinds {
+                return fail(out.clone(), SnmpError::TooMany(out.len()));
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    WalkResult {
+        varbinds: out,
+        error: None,
+    }
+}

@@ -806,11 +806,9 @@ fn own_macs(m: &Mib) -> BTreeSet<String> {
     {
         add(b);
     }
-    let subtype = {
-        let mut o = oid::LLDP_LOC_CHASSIS_ID.to_vec();
-        o[oid::LLDP_LOC_CHASSIS_ID.len() - 2] = 1;
-        m.get(&o).and_then(Value::as_i64)
-    };
+    let subtype = m
+        .get(oid::LLDP_LOC_CHASSIS_ID_SUBTYPE)
+        .and_then(Value::as_i64);
     if subtype == Some(4) {
         if let Some(b) = m.get(oid::LLDP_LOC_CHASSIS_ID).and_then(Value::as_bytes) {
             add(b);

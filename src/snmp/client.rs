@@ -306,13 +306,28 @@ impl Session {
         Ok(())
     }
 
-    /// Sends one request for `oid`, with retries; the reply's variables are owned.
+    /// Sends one GETNEXT or GETBULK for `oid`, with retries; the reply's variables are owned.
     pub async fn request(&mut self, op: Op, oid: &[u32]) -> Result<Reply, SnmpError> {
-        let wide: Vec<u64> = oid.iter().map(|&c| u64::from(c)).collect();
-        let lib_oid = Oid::from(&wide).map_err(|e| SnmpError::Malformed {
-            attempts: 0,
-            message: format!("cannot encode OID: {e:?}"),
-        })?;
+        self.send(Some(op), &[oid]).await
+    }
+
+    /// Sends one GET of `oids` (scalars: exact look-ups, the cheapest request for an agent).
+    pub async fn get(&mut self, oids: &[&[u32]]) -> Result<Reply, SnmpError> {
+        self.send(None, oids).await
+    }
+
+    async fn send(&mut self, op: Option<Op>, oids: &[&[u32]]) -> Result<Reply, SnmpError> {
+        let lib_oids = oids
+            .iter()
+            .map(|oid| {
+                let wide: Vec<u64> = oid.iter().map(|&c| u64::from(c)).collect();
+                Oid::from(&wide).map_err(|e| SnmpError::Malformed {
+                    attempts: 0,
+                    message: format!("cannot encode OID: {e:?}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let refs: Vec<&Oid<'_>> = lib_oids.iter().collect();
         let mut last_err = None;
         let mut auth_updates = 0;
         let mut attempt = 0;
@@ -334,8 +349,9 @@ impl Session {
             let permit = self.global.acquire().await;
             let res = tokio::time::timeout(t, async {
                 let pdu = match op {
-                    Op::GetNext => session.getnext(&lib_oid).await,
-                    Op::GetBulk(n) => session.getbulk(&[&lib_oid], 0, n).await,
+                    None => session.get_many(&refs).await,
+                    Some(Op::GetNext) => session.getnext(refs[0]).await,
+                    Some(Op::GetBulk(n)) => session.getbulk(&refs, 0, n).await,
                 };
                 pdu.map(|p| own_reply(&p))
             })

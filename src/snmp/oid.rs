@@ -44,6 +44,8 @@ pub const DOT1Q_TP_FDB_STATUS: &[u32] = &[1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1, 3
 /// Q-BRIDGE-MIB dot1qVlanFdbId (index timeMark.vlan → fdbId).
 pub const DOT1Q_VLAN_FDB_ID: &[u32] = &[1, 3, 6, 1, 2, 1, 17, 7, 1, 4, 2, 1, 3];
 
+/// LLDP-MIB lldpLocChassisIdSubtype.0
+pub const LLDP_LOC_CHASSIS_ID_SUBTYPE: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 3, 1, 0];
 /// LLDP-MIB lldpLocChassisId.0
 pub const LLDP_LOC_CHASSIS_ID: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 3, 2, 0];
 /// LLDP-MIB lldpLocPortTable (subtype .2, id .3, desc .4; index lldpLocPortNum).
@@ -122,7 +124,10 @@ pub fn poll_groups() -> Vec<Vec<Vec<u32>>> {
             DOT1Q_TP_FDB_STATUS.to_vec(),
             DOT1Q_VLAN_FDB_ID.to_vec(),
         ],
-        vec![LLDP_LOC_CHASSIS_ID[..LLDP_LOC_CHASSIS_ID.len() - 1].to_vec()],
+        vec![
+            LLDP_LOC_CHASSIS_ID_SUBTYPE[..LLDP_LOC_CHASSIS_ID_SUBTYPE.len() - 1].to_vec(),
+            LLDP_LOC_CHASSIS_ID[..LLDP_LOC_CHASSIS_ID.len() - 1].to_vec(),
+        ],
         vec![LLDP_LOC_PORT_TABLE.to_vec()],
         cols(LLDP_REM_ENTRY, LLDP_REM_COLUMNS),
         vec![LLDP_REM_MAN_ADDR_IF_SUBTYPE.to_vec()],
@@ -132,6 +137,28 @@ pub fn poll_groups() -> Vec<Vec<Vec<u32>>> {
         cols(DOT1X_AUTH_CONFIG_ENTRY, DOT1X_COLUMNS),
         cols(ENT_PHYSICAL_ENTRY, ENT_COLUMNS),
         vec![VTP_VLAN_STATE.to_vec()],
+    ]
+}
+
+/// The scalars one GET fetches first (identity, and the switch's own MACs); it also tells
+/// whether the switch answers at all. When the agent refuses the GET (a v1 agent answers
+/// noSuchName for the whole PDU when one object is missing), the poller walks the groups that
+/// hold them instead ([`scalar_groups`]).
+pub const SCALARS: [&[u32]; 6] = [
+    SYS_DESCR,
+    SYS_OBJECT_ID,
+    SYS_NAME,
+    DOT1D_BASE_BRIDGE_ADDRESS,
+    LLDP_LOC_CHASSIS_ID_SUBTYPE,
+    LLDP_LOC_CHASSIS_ID,
+];
+
+/// The groups of [`poll_groups`] that only hold [`SCALARS`] (skipped when the GET worked).
+pub fn scalar_groups() -> Vec<Vec<u32>> {
+    vec![
+        SYSTEM.to_vec(),
+        DOT1D_BASE_BRIDGE_ADDRESS[..DOT1D_BASE_BRIDGE_ADDRESS.len() - 1].to_vec(),
+        LLDP_LOC_CHASSIS_ID_SUBTYPE[..LLDP_LOC_CHASSIS_ID_SUBTYPE.len() - 1].to_vec(),
     ]
 }
 

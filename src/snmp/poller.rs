@@ -151,7 +151,7 @@ pub async fn poll_switch(t: &Target, global: Arc<Semaphore>, opts: &PollOptions)
         elapsed: started.elapsed(),
     };
 
-    // The system group first: it decides whether the switch answers at all.
+    // Identity scalars first, in one GET: it decides whether the switch answers at all.
     let mut first = Session::new(
         &t.address,
         t.creds.clone(),
@@ -159,24 +159,39 @@ pub async fn poll_switch(t: &Target, global: Arc<Semaphore>, opts: &PollOptions)
         global.clone(),
         counters.clone(),
     );
-    let sys = walk(&mut first, oid::SYSTEM, limits).await;
-    if sys.varbinds.is_empty() {
-        let reason = match &sys.error {
-            Some(e) => e.to_string(),
-            None => "the agent returned no system group".to_owned(),
-        };
+    let unreachable = |reason: String| {
         tracing::warn!(switch = %t.name, address = %t.address, %reason, "Switch is unreachable.");
-        return SwitchPoll {
+        SwitchPoll {
             table: PortTable::unreachable(info(t), reason),
             stats: stats(&counters),
-        };
-    }
+        }
+    };
     let mut walked = Walked::default();
-    absorb(&mut walked, None, oid::SYSTEM, sys);
+    let skip: Vec<Vec<u32>> = match first.get(&oid::SCALARS).await {
+        Ok(r) if r.status == 0 => {
+            for vb in r.varbinds {
+                walked.main.insert(vb.oid, vb.value);
+            }
+            oid::scalar_groups()
+        }
+        // Refused (v1 noSuchName for a missing object): walk the groups that hold them.
+        Ok(_) => Vec::new(),
+        Err(e) => return unreachable(e.to_string()),
+    };
+    if skip.is_empty() {
+        let sys = walk(&mut first, oid::SYSTEM, limits).await;
+        if sys.varbinds.is_empty() {
+            return unreachable(match &sys.error {
+                Some(e) => e.to_string(),
+                None => "the agent returned no system group".to_owned(),
+            });
+        }
+        absorb(&mut walked, None, oid::SYSTEM, sys);
+    }
 
     let jobs: VecDeque<Job> = oid::poll_groups()
         .into_iter()
-        .filter(|g| g[0].as_slice() != oid::SYSTEM)
+        .filter(|g| g[0].as_slice() != oid::SYSTEM && !skip.contains(&g[0]))
         .map(|roots| Job { vlan: None, roots })
         .collect();
     run_jobs(

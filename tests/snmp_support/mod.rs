@@ -466,6 +466,7 @@ pub enum Reply {
     Str(Vec<u8>),
     Oid(Vec<u32>),
     End,
+    NoSuchObject,
 }
 
 /// A v1/v2c Response PDU (BER) to `req_id` with these varbinds.
@@ -477,6 +478,7 @@ pub fn response(version: i64, community: &[u8], req_id: i32, vbs: &[(Vec<u32>, R
             Reply::Str(b) => vb.extend(tlv(0x04, b)),
             Reply::Oid(o) => vb.extend(ber_oid(o)),
             Reply::End => vb.extend([0x82, 0x00]),
+            Reply::NoSuchObject => vb.extend([0x80, 0x00]),
         }
         list.extend(tlv(0x30, &vb));
     }
@@ -537,12 +539,13 @@ pub fn spawn_fault_peer(kind: Fault) -> (u16, std::sync::Arc<std::sync::atomic::
             let version = pdu.version().map(|v| v as i64).unwrap_or(1);
             let community = pdu.community.to_vec();
             let req_id = pdu.req_id;
-            let asked: Vec<u32> = pdu
+            let all_asked: Vec<Vec<u32>> = pdu
                 .varbinds
                 .clone()
-                .next()
-                .and_then(|(o, _)| o.iter().map(|it| it.map(|x| x as u32).collect()))
-                .unwrap_or_default();
+                .filter_map(|(o, _)| o.iter().map(|it| it.map(|x| x as u32).collect()))
+                .collect();
+            let asked = all_asked.first().cloned().unwrap_or_default();
+            let is_get = pdu.message_type == snmp2::MessageType::GetRequest;
             let reply = match kind {
                 Fault::Silent => continue,
                 Fault::Garbage => b"\x30\x03\x02\x01\xffthis is not SNMP at all".to_vec(),
@@ -555,6 +558,20 @@ pub fn spawn_fault_peer(kind: Fault) -> (u16, std::sync::Arc<std::sync::atomic::
                         Reply::Str(b"loop".to_vec()),
                     )],
                 ),
+                Fault::Slow(ms) if is_get => {
+                    std::thread::sleep(Duration::from_millis(ms));
+                    let vbs: Vec<(Vec<u32>, Reply)> = all_asked
+                        .iter()
+                        .map(|a| {
+                            let v = system
+                                .iter()
+                                .find(|(o, _)| o == a)
+                                .map_or(Reply::NoSuchObject, |(_, v)| v.clone());
+                            (a.clone(), v)
+                        })
+                        .collect();
+                    response(version, &community, req_id, &vbs)
+                }
                 Fault::Slow(ms) => {
                     std::thread::sleep(Duration::from_millis(ms));
                     let next: Vec<(Vec<u32>, Reply)> =

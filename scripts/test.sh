@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+# snmpsim (PyPI) serves the switch recordings to the SNMP tests; put its venv's bin on PATH.
+SNMPSIM_BIN="$(./scripts/setup-snmpsim.sh)"
+export PATH="$PATH:$SNMPSIM_BIN"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 cargo fmt --check

@@ -18,5 +18,6 @@ pub mod emit;
 pub mod event;
 pub mod observe;
 pub mod refdb;
+pub mod snmp;
 pub mod store;
 pub mod wire;

@@ -4,6 +4,7 @@
 //! arguments and returns the process exit code; the work itself is done by the library modules.
 
 mod decode;
+mod poll;
 mod refdb;
 mod syslog_test;
 
@@ -29,6 +30,9 @@ enum Command {
     SyslogTest(syslog_test::Args),
     /// Reference database: import the OUI registry and fingerprint databases, look devices up.
     Refdb(refdb::Args),
+    /// Poll switches over SNMP once (interfaces, forwarding tables, LLDP/CDP neighbors, PoE,
+    /// 802.1X) and print each switch's port table.
+    Poll(Box<poll::Args>),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -38,6 +42,7 @@ pub fn main() -> ExitCode {
         Command::Decode(a) => decode::run(a),
         Command::SyslogTest(a) => syslog_test::run(a),
         Command::Refdb(a) => refdb::run(a),
+        Command::Poll(a) => poll::run(*a),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod destination;
 mod error;
 mod refdb;
 mod secret;
+pub mod switch;
 
 use std::path::Path;
 
@@ -34,6 +35,9 @@ pub struct Config {
     /// Reference database location.
     #[serde(default)]
     pub refdb: Refdb,
+    /// Switches the SNMP poller polls (`[[switch]]`).
+    #[serde(default)]
+    pub switch: Vec<switch::Switch>,
 }
 
 /// `[sensor]`.
@@ -93,6 +97,7 @@ impl Config {
         }
         destination::validate(&self.destination)?;
         self.refdb.validate()?;
+        switch::validate_all(&self.switch)?;
         Ok(())
     }
 }

@@ -13,4 +13,5 @@ pub mod clock;
 pub mod config;
 pub mod decode;
 pub mod observe;
+pub mod score;
 pub mod wire;

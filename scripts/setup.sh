@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what cybriq needs to build, run and test on Debian 12: libpcap (build and run), and
 # the test peers (tcpdump and tshark as decoding oracles and benchmark peers). Idempotent; needs
-# root (or sudo) for apt-get. The Rust toolchain (cargo, rustc >= 1.89) must already be on PATH.
+# root (or sudo) for apt-get. The Rust toolchain (cargo, rustc >= 1.85) must already be on PATH.
 set -euo pipefail
 
 need=(build-essential pkg-config libpcap-dev tcpdump tshark)

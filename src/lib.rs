@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod decode;
+pub mod dna;
 pub mod observe;
 pub mod score;
 pub mod wire;

@@ -8,6 +8,7 @@
 //!
 //! Sections so far: `[sensor]`. Each subsystem adds its own section in its own file here.
 
+mod dna;
 mod error;
 mod secret;
 
@@ -15,6 +16,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub use dna::{Dna, Weights as DnaWeights, parse_duration_secs};
 pub use error::ConfigError;
 pub use secret::Secret;
 
@@ -25,6 +27,9 @@ pub struct Config {
     /// Identity of this appliance and where it keeps its state.
     #[serde(default)]
     pub sensor: Sensor,
+    /// Device DNA and baselines.
+    #[serde(default)]
+    pub dna: Dna,
 }
 
 /// `[sensor]`.
@@ -82,6 +87,7 @@ impl Config {
         if self.sensor.site.trim().is_empty() {
             return Err(ConfigError::invalid("sensor.site", "must not be empty"));
         }
+        self.dna.validate()?;
         Ok(())
     }
 }

@@ -316,13 +316,26 @@ impl DnaBuilder {
                 });
             }
         };
-        for (field, t) in facts.texts() {
-            let ex = profile.extract(field, t);
-            for v in ex.versions {
+        let extracted: Vec<(Field, firmware::Extracted)> = facts
+            .texts()
+            .map(|(field, t)| (field, profile.extract(field, t)))
+            .collect();
+        for (_, ex) in &extracted {
+            for v in &ex.versions {
                 if !versions.iter().any(|x| x.version == v.version) {
-                    versions.push(v);
+                    versions.push(v.clone());
                 }
             }
+        }
+        for (field, mut ex) in extracted {
+            // A version found in one field is removed from every other field's text too.
+            let mut lower = text::normalise(&ex.rest);
+            for v in &versions {
+                if lower.contains(v.version.as_str()) {
+                    lower = lower.replace(v.version.as_str(), " ");
+                }
+            }
+            ex.rest = lower;
             for m in &ex.models {
                 push(Family::Model, format!("model:{m}"), 1.0, &mut out);
             }

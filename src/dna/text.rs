@@ -104,7 +104,7 @@ pub fn words(s: &str, limit: usize) -> Vec<String> {
 }
 
 /// The shape of a name: letters become `a`, digits `9`, runs collapsed, other characters kept;
-/// at most 12 characters (`SEP001B53489EE0` → `a9a9a9a9`, `S1.cisco.com` → `a9.a.a`).
+/// at most 12 characters (`SEP001B53489EE0` → `a9a9a9`, `S1.cisco.com` → `a9.a.a`).
 pub fn shape(s: &str) -> String {
     let mut out = String::new();
     let mut last = '\0';
@@ -167,7 +167,7 @@ mod tests {
             words("SG 200-08P 8-Port (fc1) 1.0.8.3", 20),
             ["sg", "200-08p", "8-port", "fc1"]
         );
-        assert_eq!(shape("SEP001B53489EE0"), "a9a9a9a9");
+        assert_eq!(shape("SEP001B53489EE0"), "a9a9a9");
         assert_eq!(shape("S1.cisco.com"), "a9.a.a");
         assert_eq!(port_shape("GigabitEthernet1/0/2"), "gigabitethernet#/#/#");
     }

@@ -145,6 +145,11 @@ impl Facts {
         f
     }
 
+    /// The structural tokens and the hard identity, taken apart.
+    pub fn into_parts(self) -> (BTreeMap<String, (Family, f32)>, HardIdentity) {
+        (self.tokens, self.identity)
+    }
+
     /// Number of observations merged.
     pub fn observations(&self) -> u64 {
         self.observations

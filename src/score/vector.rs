@@ -13,9 +13,7 @@ impl Vector {
         if v.is_empty() {
             return Err(ScoreError::Empty);
         }
-        if let Some((index, &value)) = v.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-            return Err(ScoreError::NotFinite { index, value });
-        }
+        check_finite(&v)?;
         let norm = v
             .iter()
             .map(|&x| f64::from(x) * f64::from(x))
@@ -35,9 +33,7 @@ impl Vector {
         if v.is_empty() {
             return Err(ScoreError::Empty);
         }
-        if let Some((index, &value)) = v.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-            return Err(ScoreError::NotFinite { index, value });
-        }
+        check_finite(&v)?;
         Ok(Vector(v.into_boxed_slice()))
     }
 
@@ -63,6 +59,19 @@ impl Vector {
     }
 }
 
+/// Rejects NaN and infinities (a branch-free scan first, the position only on failure).
+fn check_finite(v: &[f32]) -> Result<(), ScoreError> {
+    if v.iter().fold(false, |bad, x| bad | !x.is_finite()) {
+        let (index, &value) = v
+            .iter()
+            .enumerate()
+            .find(|(_, x)| !x.is_finite())
+            .expect("a non-finite component was seen");
+        return Err(ScoreError::NotFinite { index, value });
+    }
+    Ok(())
+}
+
 /// Quantises finite components to i8 in -127..=127 with one scale (`x ≈ q · scale`).
 pub(crate) fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
     let max = v.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
@@ -72,7 +81,11 @@ pub(crate) fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
     let inv = 127.0 / max;
     let q = v
         .iter()
-        .map(|&x| (x * inv).round().clamp(-127.0, 127.0) as i8)
+        .map(|&x| {
+            // Round half away from zero without a libm call (`f32::round`).
+            let y = x * inv;
+            (y + 0.5f32.copysign(y)).clamp(-127.0, 127.0) as i8
+        })
         .collect();
     (q, max / 127.0)
 }

@@ -78,6 +78,10 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
+    if std::env::args().any(|a| a == "--bench") {
+        report(&b, &cases);
+    }
+
     let all: Vec<Observation> = observations("tcpdump/LLDP_and_CDP.pcap");
     let mut g = c.benchmark_group("dna_device");
     g.throughput(Throughput::Elements(all.len() as u64));
@@ -97,6 +101,39 @@ fn bench(c: &mut Criterion) {
         bn.iter(|| b.build(black_box(&f)))
     });
     g.finish();
+}
+
+/// Best of 30 batches of 2,000 builds per case (robust to other load on the machine), printed
+/// and written to `target/bench-dna-report.txt`.
+fn report(b: &DnaBuilder, cases: &[(&str, Observation)]) {
+    let mut lines =
+        vec!["DNA build from one observation (best of 30 batches of 2,000):".to_owned()];
+    for (name, o) in cases {
+        let per = |cold: bool| {
+            (0..30)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    for _ in 0..2000 {
+                        if cold {
+                            b.clear_cache();
+                        }
+                        black_box(b.build_one(black_box(o), None));
+                    }
+                    t.elapsed().as_secs_f64() / 2000.0 * 1e6
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        let (warm, cold) = (per(false), per(true));
+        lines.push(format!(
+            "  {name:<16} warm {warm:>6.2} µs   cold {cold:>6.2} µs"
+        ));
+    }
+    let text = lines.join("\n");
+    eprintln!("{text}");
+    let _ = std::fs::write(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-dna-report.txt"),
+        text + "\n",
+    );
 }
 
 criterion_group!(benches, bench);

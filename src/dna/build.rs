@@ -26,6 +26,8 @@ struct RawToken {
     family: Family,
     token: String,
     weight: f32,
+    /// Precomputed slots (text-derived tokens carry them in the cache).
+    slots: Option<Slots>,
 }
 
 /// The text-derived tokens of a set of texts, and the profile that applied.
@@ -72,6 +74,7 @@ fn push(family: Family, token: String, weight: f32, out: &mut Vec<RawToken>) {
             family,
             token,
             weight,
+            slots: None,
         });
     }
 }
@@ -121,6 +124,7 @@ impl DnaBuilder {
                 family,
                 token,
                 weight,
+                slots: None,
             })
             .collect();
         self.finish(raw, &texts, identity)
@@ -136,6 +140,7 @@ impl DnaBuilder {
                 family: *f,
                 token: k.clone(),
                 weight: *w,
+                slots: None,
             })
             .collect();
         self.finish(raw, &texts, facts.identity().clone())
@@ -322,6 +327,15 @@ impl DnaBuilder {
             }
         }
         out.sort_unstable_by(|a, b| a.token.cmp(&b.token));
+        {
+            let (base, fw) = self.ranges();
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            for t in &mut out {
+                let firmware = t.family == Family::Firmware;
+                let n = if firmware { fw.1 } else { base.1 };
+                t.slots = Some(self.slots(&mut cache, &t.token, firmware, n));
+            }
+        }
         TextTokens {
             tokens: out,
             profile: pname,
@@ -359,12 +373,18 @@ impl DnaBuilder {
         s
     }
 
+    /// The base and firmware dimension ranges: (start, length).
+    fn ranges(&self) -> ((usize, usize), (usize, usize)) {
+        let d = self.params.dimension.clamp(4, usize::from(u16::MAX));
+        let fw_dims = (d / 2).max(1);
+        ((0, d - fw_dims), (d - fw_dims, fw_dims))
+    }
+
     /// `raw` must be sorted by token (the summation order, hence the id, depends on it).
     fn vectorise(&self, raw: Vec<RawToken>) -> (Vector, Vec<WeightedToken>) {
         debug_assert!(raw.windows(2).all(|w| w[0].token <= w[1].token));
-        let d = self.params.dimension.clamp(4, usize::from(u16::MAX));
-        let fw_dims = (d / 2).max(1);
-        let base_dims = d - fw_dims;
+        let ((_, base_dims), (fw_lo, fw_dims)) = self.ranges();
+        let d = base_dims + fw_dims;
         // Σ raw weight² per family.
         let mut mass = [0.0f32; 13];
         for t in &raw {
@@ -402,11 +422,14 @@ impl DnaBuilder {
             }
             let firmware = t.family == Family::Firmware;
             let (lo, n) = if firmware {
-                (base_dims, fw_dims)
+                (fw_lo, fw_dims)
             } else {
                 (0, base_dims)
             };
-            let s = self.slots(&mut cache, &t.token, firmware, n);
+            let s = match t.slots {
+                Some(s) => s,
+                None => self.slots(&mut cache, &t.token, firmware, n),
+            };
             let part = e / f32::from(s.k).sqrt();
             for j in 0..usize::from(s.k) {
                 let x = if s.signs >> j & 1 == 0 { part } else { -part };

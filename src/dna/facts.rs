@@ -101,12 +101,13 @@ fn cap_names(bits: u32, names: &[&str]) -> String {
 }
 
 fn join<T: std::fmt::Display>(v: &[T]) -> String {
-    let mut s = String::new();
+    use std::fmt::Write;
+    let mut s = String::with_capacity(v.len() * 4);
     for (i, x) in v.iter().enumerate() {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&x.to_string());
+        let _ = write!(s, "{x}");
     }
     s
 }

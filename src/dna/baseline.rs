@@ -125,15 +125,20 @@ impl Baseline {
             .collect()
     }
 
-    /// Similarity of a DNA to the baseline.
+    /// Similarity of a DNA to the baseline (0 when the dimensions differ).
     pub fn similarity(&self, dna: &Dna) -> f32 {
+        if dna.vector.dim() != self.vector.dim() {
+            return 0.0;
+        }
         similarity(&self.vector, &dna.vector)
     }
 
     /// Similarity and the (at most `limit`) tokens that moved it most.
     pub fn compare(&self, dna: &Dna, limit: usize) -> Comparison {
         let toks = self.tokens();
-        compare((&self.vector, &toks), (&dna.vector, &dna.tokens), limit)
+        let mut c = compare((&self.vector, &toks), (&dna.vector, &dna.tokens), limit);
+        c.similarity = self.similarity(dna);
+        c
     }
 
     /// Folds an observation's DNA in: always while learning (running mean), afterwards only

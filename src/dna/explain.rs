@@ -55,6 +55,7 @@ pub struct Comparison {
 }
 
 /// Compares a baseline (vector and weighted tokens) with a current DNA; `limit` caps `changed`.
+/// Vectors of different dimensions have similarity 0.
 pub fn compare(
     base: (&Vector, &[WeightedToken]),
     current: (&Vector, &[WeightedToken]),
@@ -96,8 +97,13 @@ pub fn compare(
             .then_with(|| x.token.cmp(&y.token))
     });
     changed.truncate(limit);
+    let similarity = if base.0.dim() == current.0.dim() {
+        similarity(base.0, current.0)
+    } else {
+        0.0
+    };
     Comparison {
-        similarity: similarity(base.0, current.0),
+        similarity,
         changed,
     }
 }

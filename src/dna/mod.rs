@@ -226,8 +226,12 @@ pub struct Dna {
 }
 
 impl Dna {
-    /// Cosine similarity with another DNA, clamped to [0, 1].
+    /// Cosine similarity with another DNA, clamped to [0, 1]; 0 when the dimensions differ
+    /// (a DNA built before `dimension` was changed).
     pub fn similarity(&self, other: &Dna) -> f32 {
+        if self.vector.dim() != other.vector.dim() {
+            return 0.0;
+        }
         crate::score::similarity(&self.vector, &other.vector)
     }
 }

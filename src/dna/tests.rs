@@ -197,6 +197,19 @@ fn randomised_macs_and_dimension_and_weights() {
         let d = b.build(&phone("sip88xx.12-8-1-0001-455", "8851"));
         assert_eq!(d.vector.dim(), dim);
     }
+    // DNAs of different dimensions (a configuration change) do not match, and do not panic.
+    let small = DnaBuilder::new(DnaParams {
+        dimension: 64,
+        ..DnaParams::default()
+    })
+    .build(&phone("sip88xx.12-8-1-0001-455", "8851"));
+    let full = builder().build(&phone("sip88xx.12-8-1-0001-455", "8851"));
+    assert_eq!(small.similarity(&full), 0.0);
+    let mut base = Baseline::new(&full, Timestamp(0), BaselineParams::default());
+    assert_eq!(
+        base.update(&small, Timestamp(1)),
+        Update::Rejected { similarity: 0.0 }
+    );
     // A family with weight 0 is left out.
     let mut p = DnaParams::default();
     p.weights.set(Family::Dhcp, 0.0);

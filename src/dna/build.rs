@@ -6,7 +6,7 @@
 //! look-ups and the vector arithmetic.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use super::firmware::{self, Field, FirmwareProfiles};
@@ -33,6 +33,9 @@ struct RawToken {
 /// The text-derived tokens of a set of texts, and the profile that applied.
 #[derive(Debug)]
 struct TextTokens {
+    /// The texts these tokens were made from (checked on every cache hit: a hash collision,
+    /// accidental or crafted by a device, never hands one device another's tokens).
+    texts: Vec<(Field, String)>,
     tokens: Vec<RawToken>,
     profile: String,
 }
@@ -58,6 +61,8 @@ pub struct DnaBuilder {
     params: DnaParams,
     profiles: Arc<FirmwareProfiles>,
     cache: Mutex<Cache>,
+    /// Random per builder, so cache keys cannot be predicted from outside.
+    seed: std::collections::hash_map::RandomState,
 }
 
 impl Clone for DnaBuilder {
@@ -91,6 +96,7 @@ impl DnaBuilder {
             params,
             profiles,
             cache: Mutex::new(Cache::default()),
+            seed: std::collections::hash_map::RandomState::new(),
         }
     }
 
@@ -169,7 +175,7 @@ impl DnaBuilder {
     }
 
     fn text_tokens(&self, facts: &Facts) -> Arc<TextTokens> {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = self.seed.build_hasher();
         for (f, t) in facts.texts() {
             f.hash(&mut h);
             t.hash(&mut h);
@@ -181,6 +187,11 @@ impl DnaBuilder {
             .unwrap_or_else(|e| e.into_inner())
             .texts
             .get(&key)
+            && t.texts.len() == facts.texts().count()
+            && t.texts
+                .iter()
+                .zip(facts.texts())
+                .all(|((f, x), (g, y))| *f == g && x == y)
         {
             return t.clone();
         }
@@ -337,6 +348,7 @@ impl DnaBuilder {
             }
         }
         TextTokens {
+            texts: facts.texts().map(|(f, t)| (f, t.to_owned())).collect(),
             tokens: out,
             profile: pname,
         }

@@ -329,3 +329,22 @@ fn baseline_learns_then_follows_only_matching_observations() {
     assert!(c.changed[0].token.starts_with("fw:"), "{:?}", c.changed);
     assert!(base.id().0.starts_with("dna:"));
 }
+
+#[test]
+fn memoised_builds_equal_fresh_builds() {
+    let shared = builder();
+    let facts = [
+        phone("sip88xx.12-8-1-0001-455", "8851"),
+        phone("sip88xx.14-1-1-0001-125", "8861"),
+        phone("sip88xx.12-8-1-0001-455", "8851"),
+    ];
+    for f in &facts {
+        let warm = shared.build(f);
+        let fresh = builder().build(f);
+        assert_eq!(warm, fresh);
+    }
+    shared.clear_cache();
+    assert_eq!(shared.build(&facts[1]), builder().build(&facts[1]));
+    // A clone starts with empty caches and builds the same DNAs.
+    assert_eq!(shared.clone().build(&facts[0]), shared.build(&facts[0]));
+}

@@ -2,8 +2,9 @@
 //! network namespace created by the test, on one end of a veth pair; tcpdump captures its
 //! LLDPDUs on the other end; the captures go through the decoder and the DNA builder.
 //!
-//! Needs root, `ip`, `lldpd` and `tcpdump` (scripts/setup.sh installs them). Without them the
-//! test is skipped with a message, except under CI (`CI=true`), where it fails.
+//! Needs root (or password-less `sudo -n`), `ip`, `lldpd` and `tcpdump` (scripts/setup.sh
+//! installs them). Without them the test is skipped with a message, except under CI
+//! (`CI=true`), where it fails.
 
 mod common;
 
@@ -24,11 +25,35 @@ fn have(cmd: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn is_root() -> bool {
-    Command::new("id")
+/// The prefix that runs a command as root: none for root, `sudo -n` when that works, else
+/// `None`.
+fn as_root() -> Option<Vec<&'static str>> {
+    let root = Command::new("id")
         .arg("-u")
         .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if root {
+        return Some(Vec::new());
+    }
+    let sudo = Command::new("sudo")
+        .args(["-n", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    sudo.then(|| vec!["sudo", "-n"])
+}
+
+/// `ip ARGS…` as root.
+fn root_cmd(prefix: &[&str], program: &str) -> Command {
+    match prefix.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
 }
 
 fn lldpd_path() -> Option<PathBuf> {
@@ -42,20 +67,26 @@ fn lldpd_path() -> Option<PathBuf> {
 struct Netns {
     a: String,
     b: String,
-}
-
-fn ip(args: &[&str]) {
-    let st = Command::new("ip").args(args).status().expect("run ip");
-    assert!(st.success(), "ip {}", args.join(" "));
+    prefix: Vec<&'static str>,
 }
 
 impl Netns {
-    fn new() -> Netns {
+    fn ip(&self, args: &[&str]) {
+        let st = root_cmd(&self.prefix, "ip")
+            .args(args)
+            .status()
+            .expect("run ip");
+        assert!(st.success(), "ip {}", args.join(" "));
+    }
+
+    fn new(prefix: Vec<&'static str>) -> Netns {
         let id = std::process::id();
         let n = Netns {
             a: format!("cbq-dna-a-{id}"),
             b: format!("cbq-dna-b-{id}"),
+            prefix,
         };
+        let ip = |args: &[&str]| n.ip(args);
         ip(&["netns", "add", &n.a]);
         ip(&["netns", "add", &n.b]);
         ip(&[
@@ -83,14 +114,27 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.a]).status();
-        let _ = Command::new("ip").args(["netns", "del", &self.b]).status();
+        for ns in [&self.a, &self.b] {
+            let _ = root_cmd(&self.prefix, "ip")
+                .args(["netns", "del", ns])
+                .status();
+        }
     }
 }
 
-struct Kill(Child);
+/// Stops a process this test started: SIGTERM (which sudo relays), then SIGKILL after 3 s.
+struct Kill(Child, Vec<&'static str>);
 impl Drop for Kill {
     fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = root_cmd(&self.1, "kill").args(["-TERM", &pid]).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            if self.0.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -115,7 +159,7 @@ fn capture(ns: &Netns, lldpd: &Path, args: &[&str], tag: &str) -> Dna {
     std::thread::sleep(Duration::from_millis(500));
     let sock = dir.join(format!("{tag}.sock"));
     let agent = Kill(
-        Command::new("ip")
+        root_cmd(&ns.prefix, "ip")
             .args(["netns", "exec", &ns.a])
             .arg(lldpd)
             .args(["-d", "-I", "cbqa0", "-u"])
@@ -125,6 +169,7 @@ fn capture(ns: &Netns, lldpd: &Path, args: &[&str], tag: &str) -> Dna {
             .stderr(Stdio::null())
             .spawn()
             .expect("lldpd"),
+        ns.prefix.clone(),
     );
     let start = Instant::now();
     loop {
@@ -153,14 +198,14 @@ fn capture(ns: &Netns, lldpd: &Path, args: &[&str], tag: &str) -> Dna {
 fn lldpd_firmware_update_lands_in_the_band_and_another_system_below() {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let lldpd = lldpd_path();
-    if !(is_root() && have("ip") && have("tcpdump") && lldpd.is_some()) {
-        let msg = "dna_lldpd: needs root, ip, tcpdump and lldpd (scripts/setup.sh)";
+    let root = as_root();
+    let (Some(prefix), Some(lldpd), true, true) = (root, lldpd, have("ip"), have("tcpdump")) else {
+        let msg = "dna_lldpd: needs root or sudo -n, ip, tcpdump and lldpd (scripts/setup.sh)";
         assert!(!ci, "{msg}");
         eprintln!("{msg}: skipped");
         return;
-    }
-    let lldpd = lldpd.expect("checked");
-    let ns = Netns::new();
+    };
+    let ns = Netns::new(prefix);
     let old = "Debian GNU/Linux 12 (bookworm) Linux 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01) x86_64";
     let new = "Debian GNU/Linux 12 (bookworm) Linux 6.1.0-21-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.90-1 (2024-05-03) x86_64";
     let a = capture(&ns, &lldpd, &["-S", old], "old");

@@ -9,6 +9,7 @@
 //! Sections so far: `[sensor]`. Each subsystem adds its own section in its own file here.
 
 pub mod destination;
+mod dna;
 mod error;
 mod refdb;
 mod secret;
@@ -18,6 +19,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub use dna::{Dna, Weights as DnaWeights, parse_duration_secs};
 pub use error::ConfigError;
 pub use refdb::Refdb;
 pub use secret::Secret;
@@ -38,6 +40,9 @@ pub struct Config {
     /// Switches the SNMP poller polls (`[[switch]]`).
     #[serde(default)]
     pub switch: Vec<switch::Switch>,
+    /// Device DNA and baselines.
+    #[serde(default)]
+    pub dna: Dna,
 }
 
 /// `[sensor]`.
@@ -98,6 +103,7 @@ impl Config {
         destination::validate(&self.destination)?;
         self.refdb.validate()?;
         switch::validate_all(&self.switch)?;
+        self.dna.validate()?;
         Ok(())
     }
 }

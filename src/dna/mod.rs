@@ -1,0 +1,240 @@
+//! Device DNA: a fixed-length fingerprint of what a device says about itself.
+//!
+//! Contract:
+//! - [`Facts`] merges the [`Observation`](crate::observe::Observation)s of one device (LLDP
+//!   incl. MED inventory and TLV order, CDP, EDP/FDP, DHCPv4 client messages, DHCPv6, EAP,
+//!   STP, the IP TTL, the OUI) and optional SNMP [`PortFacts`].
+//! - [`DnaBuilder::build`] turns facts into tokens per signal family (`oui:001b54`,
+//!   `lldp.caps:bridge,telephone`, `lldp.tlvs:1,2,3,…`, `dhcp.prl:1,3,6,15,119,252`,
+//!   `cdp.platform:cisco ip phone 7912`, `ip.ttl:64`, `eap.method:peap`, `poe.class:4`, …).
+//!   Free text is normalised (lower case, build noise dropped); the fields the device's
+//!   [firmware profile](firmware) names as version-bearing give `fw:` tokens instead.
+//! - Tokens are feature-hashed with blake3 into `dimension` f32 (default 256). Each family's
+//!   tokens share the family's weight (config `[dna.weights]`); the `fw:` tokens together take
+//!   a fixed share of the vector (`firmware_share`) in their own quarter of the dimensions, so
+//!   a firmware update moves a DNA by about that share (into 0.65–0.85) whatever else the
+//!   device sends, and a different model (the `model` family differs) falls below 0.65.
+//!   The vector is L2-normalised; its id is `dna:` + hex of blake3 over the i8-quantised
+//!   vector (first 16 bytes), the same on every run and machine.
+//! - The weighted tokens stay with the [`Dna`], so [`compare`] can say which features moved
+//!   the similarity most. Hard identity (MACs, LLDP-MED serials, chassis IDs) is kept beside
+//!   the DNA, never in it.
+//! - [`Baseline`]: the mean over a learning window, then an exponentially weighted mean fed
+//!   only by observations that match (similarity ≥ the match threshold).
+//!
+//! Pure: no logging, no threads; the only I/O is [`FirmwareProfiles::load_dir`].
+
+mod baseline;
+mod build;
+mod explain;
+mod facts;
+pub mod firmware;
+pub mod text;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use baseline::{Baseline, BaselineParams, Update};
+pub use build::DnaBuilder;
+pub use explain::{Change, ChangeKind, Comparison, compare};
+pub use facts::{Facts, HardIdentity, PortFacts};
+pub use firmware::{FirmwareProfiles, ProfileError};
+
+use crate::score::Vector;
+
+/// A signal family: tokens of a family share the family's weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Model names: LLDP-MED model, CDP/EDP/FDP platform, models a profile extracts.
+    Model,
+    /// The MAC's OUI (`oui:local` for a locally administered, e.g. randomised, MAC).
+    Oui,
+    /// LLDP structure: capabilities, TLV order, ID subtypes, TTL, MED class, name shape.
+    Lldp,
+    /// LLDP text: system description words, manufacturer, hardware revision, port naming.
+    LldpText,
+    /// CDP structure: capabilities, TLV order, version, hold time, port naming.
+    Cdp,
+    /// DHCPv4 client: option 55, option order, max size, client-id type, vendor class,
+    /// host-name shape, user class.
+    Dhcp,
+    /// DHCPv6 client: option request list, option order, DUID type, enterprise numbers.
+    Dhcpv6,
+    /// 802.1X: EAP method, EAPOL-Start.
+    Eap,
+    /// IP TTL / hop limit of DHCP packets.
+    Ip,
+    /// Port facts: PoE class, speed, MAU type.
+    Port,
+    /// EDP / FDP.
+    Neighbor,
+    /// Spanning tree spoken by the device.
+    Stp,
+    /// Firmware: versions, release trains and software text (`fw:`).
+    Firmware,
+}
+
+impl Family {
+    /// Every family, in a fixed order.
+    pub const ALL: [Family; 13] = [
+        Family::Model,
+        Family::Oui,
+        Family::Lldp,
+        Family::LldpText,
+        Family::Cdp,
+        Family::Dhcp,
+        Family::Dhcpv6,
+        Family::Eap,
+        Family::Ip,
+        Family::Port,
+        Family::Neighbor,
+        Family::Stp,
+        Family::Firmware,
+    ];
+
+    /// The config key (`lldp_text`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Model => "model",
+            Family::Oui => "oui",
+            Family::Lldp => "lldp",
+            Family::LldpText => "lldp_text",
+            Family::Cdp => "cdp",
+            Family::Dhcp => "dhcp",
+            Family::Dhcpv6 => "dhcpv6",
+            Family::Eap => "eap",
+            Family::Ip => "ip",
+            Family::Port => "port",
+            Family::Neighbor => "neighbor",
+            Family::Stp => "stp",
+            Family::Firmware => "fw",
+        }
+    }
+}
+
+/// Weights of the families (not the firmware family, which takes `firmware_share`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FamilyWeights(pub [f32; 13]);
+
+impl FamilyWeights {
+    /// The weight of a family.
+    pub fn get(&self, f: Family) -> f32 {
+        self.0[f as usize]
+    }
+
+    /// Sets a family's weight.
+    pub fn set(&mut self, f: Family, w: f32) {
+        self.0[f as usize] = w;
+    }
+}
+
+impl Default for FamilyWeights {
+    fn default() -> Self {
+        let mut w = FamilyWeights([1.0; 13]);
+        w.set(Family::Model, 3.0);
+        w.set(Family::Oui, 0.7);
+        w.set(Family::Lldp, 1.0);
+        w.set(Family::LldpText, 1.2);
+        w.set(Family::Cdp, 1.0);
+        w.set(Family::Dhcp, 1.5);
+        w.set(Family::Dhcpv6, 1.0);
+        w.set(Family::Eap, 0.7);
+        w.set(Family::Ip, 0.5);
+        w.set(Family::Port, 0.7);
+        w.set(Family::Neighbor, 1.0);
+        w.set(Family::Stp, 0.5);
+        w.set(Family::Firmware, 0.0);
+        w
+    }
+}
+
+/// DNA parameters (from `[dna]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DnaParams {
+    /// Vector dimension D (≥ 16, a multiple of 4).
+    pub dimension: usize,
+    /// Family weights.
+    pub weights: FamilyWeights,
+    /// Share of the vector's squared norm held by the `fw:` tokens when any are present.
+    pub firmware_share: f32,
+}
+
+impl Default for DnaParams {
+    fn default() -> Self {
+        DnaParams {
+            dimension: 256,
+            weights: FamilyWeights::default(),
+            firmware_share: 0.27,
+        }
+    }
+}
+
+/// A token with its effective weight in the vector (Σ weight² ≈ 1 over a DNA's tokens).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightedToken {
+    /// The token (`dhcp.prl:1,3,6`).
+    pub token: String,
+    /// Its family.
+    pub family: Family,
+    /// Effective weight.
+    pub weight: f32,
+}
+
+/// A DNA id: `dna:` and 32 hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DnaId(pub String);
+
+impl fmt::Display for DnaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl DnaId {
+    /// The id of a vector: blake3 over its i8 quantisation, first 16 bytes, hex.
+    pub fn of(v: &Vector) -> DnaId {
+        let (q, _) = v.quantise();
+        let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
+        let h = blake3::hash(&bytes);
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(36);
+        s.push_str("dna:");
+        for b in &h.as_bytes()[..16] {
+            s.push(char::from(HEX[usize::from(b >> 4)]));
+            s.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        DnaId(s)
+    }
+}
+
+/// A device's DNA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dna {
+    /// Stable id of the vector.
+    pub id: DnaId,
+    /// The L2-normalised vector.
+    pub vector: Vector,
+    /// The tokens and their effective weights, sorted by token.
+    pub tokens: Vec<WeightedToken>,
+    /// The firmware profile that applied (`generic` when none did).
+    pub profile: String,
+    /// Hard identity, beside the DNA.
+    pub identity: HardIdentity,
+}
+
+impl Dna {
+    /// Cosine similarity with another DNA, clamped to [0, 1]; 0 when the dimensions differ
+    /// (a DNA built before `dimension` was changed).
+    pub fn similarity(&self, other: &Dna) -> f32 {
+        if self.vector.dim() != other.vector.dim() {
+            return 0.0;
+        }
+        crate::score::similarity(&self.vector, &other.vector)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,201 @@
+//! Free-text normalisation: lower case, build noise removed, words, shapes.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Build noise removed from every text field before tokenising, whatever the vendor: copyright
+/// and "compiled" lines, clock times, day-month-year dates, weekday and month names, year
+/// ranges. Profiles add their own.
+fn global_strip() -> &'static [Regex] {
+    static R: OnceLock<Vec<Regex>> = OnceLock::new();
+    R.get_or_init(|| {
+        [
+            r"(?im)^\s*copyright\b.*$",
+            r"(?im)\bcompiled\b.*$",
+            r"(?i)\b(?:technical support|tac support):?\s*\S*",
+            r"\b\d{1,2}:\d{2}(?::\d{2})?\b",
+            r"(?i)\b\d{1,2}-(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-\d{2,4}\b",
+            r"\b(?:19|20)\d{2}-(?:\d{2}-\d{2}|(?:19|20)\d{2}|20xx)\b",
+            r"(?i)\b(?:mon|tue|wed|thu|fri|sat|sun)\b",
+            r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\b",
+        ]
+        .iter()
+        .map(|p| Regex::new(p).expect("built-in pattern"))
+        .collect()
+    })
+}
+
+/// The generic version pattern, used when no profile rule found a version in a field: a
+/// dotted number with an optional suffix (`1.0.8.3`, `v7.4e.1`, `12.2(44)SE`, `5.10.0-21-amd64`).
+pub(crate) fn generic_version() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?i)\b[vV]?(\d+(?:\.\d+)+[0-9A-Za-z()._+-]*|\d+\(\d+[0-9A-Za-z.]*\)[0-9A-Za-z()._+-]*)")
+            .expect("built-in pattern")
+    })
+}
+
+/// Removes the global build noise, then `extra` patterns, from `s`.
+pub(crate) fn strip(s: &str, extra: &[Regex]) -> String {
+    let mut out = s.to_owned();
+    for r in global_strip().iter().chain(extra) {
+        if r.is_match(&out) {
+            out = r.replace_all(&out, " ").into_owned();
+        }
+    }
+    out
+}
+
+/// Lower case, control characters and NULs dropped, whitespace collapsed, trimmed.
+pub fn normalise(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c.is_control() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Whether a word is a version or build number that escaped the profile (`1.0.8.3`, `(fc1)`).
+fn volatile(w: &str) -> bool {
+    let b = w.as_bytes();
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return false;
+    }
+    // Dotted numbers and parenthesised builds.
+    let mut prev_digit = false;
+    for (i, &c) in b.iter().enumerate() {
+        if (c == b'.' || c == b'(') && prev_digit && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            return true;
+        }
+        prev_digit = c.is_ascii_digit();
+    }
+    // Long hexadecimal / numeric build ids (8+ characters, at least half digits).
+    b.len() >= 8 && digits * 2 >= b.len() && b.iter().all(u8::is_ascii_alphanumeric)
+}
+
+/// Words of a normalised text: split at spaces and punctuation that does not join model
+/// names (`,;:()[]{}"'`), trimmed of dots and dashes at the ends; versions and build numbers
+/// dropped. At most `limit` words.
+pub fn words(s: &str, limit: usize) -> Vec<String> {
+    let n = normalise(s);
+    let mut out: Vec<String> = Vec::new();
+    for w in n.split(|c: char| c.is_whitespace() || ",;:()[]{}\"'<>=|".contains(c)) {
+        let w = w.trim_matches(|c: char| ".-_/#*+!?".contains(c));
+        if w.is_empty() || volatile(w) || out.iter().any(|x| x == w) {
+            continue;
+        }
+        out.push(w.to_owned());
+        if out.len() == limit {
+            break;
+        }
+    }
+    out
+}
+
+/// The shape of a name: letters become `a`, digits `9`, runs collapsed, other characters kept;
+/// at most 12 characters (`SEP001B53489EE0` → `a9a9a9`, `S1.cisco.com` → `a9.a.a`).
+pub fn shape(s: &str) -> String {
+    let mut out = String::new();
+    let mut last = '\0';
+    for c in s.chars() {
+        let k = if c.is_alphabetic() {
+            'a'
+        } else if c.is_ascii_digit() {
+            '9'
+        } else if c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
+        if k != last {
+            out.push(k);
+            last = k;
+        }
+        if out.len() >= 12 {
+            break;
+        }
+    }
+    out
+}
+
+/// A port description with digits replaced by `#` (`GigabitEthernet1/0/2` →
+/// `gigabitethernet#/#/#`).
+pub fn port_shape(s: &str) -> String {
+    let n = normalise(s);
+    let mut out = String::with_capacity(n.len());
+    let mut last_hash = false;
+    for c in n.chars() {
+        if c.is_ascii_digit() {
+            if !last_hash {
+                out.push('#');
+            }
+            last_hash = true;
+        } else {
+            out.push(c);
+            last_hash = false;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_words_and_shapes() {
+        assert_eq!(
+            normalise("  Cisco\tIP  Phone\n8851\0 "),
+            "cisco ip phone 8851"
+        );
+        assert_eq!(
+            words("ProCurve J4900A Switch 2626, revision H.10.74", 20),
+            ["procurve", "j4900a", "switch", "2626", "revision"]
+        );
+        assert_eq!(
+            words("SG 200-08P 8-Port (fc1) 1.0.8.3", 20),
+            ["sg", "200-08p", "8-port", "fc1"]
+        );
+        assert_eq!(shape("SEP001B53489EE0"), "a9a9a9");
+        assert_eq!(shape("S1.cisco.com"), "a9.a.a");
+        assert_eq!(port_shape("GigabitEthernet1/0/2"), "gigabitethernet#/#/#");
+    }
+
+    #[test]
+    fn strip_removes_build_noise() {
+        let s = strip(
+            "Version 12.2(44)SE, RELEASE\nCopyright (c) 1986-2008 by Cisco\nCompiled Sat 05-Jan-08 00:15 by weiliu",
+            &[],
+        );
+        assert!(
+            !s.contains("weiliu") && !s.contains("1986") && !s.contains("00:15"),
+            "{s}"
+        );
+        assert!(s.contains("12.2(44)SE"));
+    }
+
+    #[test]
+    fn generic_version_finds_common_forms() {
+        let v = |s: &str| {
+            generic_version()
+                .captures(s)
+                .map(|c| c[1].to_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(v("Summit300-48 - Version 7.4e.1 (Build 5)"), "7.4e.1");
+        assert_eq!(v("SMCGS8P-Smart v3.20"), "3.20");
+        assert_eq!(v("IOS 12.2(44)SE, RELEASE"), "12.2(44)SE");
+        assert_eq!(v("Linux 5.10.0-21-amd64 #1"), "5.10.0-21-amd64");
+    }
+}

@@ -5,8 +5,10 @@
 //! SNMP, builds a Device DNA per switch port, and raises drift events to the SOC's SIEM.
 //!
 //! Modules, in data-flow order: [`capture`] (libpcap) → [`wire`] (pure parsers) → [`observe`]
-//! (per-frame device facts) → … → [`event`] (the twelve drift events) → [`emit`] (RFC 5424 / CEF
-//! to every destination through the [`store`]'s durable outbox). [`decode`] is the `cybriq decode`
+//! (per-frame device facts); [`snmp`] (port tables from the switches); [`dna`] (Device DNA from a
+//! device's observations) scored by [`score`] (SIMD kernels), identity from [`refdb`];
+//! → [`event`] (the twelve drift events) → [`emit`] (RFC 5424 / CEF to every destination through
+//! the [`store`]'s durable outbox). [`decode`] is the `cybriq decode`
 //! output, [`config`] the TOML configuration, [`clock`] gives every stage its time.
 
 pub mod capture;
@@ -17,7 +19,6 @@ pub mod decode;
 pub mod dna;
 pub mod emit;
 pub mod event;
-pub mod observe;
 pub mod observe;
 pub mod refdb;
 pub mod score;

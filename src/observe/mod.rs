@@ -158,6 +158,22 @@ pub struct Cdp {
     pub tlv_order: Vec<u16>,
 }
 
+/// Short names of the CDP capability bits, lowest bit first, as the DNA and identity tokens spell
+/// them (`cdp.caps:router,switch,igmp`).
+pub const CDP_CAPABILITY_TOKENS: [&str; 11] = [
+    "router",
+    "tb-bridge",
+    "sr-bridge",
+    "switch",
+    "host",
+    "igmp",
+    "repeater",
+    "phone",
+    "remote",
+    "cvta",
+    "mac-relay",
+];
+
 /// EDP / FDP neighbour facts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Neighbor {

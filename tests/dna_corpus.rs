@@ -374,3 +374,59 @@ fn same_model_pairs_of_the_corpus_with_other_firmware_land_in_the_firmware_band(
     }
     assert!(n >= 1);
 }
+
+/// Every DNA of the corpus (each observation alone, and each capture's devices merged, with
+/// and without port facts) hashed together: its id, vector bits, tokens with weight bits and
+/// profile. Pinned, so that a speed-up of the builder cannot change any output.
+#[test]
+fn every_corpus_dna_is_pinned() {
+    let b = DnaBuilder::new(DnaParams::default());
+    let port = cybriq::dna::PortFacts {
+        speed_mbps: Some(1000),
+        full_duplex: Some(true),
+        poe_class: Some(3),
+        poe_power_mw: None,
+    };
+    let mut h = blake3::Hasher::new();
+    let mut n = 0usize;
+    let mut add = |d: &Dna| {
+        n += 1;
+        h.update(d.id.0.as_bytes());
+        for x in d.vector.as_slice() {
+            h.update(&x.to_bits().to_le_bytes());
+        }
+        for t in &d.tokens {
+            h.update(t.token.as_bytes());
+            h.update(&[0, t.family as u8]);
+            h.update(&t.weight.to_bits().to_le_bytes());
+        }
+        h.update(d.profile.as_bytes());
+        h.update(format!("{:?}", d.identity).as_bytes());
+    };
+    for p in common::all_captures() {
+        let Ok((link, recs, _)) = read_all(&p) else {
+            continue;
+        };
+        let obs: Vec<Observation> = recs
+            .iter()
+            .filter_map(|(ts, d)| Observation::from_frame(*ts, &frame::decode(link, d)))
+            .collect();
+        let mut merged = Facts::new();
+        for (i, o) in obs.iter().enumerate() {
+            add(&b.build_one(o, None));
+            if i % 3 == 0 {
+                add(&b.build_one(o, Some(&port)));
+            }
+            merged.observe(o);
+        }
+        add(&b.build(&merged));
+        merged.port(&port);
+        add(&b.build(&merged));
+    }
+    let got = h.finalize().to_hex().to_string();
+    assert!(n > 1000, "{n} DNAs");
+    assert_eq!(
+        got, "e1f3c480e2c43edbbb2792821cc865ef5eb15097bc620dc1af7fb775d5aac3fd",
+        "{n} DNAs"
+    );
+}

@@ -54,32 +54,8 @@ pub struct Facts {
     observations: u64,
 }
 
-const LLDP_CAPS: [&str; 11] = [
-    "other",
-    "repeater",
-    "bridge",
-    "wlan-ap",
-    "router",
-    "telephone",
-    "docsis",
-    "station",
-    "c-vlan",
-    "s-vlan",
-    "tpmr",
-];
-const CDP_CAPS: [&str; 11] = [
-    "router",
-    "tb-bridge",
-    "sr-bridge",
-    "switch",
-    "host",
-    "igmp",
-    "repeater",
-    "phone",
-    "remote",
-    "cvta",
-    "mac-relay",
-];
+use crate::observe::CDP_CAPABILITY_TOKENS as CDP_CAPS;
+use crate::wire::lldp::CAPABILITY_NAMES as LLDP_CAPS;
 
 fn cap_names(bits: u32, names: &[&str]) -> String {
     let mut out = String::new();

@@ -9,7 +9,15 @@ SNMPSIM_BIN="$(./scripts/setup-snmpsim.sh)"
 export PATH="$PATH:$SNMPSIM_BIN"
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# A fresh clone gains nothing from incremental artefacts; they only cost disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked --all-targets
+# On CI (`.ci/run` sets CYBRIQ_CI=1) the test build is no longer needed: free its disk before the
+# sanitizer build of the fuzz targets, which needs several GiB of its own.
+if [ "${CYBRIQ_CI:-0}" = 1 ]; then
+  rm -rf target/debug
+fi
 ./scripts/fuzz-smoke.sh

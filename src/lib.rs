@@ -20,6 +20,7 @@ pub mod dna;
 pub mod emit;
 pub mod event;
 pub mod observe;
+pub mod pipeline;
 pub mod refdb;
 pub mod score;
 pub mod snmp;

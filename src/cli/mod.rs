@@ -6,6 +6,8 @@
 mod decode;
 mod poll;
 mod refdb;
+mod replay;
+mod run;
 mod syslog_test;
 
 use std::process::ExitCode;
@@ -33,6 +35,12 @@ enum Command {
     /// Poll switches over SNMP once (interfaces, forwarding tables, LLDP/CDP neighbors, PoE,
     /// 802.1X) and print each switch's port table.
     Poll(Box<poll::Args>),
+    /// Run the sensor: capture on the SPAN interfaces, poll the switches, attribute, build
+    /// DNAs, raise events, store and emit them (until SIGTERM; SIGHUP reloads).
+    Run(run::Args),
+    /// The sensor pipeline on capture files, with capture time as the clock: prints the
+    /// events and a per-port summary.
+    Replay(Box<replay::Args>),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -43,6 +51,21 @@ pub fn main() -> ExitCode {
         Command::SyslogTest(a) => syslog_test::run(a),
         Command::Refdb(a) => refdb::run(a),
         Command::Poll(a) => poll::run(*a),
+        Command::Run(a) => run::run(a),
+        Command::Replay(a) => replay::run(*a),
+    }
+}
+
+/// Like [`init_tracing`] but at `warn` unless `RUST_LOG` says otherwise (batch commands whose
+/// stdout is the product).
+pub(crate) fn init_tracing_quiet() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+            .with_writer(std::io::stderr)
+            .try_init();
+    } else {
+        init_tracing();
     }
 }
 

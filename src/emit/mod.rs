@@ -198,6 +198,12 @@ impl Emitter {
         Ok(seq)
     }
 
+    /// Wakes the destination workers after events were enqueued by another connection
+    /// ([`outbox::enqueue_in`] in the store's own transaction).
+    pub fn notify(&self) {
+        self.shared.notify();
+    }
+
     /// The outbox position of the last event stored.
     pub fn tail(&self) -> Result<i64, EmitError> {
         Ok(self

@@ -98,27 +98,7 @@ impl Outbox {
             .conn
             .transaction()
             .map_err(StoreError::sqlite("enqueueing events"))?;
-        {
-            let mut st = tx
-                .prepare_cached("INSERT INTO emit_outbox (event_id, event) VALUES (?1, ?2)")
-                .map_err(StoreError::sqlite("enqueueing events"))?;
-            let mut json = Vec::with_capacity(1024);
-            let mut id = Vec::with_capacity(32);
-            for e in events {
-                json.clear();
-                id.clear();
-                serde_json::to_writer(&mut json, e).expect("events always serialise");
-                e.event_id.write_to(&mut id);
-                // Both are UTF-8: JSON from serde_json, the id is ASCII.
-                let (json, id) = (
-                    std::str::from_utf8(&json).expect("JSON is UTF-8"),
-                    std::str::from_utf8(&id).expect("ids are ASCII"),
-                );
-                st.execute(params![id, json])
-                    .map_err(StoreError::sqlite("enqueueing events"))?;
-            }
-        }
-        let last = last_seq(&tx)?;
+        let last = enqueue_in(&tx, events)?;
         tx.commit()
             .map_err(StoreError::sqlite("enqueueing events"))?;
         Ok(last)
@@ -223,6 +203,33 @@ impl Outbox {
         .collect::<Result<_, _>>()
         .map_err(StoreError::sqlite("listing cursors"))
     }
+}
+
+/// Appends events to the outbox inside the caller's transaction (the store writes an event to
+/// its history and to the outbox atomically); returns the sequence number of the last one.
+/// The caller wakes the emitter ([`super::Emitter::notify`]) after committing.
+pub fn enqueue_in(conn: &Connection, events: &[Event]) -> Result<i64, StoreError> {
+    {
+        let mut st = conn
+            .prepare_cached("INSERT INTO emit_outbox (event_id, event) VALUES (?1, ?2)")
+            .map_err(StoreError::sqlite("enqueueing events"))?;
+        let mut json = Vec::with_capacity(1024);
+        let mut id = Vec::with_capacity(32);
+        for e in events {
+            json.clear();
+            id.clear();
+            serde_json::to_writer(&mut json, e).expect("events always serialise");
+            e.event_id.write_to(&mut id);
+            // Both are UTF-8: JSON from serde_json, the id is ASCII.
+            let (json, id) = (
+                std::str::from_utf8(&json).expect("JSON is UTF-8"),
+                std::str::from_utf8(&id).expect("ids are ASCII"),
+            );
+            st.execute(params![id, json])
+                .map_err(StoreError::sqlite("enqueueing events"))?;
+        }
+    }
+    last_seq(conn)
 }
 
 fn last_seq(conn: &Connection) -> Result<i64, StoreError> {

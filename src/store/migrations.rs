@@ -12,8 +12,15 @@ pub struct Migration {
 }
 
 /// The migrations this build knows.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "syslog emitter outbox",
-    sql: crate::emit::outbox::SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "syslog emitter outbox",
+        sql: crate::emit::outbox::SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "inventory, port state, observation timeline and events",
+        sql: super::schema::V2,
+    },
+];

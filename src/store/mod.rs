@@ -9,6 +9,10 @@
 //! that list, with the next version number; a migration is never edited once released.
 
 pub mod migrations;
+pub mod read;
+pub mod rows;
+mod schema;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +20,8 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use migrations::{MIGRATIONS, Migration};
+pub use rows::{DeviceRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write};
+pub use writer::{Notify, Writer, WriterSettings, WriterStats};
 
 /// File name of the database inside `sensor.data_dir`.
 pub const DB_FILE: &str = "cybriq.sqlite3";

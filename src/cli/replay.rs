@@ -1,0 +1,313 @@
+//! `cybriq replay --config FILE [--fdb FILE] [--tap SWITCH:PORT] [--json] CAPTURE...`: the
+//! sensor pipeline on capture files, with each frame's capture time as the clock.
+//!
+//! Prints the events as they are raised (RFC 5424 lines, or with `--json` one JSON object per
+//! event whose keys are the structured-data field names), then the per-port summary (on
+//! stdout, or on stderr with `--json` so that stdout holds events only). Events also go to
+//! every configured `[[destination]]`; replay exits when each has confirmed them all (or has
+//! failed for good, reported, exit 1). State is kept in a temporary database unless
+//! `--data-dir` names one (a second replay into it resumes with the same baselines).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::attribution::{PortRef, TapRule};
+use crate::config::Config;
+use crate::dna::DnaBuilder;
+use crate::emit::format::{FormatOptions, Payload, SeverityMapping};
+use crate::emit::{DrainOutcome, Emitter, Settings as EmitSettings};
+use crate::engine::PortSummary;
+use crate::event::Event;
+use crate::pipeline::replay::{Pace, REPLAY_INTERFACE, replay};
+use crate::pipeline::{Pipeline, Settings, fdb, tap_rules};
+use crate::store::{self, Writer, WriterSettings};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The sensor configuration (site, port profiles, thresholds, destinations); defaults
+    /// apply when omitted.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Port tables as `cybriq poll --json` writes them (FDB, neighbors, uplinks); repeatable.
+    #[arg(long)]
+    fdb: Vec<PathBuf>,
+    /// Attribute every frame to this switch port (a tap in front of one device).
+    #[arg(long, value_name = "SWITCH:PORT")]
+    tap: Option<String>,
+    /// One JSON object per event on stdout; the port summary goes to stderr.
+    #[arg(long)]
+    json: bool,
+    /// Hand frames in at the pace they were captured instead of as fast as possible.
+    #[arg(long)]
+    recorded_speed: bool,
+    /// Keep the state (baselines, devices, events) in this directory instead of a temporary one.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Seed of the event ids (the same seed gives the same ids).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Longest wait for the destinations to confirm every event.
+    #[arg(long, default_value_t = 60)]
+    drain_timeout_secs: u64,
+    /// Capture files (pcap or pcapng), merged by time.
+    #[arg(required = true)]
+    captures: Vec<PathBuf>,
+}
+
+fn parse_tap(s: &str) -> Result<PortRef, String> {
+    match s.split_once(':') {
+        Some((sw, port)) if !sw.trim().is_empty() && !port.trim().is_empty() => Ok(PortRef {
+            switch: sw.trim().to_owned(),
+            port: port.trim().to_owned(),
+        }),
+        _ => Err(format!("--tap {s}: expected SWITCH:PORT (e.g. access-1:Gi1/0/24)")),
+    }
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir() -> std::io::Result<TempDir> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let d = std::env::temp_dir().join(format!("cybriq-replay-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(TempDir(d))
+}
+
+fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
+    eprintln!("cybriq: error: {msg}");
+    ExitCode::from(code)
+}
+
+pub fn run(args: Args) -> ExitCode {
+    super::init_tracing_quiet();
+    let cfg = match &args.config {
+        Some(p) => match Config::load(p) {
+            Ok(c) => c,
+            Err(e) => return fail(e, 2),
+        },
+        None => Config::default(),
+    };
+    let mut extra = Vec::new();
+    if let Some(t) = &args.tap {
+        match parse_tap(t) {
+            Ok(port) => extra.push(TapRule {
+                interface: REPLAY_INTERFACE.into(),
+                vlan: None,
+                port,
+            }),
+            Err(e) => return fail(e, 2),
+        }
+    }
+    let mut tables = Vec::new();
+    for f in &args.fdb {
+        match fdb::load(f) {
+            Ok(mut t) => tables.append(&mut t),
+            Err(e) => return fail(e, 2),
+        }
+    }
+    let profiles = match cfg.dna.load_profiles() {
+        Ok(p) => p,
+        Err(e) => return fail(e, 2),
+    };
+    let refdb = match cfg.refdb.load() {
+        Ok(r) => Arc::new(r),
+        Err(e) => return fail(format!("reference database: {e}"), 2),
+    };
+    let (_tmp, dir) = match &args.data_dir {
+        Some(d) => (None, d.clone()),
+        None => match temp_dir() {
+            Ok(t) => {
+                let d = t.0.clone();
+                (Some(t), d)
+            }
+            Err(e) => return fail(format!("temporary directory: {e}"), 1),
+        },
+    };
+    let db = store::db_path(&dir);
+    let hostname = if cfg.sensor.hostname.is_empty() {
+        crate::emit::system_hostname()
+    } else {
+        cfg.sensor.hostname.clone()
+    };
+    let procid = std::process::id().to_string();
+    let emitter = if cfg.destination.is_empty() {
+        None
+    } else {
+        match Emitter::start(
+            &EmitSettings {
+                db: db.clone(),
+                hostname: hostname.clone(),
+                procid: procid.clone(),
+            },
+            &cfg.destination,
+        ) {
+            Ok(e) => Some(Arc::new(e)),
+            Err(e) => return fail(e, 2),
+        }
+    };
+    let notify: Option<store::Notify> = emitter.clone().map(|e| {
+        let f: store::Notify = Box::new(move || e.notify());
+        f
+    });
+    let writer = match Writer::start(&db, WriterSettings::default(), notify) {
+        Ok(w) => Arc::new(w),
+        Err(e) => return fail(format!("store {}: {e}", db.display()), 1),
+    };
+    let states = match store::open(&db).and_then(|c| store::read::port_states(&c)) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("store {}: {e}", db.display()), 1),
+    };
+
+    let format = FormatOptions::new(
+        Payload::Rfc5424,
+        16,
+        SeverityMapping::Fixed(6),
+        &hostname,
+        &procid,
+        64 * 1024,
+    );
+    let json = args.json;
+    let sink = Box::new(move |events: &[Event]| {
+        let mut out = std::io::stdout().lock();
+        let mut buf = Vec::with_capacity(1024);
+        let mut scratch = String::new();
+        for e in events {
+            if json {
+                buf.clear();
+                if serde_json::to_writer(&mut buf, e).is_ok() {
+                    buf.push(b'\n');
+                }
+            } else {
+                format.format(e, &mut buf, &mut scratch);
+                buf.push(b'\n');
+            }
+            let _ = out.write_all(&buf);
+        }
+        let _ = out.flush();
+    });
+    let mut pipeline = Pipeline::new(
+        &cfg,
+        Settings::default(),
+        DnaBuilder::with_profiles(cfg.dna.params(), profiles),
+        refdb,
+        tap_rules(&cfg, &extra),
+        Some(writer.clone()),
+    )
+    .with_sink(sink);
+    if let Some(seed) = args.seed {
+        pipeline = pipeline.with_seed(seed);
+    }
+    pipeline.restore(states);
+    let pace = if args.recorded_speed {
+        Pace::Recorded
+    } else {
+        Pace::AsFastAsPossible
+    };
+    let outcome = match replay(&mut pipeline, &args.captures, &tables, pace) {
+        Ok(o) => o,
+        Err(e) => return fail(e, 2),
+    };
+    writer.stop();
+    let ports = pipeline.ports();
+    let stats = pipeline.stats();
+    let res = if args.json {
+        write_summary(&mut std::io::stderr().lock(), &ports)
+    } else {
+        write_summary(&mut std::io::stdout().lock(), &ports)
+    };
+    if let Err(e) = res
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return fail(format!("writing output: {e}"), 1);
+    }
+    eprintln!(
+        "cybriq: replayed {} frames ({} observations, {} attributed, {} waiting for the FDB, {} events) in {:.3} s",
+        outcome.frames,
+        stats.observations,
+        stats.attributed,
+        stats.attribution.as_ref().map_or(0, |a| a.pending),
+        stats.events,
+        outcome.elapsed.as_secs_f64()
+    );
+    let mut code = ExitCode::SUCCESS;
+    if let Some(e) = emitter {
+        match e.drain(Duration::from_secs(args.drain_timeout_secs)) {
+            Ok(outcomes) => {
+                for (name, o) in outcomes {
+                    match o {
+                        DrainOutcome::Delivered => {
+                            eprintln!("cybriq: destination {name}: every event delivered")
+                        }
+                        DrainOutcome::Failed(err) => {
+                            eprintln!("cybriq: destination {name}: failed: {err}");
+                            code = ExitCode::from(1);
+                        }
+                        DrainOutcome::TimedOut {
+                            remaining,
+                            last_error,
+                        } => {
+                            eprintln!(
+                                "cybriq: destination {name}: {remaining} events not delivered after {} s{}",
+                                args.drain_timeout_secs,
+                                last_error.map(|e| format!(" (last error: {e})")).unwrap_or_default()
+                            );
+                            code = ExitCode::from(1);
+                        }
+                    }
+                }
+            }
+            Err(err) => return fail(err, 1),
+        }
+        if let Ok(e) = Arc::try_unwrap(e) {
+            e.shutdown();
+        }
+    }
+    code
+}
+
+fn write_summary(out: &mut impl std::io::Write, ports: &[PortSummary]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<16} {:<14} {:<17} {:<32} {:<37} {:>10}  {}",
+        "SWITCH", "PORT", "MAC", "IDENTITY", "DNA", "SIMILARITY", "STATE"
+    )?;
+    for p in ports {
+        let identity = match (&p.vendor, &p.class) {
+            (Some(v), Some(c)) => format!("{v} ({c})"),
+            (Some(v), None) => v.clone(),
+            (None, Some(c)) => format!("({c})"),
+            (None, None) => "-".into(),
+        };
+        writeln!(
+            out,
+            "{:<16} {:<14} {:<17} {:<32} {:<37} {:>10}  {}",
+            p.switch,
+            p.port,
+            p.mac.map(|m| m.to_string()).unwrap_or_else(|| "-".into()),
+            identity,
+            p.dna.as_ref().map(|d| d.0.as_str()).unwrap_or("-"),
+            p.similarity
+                .map(|s| format!("{s:.3}"))
+                .unwrap_or_else(|| "-".into()),
+            p.state
+        )?;
+    }
+    Ok(())
+}
+
+/// Where a replay with `--data-dir DIR` keeps its database.
+pub fn database(dir: &Path) -> PathBuf {
+    store::db_path(dir)
+}

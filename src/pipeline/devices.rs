@@ -1,0 +1,353 @@
+//! What each MAC has said on each port: the latest observation per kind of signal, and the
+//! DNA and identity built from them.
+//!
+//! A device's DNA is built from what it says *now*: the latest LLDP frame, the latest DHCP
+//! client message, the latest EAP method…, one per [`signal_key`], not the union of everything
+//! it ever said. So a firmware update replaces the old version string instead of adding to it,
+//! and a different stack behind a cloned MAC replaces the old one's signals as it speaks. An
+//! observation that says nothing new (a DHCP renewal, the next LLDP frame) does not rebuild
+//! the DNA. Built DNAs and identities are cached for the most recently active devices only
+//! (`cache_limit`); a device whose cache entry was evicted is rebuilt from its observations,
+//! which keeps memory bounded at 100,000 devices.
+
+use std::collections::HashMap;
+
+use crate::attribution::PortRef;
+use crate::clock::Timestamp;
+use crate::dna::{Dna, DnaBuilder, Facts, PortFacts};
+use crate::observe::{Observation, Signal};
+use crate::refdb::{Identity, RefDb, profile::Profile};
+use crate::wire::MacAddr;
+
+/// The kind of signal an observation carries; the latest observation of each kind is kept.
+/// Server-side DHCP replies and EAP requests from the authenticator are kept apart from what
+/// the device itself sends, so they never replace it.
+pub fn signal_key(o: &Observation) -> &'static str {
+    match &o.signal {
+        Signal::Lldp(_) => "lldp",
+        Signal::Cdp(_) => "cdp",
+        Signal::Edp(_) => "edp",
+        Signal::Fdp(_) => "fdp",
+        Signal::Dhcp(d) if !d.from_client => "dhcp-server",
+        Signal::Dhcp(d) if matches!(d.message_type, Some(4 | 7)) => "dhcp-release",
+        Signal::Dhcp(_) => "dhcp",
+        Signal::Dhcpv6(_) => "dhcpv6",
+        Signal::Arp(_) => "arp",
+        Signal::Eapol(e) => match e.eap_code {
+            Some(2) | None => "eapol",
+            Some(_) => "eap-authenticator",
+        },
+        Signal::Stp(_) => "stp",
+    }
+}
+
+/// One device on one port.
+#[derive(Debug)]
+pub struct Device {
+    /// Latest observation per signal kind, with the facts it gave.
+    latest: Vec<(&'static str, Observation, Facts)>,
+    /// Cached DNA and identity (None when evicted or not built yet).
+    built: Option<Box<(Dna, Identity)>>,
+    /// First observation.
+    pub first_seen: Timestamp,
+    /// Last observation.
+    pub last_seen: Timestamp,
+    /// Observations merged.
+    pub observations: u64,
+    /// When the device row was last written to the store.
+    pub written_at: Option<Timestamp>,
+    /// Signal kinds seen so far (for the timeline).
+    pub kinds_seen: Vec<&'static str>,
+}
+
+/// What [`Devices::observe`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// The device was not known on this port before.
+    pub new: bool,
+    /// Its DNA or identity may have changed (it said something new).
+    pub changed: bool,
+    /// First observation of this signal kind from it.
+    pub new_kind: bool,
+}
+
+/// Every (port, MAC).
+#[derive(Debug, Default)]
+pub struct Devices {
+    map: HashMap<(PortRef, MacAddr), Device>,
+    cached: usize,
+    cache_limit: usize,
+    rebuilds: u64,
+}
+
+impl Devices {
+    /// An empty table caching at most `cache_limit` built DNAs.
+    pub fn new(cache_limit: usize) -> Devices {
+        Devices {
+            cache_limit: cache_limit.max(1),
+            ..Devices::default()
+        }
+    }
+
+    /// Devices known.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether none are known.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// DNA builds so far.
+    pub fn rebuilds(&self) -> u64 {
+        self.rebuilds
+    }
+
+    /// Folds one observation in.
+    pub fn observe(&mut self, port: &PortRef, mac: MacAddr, o: &Observation) -> Change {
+        let key = signal_key(o);
+        let facts = Facts::of(o);
+        let (dev, new) = match self.map.get_mut(&(port.clone(), mac)) {
+            Some(d) => (d, false),
+            None => {
+                let d = self
+                    .map
+                    .entry((port.clone(), mac))
+                    .or_insert_with(|| Device {
+                        latest: Vec::new(),
+                        built: None,
+                        first_seen: o.ts,
+                        last_seen: o.ts,
+                        observations: 0,
+                        written_at: None,
+                        kinds_seen: Vec::new(),
+                    });
+                (d, true)
+            }
+        };
+        dev.observations += 1;
+        dev.last_seen = dev.last_seen.max(o.ts);
+        dev.first_seen = dev.first_seen.min(o.ts);
+        let new_kind = !dev.kinds_seen.contains(&key);
+        if new_kind {
+            dev.kinds_seen.push(key);
+        }
+        let changed = match dev.latest.iter_mut().find(|(k, _, _)| *k == key) {
+            Some(slot) => {
+                let changed = !same_facts(&slot.2, &facts);
+                slot.1 = o.clone();
+                slot.2 = facts;
+                changed
+            }
+            None => {
+                dev.latest.push((key, o.clone(), facts));
+                true
+            }
+        };
+        if changed && dev.built.take().is_some() {
+            self.cached -= 1;
+        }
+        Change {
+            new,
+            changed,
+            new_kind,
+        }
+    }
+
+    /// The device's DNA and identity, built now if not cached.
+    pub fn built(
+        &mut self,
+        port: &PortRef,
+        mac: MacAddr,
+        builder: &DnaBuilder,
+        refdb: &RefDb,
+        port_facts: Option<&PortFacts>,
+    ) -> Option<&(Dna, Identity)> {
+        if self.cached >= self.cache_limit {
+            self.evict();
+        }
+        let dev = self.map.get_mut(&(port.clone(), mac))?;
+        if dev.built.is_none() {
+            let mut facts = Facts::new();
+            let mut profile = Profile::new(Some(mac));
+            for (_, o, _) in &dev.latest {
+                facts.observe(o);
+                profile.add_observation(o);
+            }
+            if let Some(p) = port_facts {
+                facts.port(p);
+            }
+            let dna = builder.build(&facts);
+            let identity = refdb.resolve(&profile);
+            dev.built = Some(Box::new((dna, identity)));
+            self.cached += 1;
+            self.rebuilds += 1;
+        }
+        dev.built.as_deref()
+    }
+
+    /// The device record, if known.
+    pub fn get(&self, port: &PortRef, mac: MacAddr) -> Option<&Device> {
+        self.map.get(&(port.clone(), mac))
+    }
+
+    /// The device record, mutable.
+    pub fn get_mut(&mut self, port: &PortRef, mac: MacAddr) -> Option<&mut Device> {
+        self.map.get_mut(&(port.clone(), mac))
+    }
+
+    /// Drops every built DNA (new firmware profiles or reference data after a reload).
+    pub fn invalidate(&mut self) {
+        for d in self.map.values_mut() {
+            d.built = None;
+        }
+        self.cached = 0;
+    }
+
+    /// Forgets devices not seen since `before` (their port's state lives in the engine).
+    pub fn expire(&mut self, before: Timestamp) -> usize {
+        let n = self.map.len();
+        let mut dropped_cached = 0;
+        self.map.retain(|_, d| {
+            let keep = d.last_seen >= before;
+            if !keep && d.built.is_some() {
+                dropped_cached += 1;
+            }
+            keep
+        });
+        self.cached -= dropped_cached;
+        n - self.map.len()
+    }
+
+    /// Evicts the older half of the cached builds, by last activity.
+    fn evict(&mut self) {
+        let mut seen: Vec<Timestamp> = self
+            .map
+            .values()
+            .filter(|d| d.built.is_some())
+            .map(|d| d.last_seen)
+            .collect();
+        if seen.is_empty() {
+            self.cached = 0;
+            return;
+        }
+        let mid = seen.len() / 2;
+        let (_, cut, _) = seen.select_nth_unstable(mid);
+        let cut = *cut;
+        let mut evicted = 0;
+        for d in self.map.values_mut() {
+            if d.built.is_some() && d.last_seen <= cut && evicted <= mid {
+                d.built = None;
+                evicted += 1;
+            }
+        }
+        self.cached -= evicted;
+    }
+}
+
+/// Whether two single-observation facts say the same (ignoring the observation count, which
+/// is always one).
+fn same_facts(a: &Facts, b: &Facts) -> bool {
+    a.tokens() == b.tokens() && a.texts().eq(b.texts()) && a.identity() == b.identity()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::{Dhcp, Lldp};
+
+    fn port() -> PortRef {
+        PortRef {
+            switch: "sw1".into(),
+            port: "Gi1/0/1".into(),
+        }
+    }
+
+    fn lldp(ts: i64, descr: &str) -> Observation {
+        Observation {
+            ts: Timestamp(ts),
+            mac: Some("00:04:0d:01:02:03".parse().unwrap()),
+            src_mac: Some("00:04:0d:01:02:03".parse().unwrap()),
+            vlans: vec![],
+            ip_ttl: None,
+            anomalies: 0,
+            signal: Signal::Lldp(Lldp {
+                system_description: Some(descr.into()),
+                system_name: Some("phone-1".into()),
+                ..Lldp::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn same_signal_again_does_not_rebuild_and_a_new_version_does() {
+        let mut d = Devices::new(10);
+        let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
+        let b = DnaBuilder::new(Default::default());
+        let r = RefDb::builtin().unwrap();
+        let c = d.observe(&port(), mac, &lldp(1, "Avaya 9611 SIP 7.1.2"));
+        assert!(c.new && c.changed && c.new_kind);
+        let first = d.built(&port(), mac, &b, &r, None).unwrap().0.id.clone();
+        let c = d.observe(&port(), mac, &lldp(2, "Avaya 9611 SIP 7.1.2"));
+        assert!(!c.new && !c.changed && !c.new_kind);
+        assert_eq!(d.built(&port(), mac, &b, &r, None).unwrap().0.id, first);
+        assert_eq!(d.rebuilds(), 1);
+        let c = d.observe(&port(), mac, &lldp(3, "Avaya 9611 SIP 7.2.0"));
+        assert!(c.changed);
+        let second = d.built(&port(), mac, &b, &r, None).unwrap().0.clone();
+        assert_ne!(second.id, first);
+        // The DNA holds the new version only, not both.
+        let fw: Vec<_> = second
+            .tokens
+            .iter()
+            .filter(|t| t.token.starts_with("fw:"))
+            .collect();
+        assert!(fw.iter().all(|t| !t.token.contains("7.1.2")), "{fw:?}");
+    }
+
+    #[test]
+    fn server_replies_do_not_replace_the_client_message() {
+        let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
+        let client = Observation {
+            signal: Signal::Dhcp(Dhcp {
+                from_client: true,
+                message_type: Some(1),
+                prl: vec![1, 3, 6, 15],
+                ..Dhcp::default()
+            }),
+            ..lldp(1, "x")
+        };
+        let server = Observation {
+            signal: Signal::Dhcp(Dhcp {
+                from_client: false,
+                message_type: Some(2),
+                ..Dhcp::default()
+            }),
+            ..lldp(2, "x")
+        };
+        assert_eq!(signal_key(&client), "dhcp");
+        assert_eq!(signal_key(&server), "dhcp-server");
+        let mut d = Devices::new(10);
+        d.observe(&port(), mac, &client);
+        let c = d.observe(&port(), mac, &server);
+        assert!(c.new_kind);
+        assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 2);
+    }
+
+    #[test]
+    fn cache_is_bounded() {
+        let b = DnaBuilder::new(Default::default());
+        let r = RefDb::builtin().unwrap();
+        let mut d = Devices::new(4);
+        for i in 0..20u8 {
+            let mac: MacAddr = format!("00:04:0d:01:02:{i:02x}").parse().unwrap();
+            let mut o = lldp(i64::from(i), "Avaya 9611 SIP 7.1.2");
+            o.mac = Some(mac);
+            d.observe(&port(), mac, &o);
+            d.built(&port(), mac, &b, &r, None).unwrap();
+            assert!(d.cached <= 4, "{}", d.cached);
+        }
+        assert_eq!(d.len(), 20);
+    }
+}

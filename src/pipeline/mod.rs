@@ -1,0 +1,436 @@
+//! The sensor pipeline: frames → observations → attribution → per-device DNA → engine → store
+//! (and through the store's outbox to the emitter).
+//!
+//! [`Pipeline`] is driven by one thread, the same way live ([`daemon`]) and in replay
+//! ([`replay`]): frames with their capture time, port tables from the SNMP poller, and clock
+//! ticks. It takes its time only from what it is handed (the frame's timestamp, the poll's
+//! time, the tick's time), so a week of captures replays in seconds with every timer exact.
+//! It never blocks on I/O except through the store writer's bounded channel.
+
+pub mod daemon;
+pub mod devices;
+pub mod fdb;
+pub mod replay;
+mod stats;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::attribution::{Attributed, Attributor, PortRef, TapRule};
+use crate::clock::Timestamp;
+use crate::config::Config;
+use crate::dna::{DnaBuilder, PortFacts};
+use crate::engine::{Engine, PortSummary, Sighting};
+use crate::event::Event;
+use crate::observe::Observation;
+use crate::refdb::RefDb;
+use crate::snmp::{PortTable, Reachability};
+use crate::store::{DeviceRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, Writer};
+use crate::wire::LinkType;
+
+pub use devices::{Devices, signal_key};
+pub use stats::PipelineStats;
+
+/// Tunables of the pipeline (not in the config file: sizing, not behaviour).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Engine timers run at least this often (capture time), microseconds.
+    pub tick_every_us: i64,
+    /// A device row is rewritten at most this often when nothing about it changed, µs.
+    pub device_write_every_us: i64,
+    /// Observations waiting for the FDB, at most.
+    pub max_pending: usize,
+    /// Built DNAs kept in memory, at most.
+    pub dna_cache: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            tick_every_us: 10_000_000,
+            device_write_every_us: 300_000_000,
+            max_pending: 100_000,
+            dna_cache: 20_000,
+        }
+    }
+}
+
+/// Receives the events as they are raised (after they were handed to the store).
+pub type EventSink = Box<dyn FnMut(&[Event]) + Send>;
+
+/// The pipeline.
+pub struct Pipeline {
+    settings: Settings,
+    attributor: Attributor,
+    devices: Devices,
+    builder: DnaBuilder,
+    refdb: Arc<RefDb>,
+    engine: Engine,
+    port_facts: HashMap<PortRef, PortFacts>,
+    store: Option<Arc<Writer>>,
+    sink: Option<EventSink>,
+    events: Vec<Event>,
+    clock: Option<Timestamp>,
+    next_tick: Option<Timestamp>,
+    stats: PipelineStats,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The static tap rules of a configuration's `[[capture]]` tables, plus `extra` ones.
+pub fn tap_rules(cfg: &Config, extra: &[TapRule]) -> Vec<TapRule> {
+    let mut rules: Vec<TapRule> = extra.to_vec();
+    for c in &cfg.capture {
+        if let Some(t) = &c.tap {
+            rules.push(TapRule {
+                interface: c.interface.clone(),
+                vlan: None,
+                port: PortRef {
+                    switch: t.switch.clone(),
+                    port: t.port.clone(),
+                },
+            });
+        }
+        for v in &c.vlan {
+            rules.push(TapRule {
+                interface: c.interface.clone(),
+                vlan: Some(v.vlan),
+                port: PortRef {
+                    switch: v.switch.clone(),
+                    port: v.port.clone(),
+                },
+            });
+        }
+    }
+    rules
+}
+
+impl Pipeline {
+    /// A pipeline for `cfg`. `store` receives every write (None: nothing is kept, as in a
+    /// dry replay); `taps` are the static tap rules.
+    pub fn new(
+        cfg: &Config,
+        settings: Settings,
+        builder: DnaBuilder,
+        refdb: Arc<RefDb>,
+        taps: Vec<TapRule>,
+        store: Option<Arc<Writer>>,
+    ) -> Pipeline {
+        Pipeline {
+            settings,
+            attributor: Attributor::new(taps, settings.max_pending),
+            devices: Devices::new(settings.dna_cache),
+            builder,
+            refdb,
+            engine: Engine::new(cfg),
+            port_facts: HashMap::new(),
+            store,
+            sink: None,
+            events: Vec::new(),
+            clock: None,
+            next_tick: None,
+            stats: PipelineStats::default(),
+        }
+    }
+
+    /// Uses a seeded engine (deterministic event ids).
+    pub fn with_seed(mut self, seed: u64) -> Pipeline {
+        self.engine = self.engine.with_seed(seed);
+        self
+    }
+
+    /// Hands every batch of raised events to `sink` too (after the store).
+    pub fn with_sink(mut self, sink: EventSink) -> Pipeline {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Resumes the engine from stored port states.
+    pub fn restore(&mut self, rows: Vec<PortStateRow>) -> usize {
+        let mut records = Vec::with_capacity(rows.len());
+        for r in rows {
+            match serde_json::from_str(&r.state) {
+                Ok(state) => records.push(crate::engine::PortRecord {
+                    switch: r.switch,
+                    port: r.port,
+                    baseline: r.baseline,
+                    state,
+                }),
+                Err(e) => tracing::warn!(switch = %r.switch, port = %r.port, error = %e,
+                    "Stored port state unreadable; the port starts afresh."),
+            }
+        }
+        let n = records.len();
+        self.engine.restore(records);
+        n
+    }
+
+    /// Replaces the engine (new configuration), the DNA builder and the reference data, keeping
+    /// every port's state: the engine's state is carried over through its records.
+    pub fn reload(&mut self, cfg: &Config, builder: DnaBuilder, refdb: Arc<RefDb>, taps: Vec<TapRule>) {
+        let mut old = std::mem::replace(&mut self.engine, Engine::new(cfg));
+        self.engine.restore(old.take_all());
+        self.builder = builder;
+        self.refdb = refdb;
+        self.devices.invalidate();
+        self.attributor.set_taps(taps);
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> PipelineStats {
+        let mut s = self.stats.clone();
+        s.devices = self.devices.len() as u64;
+        s.dna_builds = self.devices.rebuilds();
+        s.attribution = Some(self.attributor.stats());
+        s
+    }
+
+    /// The latest time the pipeline was handed.
+    pub fn clock(&self) -> Option<Timestamp> {
+        self.clock
+    }
+
+    /// The per-port summary.
+    pub fn ports(&self) -> Vec<PortSummary> {
+        self.engine.ports()
+    }
+
+    /// One captured frame.
+    pub fn frame(&mut self, interface: &str, link: LinkType, ts: Timestamp, data: &[u8]) {
+        self.stats.frames += 1;
+        let frame = crate::wire::frame::decode(link, data);
+        match Observation::from_frame(ts, &frame) {
+            Some(o) => self.observation(interface, o),
+            None => {
+                self.stats.not_control_plane += 1;
+                self.advance(ts);
+            }
+        }
+    }
+
+    /// One observation (from a frame captured on `interface`).
+    pub fn observation(&mut self, interface: &str, o: Observation) {
+        self.stats.observations += 1;
+        let ts = o.ts;
+        if o.anomalies > 0 {
+            self.stats.anomalous += 1;
+        }
+        if o.mac.is_none() {
+            self.stats.no_device += 1;
+            self.advance(ts);
+            return;
+        }
+        match self.attributor.attribute(interface, o) {
+            Some(a) => self.sighting(a),
+            None => self.stats.waiting += 1,
+        }
+        self.advance(ts);
+    }
+
+    /// A port table from the SNMP poller (or a `--fdb` file), as of `now`.
+    pub fn table(&mut self, table: &PortTable, now: Timestamp) {
+        self.stats.tables += 1;
+        self.write_table(table, now);
+        if table.status == Reachability::Ok {
+            for p in &table.ports {
+                let facts = PortFacts {
+                    speed_mbps: p.speed_mbps.map(|s| s.min(u64::from(u32::MAX)) as u32),
+                    full_duplex: None,
+                    poe_class: p.poe.as_ref().and_then(|x| x.class),
+                    poe_power_mw: None,
+                };
+                let key = PortRef {
+                    switch: table.switch.name.clone(),
+                    port: p.name.clone(),
+                };
+                if facts == PortFacts::default() {
+                    self.port_facts.remove(&key);
+                } else {
+                    self.port_facts.insert(key, facts);
+                }
+            }
+        }
+        for a in self.attributor.update(table) {
+            self.stats.released += 1;
+            self.sighting(a);
+        }
+        self.engine.polled(table, now, &mut self.events);
+        self.flush_events();
+        self.advance(now);
+    }
+
+    /// The clock moved to `now` (live: wall time every second; replay: follows the frames).
+    pub fn tick(&mut self, now: Timestamp) {
+        self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
+        self.engine.tick(now, &mut self.events);
+        self.flush_events();
+        self.write_states(now);
+        self.next_tick = Some(Timestamp(now.0 + self.settings.tick_every_us));
+    }
+
+    /// End of input: runs the timers at the last time seen, writes every state, waits for the
+    /// store.
+    pub fn finish(&mut self) {
+        if let Some(now) = self.clock {
+            self.tick(now);
+        }
+        if let Some(s) = &self.store {
+            s.flush();
+        }
+    }
+
+    fn advance(&mut self, ts: Timestamp) {
+        if self.clock.is_none_or(|c| ts > c) {
+            self.clock = Some(ts);
+        }
+        match self.next_tick {
+            None => self.next_tick = Some(Timestamp(ts.0 + self.settings.tick_every_us)),
+            Some(t) if ts >= t => self.tick(ts),
+            Some(_) => {}
+        }
+    }
+
+    fn sighting(&mut self, a: Attributed) {
+        let Attributed {
+            port,
+            via,
+            observation: o,
+        } = a;
+        let Some(mac) = o.mac else { return };
+        self.stats.attributed += 1;
+        let change = self.devices.observe(&port, mac, &o);
+        let facts = self.port_facts.get(&port);
+        let Some((dna, identity)) =
+            self.devices
+                .built(&port, mac, &self.builder, &self.refdb, facts)
+        else {
+            return;
+        };
+        self.engine.observe(
+            &Sighting {
+                port: &port,
+                mac,
+                observation: &o,
+                dna,
+                identity,
+            },
+            &mut self.events,
+        );
+        if let Some(store) = &self.store {
+            let dev = self
+                .devices
+                .get(&port, mac)
+                .expect("the device was just observed");
+            let due = dev
+                .written_at
+                .is_none_or(|w| o.ts.0 - w.0 >= self.settings.device_write_every_us);
+            if change.new || change.changed || due {
+                let (dna, identity) = self
+                    .devices
+                    .built(&port, mac, &self.builder, &self.refdb, facts)
+                    .expect("built above");
+                let dev = self.devices.get(&port, mac).expect("observed");
+                store.send(Write::Device(DeviceRow {
+                    mac: mac.to_string(),
+                    switch: Some(port.switch.clone()),
+                    port: Some(port.port.clone()),
+                    vendor: identity.vendor.clone(),
+                    model: identity.model.clone(),
+                    class: Some(identity.class.as_str().to_owned()),
+                    confidence: Some(identity.confidence),
+                    ndaa_status: Some(identity.ndaa_status.as_str().to_owned()),
+                    serial: dna.identity.serials.first().cloned(),
+                    dna: Some(dna.id.0.clone()),
+                    tokens: (change.new || change.changed)
+                        .then(|| serde_json::to_string(&dna.tokens).unwrap_or_default()),
+                    first_seen: dev.first_seen,
+                    last_seen: dev.last_seen,
+                    observations: dev.observations,
+                }));
+                if change.new || change.changed || change.new_kind {
+                    store.send(Write::Observation(ObservationRow {
+                        mac: mac.to_string(),
+                        ts: o.ts,
+                        switch: Some(port.switch.clone()),
+                        port: Some(port.port.clone()),
+                        proto: o.proto().to_owned(),
+                        via: Some(via.as_str().to_owned()),
+                        dna: Some(dna.id.0.clone()),
+                    }));
+                }
+                if let Some(d) = self.devices.get_mut(&port, mac) {
+                    d.written_at = Some(o.ts);
+                }
+            }
+        }
+        self.flush_events();
+    }
+
+    fn flush_events(&mut self) {
+        if self.events.is_empty() {
+            return;
+        }
+        let events = std::mem::take(&mut self.events);
+        self.stats.events += events.len() as u64;
+        // Stored (and put in the outbox) before anything else sees them.
+        if let Some(s) = &self.store {
+            s.send(Write::Events(events.clone()));
+        }
+        if let Some(sink) = &mut self.sink {
+            sink(&events);
+        }
+    }
+
+    fn write_states(&mut self, now: Timestamp) {
+        let dirty = self.engine.take_dirty();
+        let Some(store) = &self.store else { return };
+        for r in dirty {
+            store.send(Write::PortState(PortStateRow {
+                switch: r.switch,
+                port: r.port,
+                baseline: r.baseline,
+                state: r.state.to_string(),
+                updated_at: now,
+            }));
+        }
+    }
+
+    fn write_table(&mut self, t: &PortTable, now: Timestamp) {
+        let Some(store) = &self.store else { return };
+        let up = t.status == Reachability::Ok;
+        store.send(Write::Switch(SwitchRow {
+            name: t.switch.name.clone(),
+            status: if up { "ok" } else { "unreachable" }.into(),
+            reason: t.reason.clone(),
+            sys_descr: t.switch.sys_descr.clone(),
+            sys_object_id: t.switch.sys_object_id.clone(),
+            model: t.switch.model.clone(),
+            serial: t.switch.serial.clone(),
+            polled_at: now,
+        }));
+        if !up {
+            return;
+        }
+        for p in &t.ports {
+            store.send(Write::Port(PortRow {
+                switch: t.switch.name.clone(),
+                port: p.name.clone(),
+                if_index: Some(p.if_index),
+                alias: p.alias.clone(),
+                oper_status: p.oper_status.clone(),
+                speed_mbps: p.speed_mbps,
+                uplink: p.uplink,
+                macs: p.macs.len().min(u32::MAX as usize) as u32,
+                poe_class: p.poe.as_ref().and_then(|x| x.class),
+                dot1x: p.dot1x.as_ref().and_then(|d| d.pae_state.clone()),
+                updated_at: now,
+            }));
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! The batched writer: one thread owns a connection and commits what the pipeline sends in
+//! batches, off the capture path.
+//!
+//! A batch collects writes until the channel is empty and either `max_delay` passed since its
+//! first write, it holds `max_writes`, it carries events (events are committed promptly: the
+//! SIEM waits for them), or someone asked for a [`Writer::flush`]. Upserts to the same row
+//! within a batch are coalesced (last wins; a device keeps its earliest `first_seen`). One batch
+//! is one transaction, so a `kill -9` loses at most the batch being collected and never leaves
+//! a half-written one (SQLite WAL). Events go to `events` and to the syslog outbox in the same
+//! transaction; the emitter is woken after the commit: an event is stored before it is emitted.
+//! A failed commit (disk full, locked for longer than the busy timeout) is logged at ERROR and
+//! retried with the same batch; the bounded channel then pushes back on the pipeline.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, params};
+
+use super::StoreError;
+use super::rows::{
+    DeviceRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, vector_blob,
+};
+use crate::event::Event;
+
+/// Batching limits.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterSettings {
+    /// Longest a write waits for its commit.
+    pub max_delay: Duration,
+    /// Most writes per transaction.
+    pub max_writes: usize,
+    /// Capacity of the channel from the pipeline.
+    pub channel: usize,
+}
+
+impl Default for WriterSettings {
+    fn default() -> Self {
+        WriterSettings {
+            max_delay: Duration::from_millis(250),
+            max_writes: 50_000,
+            channel: 65_536,
+        }
+    }
+}
+
+/// Counters of the writer.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Transactions committed.
+    pub batches: AtomicU64,
+    /// Writes received.
+    pub writes: AtomicU64,
+    /// Rows written after coalescing.
+    pub rows: AtomicU64,
+    /// Events stored.
+    pub events: AtomicU64,
+    /// Failed commits (each retried).
+    pub failures: AtomicU64,
+}
+
+enum Msg {
+    Write(Write),
+    Flush(SyncSender<()>),
+    Stop,
+}
+
+/// Something to wake after events were committed (the emitter).
+pub type Notify = Box<dyn Fn() + Send>;
+
+/// The running writer.
+pub struct Writer {
+    tx: SyncSender<Msg>,
+    handle: Mutex<Option<JoinHandle<()>>>,
+    stats: Arc<WriterStats>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    /// Opens (migrating) the database at `path` and starts the writer thread. `notify` is
+    /// called after each commit that stored events.
+    pub fn start(
+        path: &Path,
+        settings: WriterSettings,
+        notify: Option<Notify>,
+    ) -> Result<Writer, StoreError> {
+        let conn = super::open(path)?;
+        let (tx, rx) = sync_channel(settings.channel.max(1));
+        let stats = Arc::new(WriterStats::default());
+        let s = stats.clone();
+        let handle = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(conn, rx, settings, notify, s))
+            .map_err(|source| StoreError::Dir {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Writer {
+            tx,
+            handle: Mutex::new(Some(handle)),
+            stats,
+        })
+    }
+
+    /// Queues one write; blocks while the channel is full (back-pressure).
+    pub fn send(&self, w: Write) {
+        // The thread only ends on `Stop`; a send after that is a programming error we ignore.
+        let _ = self.tx.send(Msg::Write(w));
+    }
+
+    /// Waits until everything sent so far is committed.
+    pub fn flush(&self) {
+        let (tx, rx) = sync_channel(1);
+        if self.tx.send(Msg::Flush(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &WriterStats {
+        &self.stats
+    }
+
+    /// Commits what is pending and stops the thread.
+    pub fn stop(&self) {
+        let _ = self.tx.send(Msg::Stop);
+        if let Some(h) = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[derive(Default)]
+struct Batch {
+    switches: HashMap<String, SwitchRow>,
+    ports: HashMap<(String, String), PortRow>,
+    devices: HashMap<String, DeviceRow>,
+    states: HashMap<(String, String), PortStateRow>,
+    observations: Vec<ObservationRow>,
+    events: Vec<Event>,
+    writes: usize,
+}
+
+impl Batch {
+    fn add(&mut self, w: Write) {
+        self.writes += 1;
+        match w {
+            Write::Switch(r) => {
+                self.switches.insert(r.name.clone(), r);
+            }
+            Write::Port(r) => {
+                self.ports.insert((r.switch.clone(), r.port.clone()), r);
+            }
+            Write::Device(r) => match self.devices.get_mut(&r.mac) {
+                Some(old) => {
+                    let first = old.first_seen.min(r.first_seen);
+                    *old = r;
+                    old.first_seen = first;
+                }
+                None => {
+                    self.devices.insert(r.mac.clone(), r);
+                }
+            },
+            Write::Observation(r) => self.observations.push(r),
+            Write::PortState(r) => {
+                self.states.insert((r.switch.clone(), r.port.clone()), r);
+            }
+            Write::Events(mut e) => self.events.append(&mut e),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.writes == 0
+    }
+
+    fn rows(&self) -> usize {
+        self.switches.len()
+            + self.ports.len()
+            + self.devices.len()
+            + self.states.len()
+            + self.observations.len()
+            + self.events.len()
+    }
+}
+
+fn run(
+    mut conn: Connection,
+    rx: Receiver<Msg>,
+    settings: WriterSettings,
+    notify: Option<Notify>,
+    stats: Arc<WriterStats>,
+) {
+    let mut batch = Batch::default();
+    let mut started: Option<Instant> = None;
+    let mut waiting: Vec<SyncSender<()>> = Vec::new();
+    let mut stop = false;
+    loop {
+        // Collect.
+        let timeout = match started {
+            Some(t) => settings.max_delay.saturating_sub(t.elapsed()),
+            None => Duration::from_secs(3600),
+        };
+        match rx.recv_timeout(timeout) {
+            Ok(m) => {
+                handle(m, &mut batch, &mut waiting, &mut stop, &stats);
+                while batch.writes < settings.max_writes && !stop {
+                    match rx.try_recv() {
+                        Ok(m) => handle(m, &mut batch, &mut waiting, &mut stop, &stats),
+                        Err(_) => break,
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => stop = true,
+        }
+        if !batch.is_empty() && started.is_none() {
+            started = Some(Instant::now());
+        }
+        let due = started.is_some_and(|t| t.elapsed() >= settings.max_delay)
+            || batch.writes >= settings.max_writes
+            || !batch.events.is_empty()
+            || !waiting.is_empty()
+            || stop;
+        if !due {
+            continue;
+        }
+        if !batch.is_empty() {
+            let mut failures = 0u32;
+            loop {
+                match commit(&mut conn, &batch) {
+                    Ok(()) => break,
+                    Err(e) => {
+                        stats.failures.fetch_add(1, Ordering::Relaxed);
+                        failures += 1;
+                        tracing::error!(error = %e, attempt = failures, "Store commit failed; retrying the batch.");
+                        std::thread::sleep(Duration::from_millis(200 * u64::from(failures.min(25))));
+                    }
+                }
+            }
+            stats.batches.fetch_add(1, Ordering::Relaxed);
+            stats
+                .rows
+                .fetch_add(batch.rows() as u64, Ordering::Relaxed);
+            if !batch.events.is_empty() {
+                stats
+                    .events
+                    .fetch_add(batch.events.len() as u64, Ordering::Relaxed);
+                if let Some(n) = &notify {
+                    n();
+                }
+            }
+            batch = Batch::default();
+        }
+        started = None;
+        for w in waiting.drain(..) {
+            let _ = w.send(());
+        }
+        if stop {
+            return;
+        }
+    }
+}
+
+fn handle(
+    m: Msg,
+    batch: &mut Batch,
+    waiting: &mut Vec<SyncSender<()>>,
+    stop: &mut bool,
+    stats: &WriterStats,
+) {
+    match m {
+        Msg::Write(w) => {
+            stats.writes.fetch_add(1, Ordering::Relaxed);
+            batch.add(w);
+        }
+        Msg::Flush(t) => waiting.push(t),
+        Msg::Stop => *stop = true,
+    }
+}
+
+fn commit(conn: &mut Connection, b: &Batch) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(StoreError::sqlite("starting a batch"))?;
+    write_batch(&tx, b)?;
+    tx.commit().map_err(StoreError::sqlite("committing a batch"))
+}
+
+fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
+    let e = StoreError::sqlite;
+    if !b.switches.is_empty() {
+        let mut st = c
+            .prepare_cached(
+                "INSERT INTO switches (name, status, reason, sys_descr, sys_object_id, model, serial, polled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(name) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+                   sys_descr = COALESCE(excluded.sys_descr, sys_descr),
+                   sys_object_id = COALESCE(excluded.sys_object_id, sys_object_id),
+                   model = COALESCE(excluded.model, model), serial = COALESCE(excluded.serial, serial),
+                   polled_at = excluded.polled_at",
+            )
+            .map_err(e("writing switches"))?;
+        for r in b.switches.values() {
+            st.execute(params![
+                r.name,
+                r.status,
+                r.reason,
+                r.sys_descr,
+                r.sys_object_id,
+                r.model,
+                r.serial,
+                r.polled_at.0
+            ])
+            .map_err(e("writing switches"))?;
+        }
+    }
+    if !b.ports.is_empty() {
+        let mut st = c
+            .prepare_cached(
+                "INSERT INTO ports (switch, port, if_index, alias, oper_status, speed_mbps, uplink, macs, poe_class, dot1x, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT(switch, port) DO UPDATE SET if_index = excluded.if_index, alias = excluded.alias,
+                   oper_status = excluded.oper_status, speed_mbps = excluded.speed_mbps, uplink = excluded.uplink,
+                   macs = excluded.macs, poe_class = excluded.poe_class, dot1x = excluded.dot1x,
+                   updated_at = excluded.updated_at",
+            )
+            .map_err(e("writing ports"))?;
+        for r in b.ports.values() {
+            st.execute(params![
+                r.switch,
+                r.port,
+                r.if_index,
+                r.alias,
+                r.oper_status,
+                r.speed_mbps.map(|s| s.min(i64::MAX as u64) as i64),
+                r.uplink,
+                r.macs,
+                r.poe_class,
+                r.dot1x,
+                r.updated_at.0
+            ])
+            .map_err(e("writing ports"))?;
+        }
+    }
+    if !b.devices.is_empty() {
+        let mut st = c
+            .prepare_cached(
+                "INSERT INTO devices (mac, switch, port, vendor, model, class, confidence, ndaa_status, serial, dna, tokens, first_seen, last_seen, observations)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT(mac) DO UPDATE SET switch = COALESCE(excluded.switch, switch),
+                   port = COALESCE(excluded.port, port), vendor = excluded.vendor, model = excluded.model,
+                   class = excluded.class, confidence = excluded.confidence, ndaa_status = excluded.ndaa_status,
+                   serial = COALESCE(excluded.serial, serial), dna = excluded.dna,
+                   tokens = COALESCE(excluded.tokens, tokens),
+                   first_seen = MIN(first_seen, excluded.first_seen),
+                   last_seen = MAX(last_seen, excluded.last_seen),
+                   observations = MAX(observations, excluded.observations)",
+            )
+            .map_err(e("writing devices"))?;
+        for r in b.devices.values() {
+            st.execute(params![
+                r.mac,
+                r.switch,
+                r.port,
+                r.vendor,
+                r.model,
+                r.class,
+                r.confidence,
+                r.ndaa_status,
+                r.serial,
+                r.dna,
+                r.tokens,
+                r.first_seen.0,
+                r.last_seen.0,
+                r.observations.min(i64::MAX as u64) as i64
+            ])
+            .map_err(e("writing devices"))?;
+        }
+    }
+    if !b.states.is_empty() {
+        let mut st = c
+            .prepare_cached(
+                "INSERT INTO port_state (switch, port, baseline, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(switch, port) DO UPDATE SET baseline = excluded.baseline,
+                   state = excluded.state, updated_at = excluded.updated_at",
+            )
+            .map_err(e("writing port state"))?;
+        for r in b.states.values() {
+            st.execute(params![
+                r.switch,
+                r.port,
+                r.baseline.as_deref().map(vector_blob),
+                r.state,
+                r.updated_at.0
+            ])
+            .map_err(e("writing port state"))?;
+        }
+    }
+    if !b.observations.is_empty() {
+        let mut st = c
+            .prepare_cached(
+                "INSERT INTO observations (mac, ts, switch, port, proto, via, dna) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(e("writing observations"))?;
+        for r in &b.observations {
+            st.execute(params![
+                r.mac, r.ts.0, r.switch, r.port, r.proto, r.via, r.dna
+            ])
+            .map_err(e("writing observations"))?;
+        }
+    }
+    if !b.events.is_empty() {
+        let mut st = c
+            .prepare_cached(
+                "INSERT OR IGNORE INTO events (event_id, ts, event, severity, switch, port, mac, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(e("writing events"))?;
+        for ev in &b.events {
+            let json = serde_json::to_string(ev).expect("events always serialise");
+            st.execute(params![
+                ev.event_id.to_string(),
+                ev.timestamp.0,
+                ev.event.to_string(),
+                ev.severity.as_str(),
+                ev.switch,
+                ev.port,
+                ev.mac,
+                json
+            ])
+            .map_err(e("writing events"))?;
+        }
+        crate::emit::outbox::enqueue_in(c, &b.events)?;
+    }
+    Ok(())
+}

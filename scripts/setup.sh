@@ -5,7 +5,7 @@
 # root (or sudo) for apt-get. The Rust toolchain (cargo, rustc >= 1.85) must already be on PATH.
 set -euo pipefail
 
-need=(build-essential pkg-config libpcap-dev tcpdump tshark rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2)
+need=(build-essential pkg-config libpcap-dev tcpdump tshark rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,7 +4,11 @@
 //! files (test and benchmark captures).
 
 pub mod file;
+pub mod filter;
+pub mod live;
 pub mod write;
 
 pub use file::{CaptureError, FileReader, Record, read_all};
+pub use filter::control_plane_filter;
+pub use live::{CaptureStats, Frame, LiveCapture, LiveError};
 pub use write::PcapWriter;

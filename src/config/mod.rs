@@ -8,6 +8,7 @@
 //!
 //! Sections so far: `[sensor]`. Each subsystem adds its own section in its own file here.
 
+pub mod capture;
 pub mod destination;
 mod dna;
 mod error;
@@ -43,6 +44,9 @@ pub struct Config {
     /// Device DNA and baselines.
     #[serde(default)]
     pub dna: Dna,
+    /// Interfaces the live capture listens on (`[[capture]]`).
+    #[serde(default)]
+    pub capture: Vec<capture::Capture>,
 }
 
 /// `[sensor]`.
@@ -104,6 +108,7 @@ impl Config {
         self.refdb.validate()?;
         switch::validate_all(&self.switch)?;
         self.dna.validate()?;
+        capture::validate_all(&self.capture)?;
         Ok(())
     }
 }

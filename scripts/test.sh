@@ -15,6 +15,7 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked --all-targets
+./scripts/check-neon.sh  # NEON kernel cross-built for aarch64, tested under qemu (~10 s warm)
 # On CI (`.ci/run` sets CYBRIQ_CI=1) the test build is no longer needed: free its disk before the
 # sanitizer build of the fuzz targets, which needs several GiB of its own.
 if [ "${CYBRIQ_CI:-0}" = 1 ]; then

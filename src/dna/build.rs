@@ -3,12 +3,16 @@
 //! Text processing (profile selection, version extraction, word splitting) depends only on a
 //! device's texts, and a token's hash slots only on the token, so both are memoised in bounded
 //! caches inside the builder: a device that keeps sending the same frames costs a few hash-map
-//! look-ups and the vector arithmetic.
+//! look-ups and the vector arithmetic. One observation's structural tokens are written back to
+//! back into a per-thread scratch buffer (no map, no per-token `format!`); the only per-token
+//! allocation left is the token string the [`Dna`] keeps for explanations.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
+use super::facts::{Scratch, observe_into, port_into};
 use super::firmware::{self, Field, FirmwareProfiles};
 use super::text;
 use super::{Dna, DnaId, DnaParams, Facts, Family, PortFacts, WeightedToken};
@@ -28,6 +32,28 @@ struct RawToken {
     weight: f32,
     /// Precomputed slots (text-derived tokens carry them in the cache).
     slots: Option<Slots>,
+}
+
+/// A token on its way into the vector, borrowed from the scratch space, the facts or the
+/// text cache.
+#[derive(Debug, Clone, Copy)]
+struct Tok<'a> {
+    family: Family,
+    token: &'a str,
+    weight: f32,
+    slots: Option<Slots>,
+}
+
+thread_local! {
+    /// Reused by [`DnaBuilder::build_one`] on each thread (keeps its capacity).
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Concatenates parts into one exactly sized string.
+fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| s.push_str(p));
+    s
 }
 
 /// The text-derived tokens of a set of texts, and the profile that applied.
@@ -116,55 +142,81 @@ impl DnaBuilder {
         *c = Cache::default();
     }
 
-    /// The DNA of one observation (and optionally its port's facts).
+    /// The DNA of one observation (and optionally its port's facts): the same DNA as
+    /// [`build`](Self::build) of [`Facts::of`] the observation (plus the port).
     pub fn build_one(&self, o: &Observation, port: Option<&PortFacts>) -> Dna {
-        let mut f = Facts::of(o);
+        let mut s = SCRATCH.with(|c| c.take());
+        s.clear();
+        observe_into(&mut s, o);
         if let Some(p) = port {
-            f.port(p);
+            port_into(&mut s, p);
         }
-        let texts = self.text_tokens(&f);
-        let (tokens, identity) = f.into_parts();
-        let raw = tokens
-            .into_iter()
-            .map(|(token, (family, weight))| RawToken {
-                family,
-                token,
-                weight,
-                slots: None,
-            })
-            .collect();
-        self.finish(raw, &texts, identity)
+        // The order Facts keeps: texts by field (insertion order within one), tokens by key
+        // (unique after the sink merged repeats).
+        s.texts.sort_by_key(|t| t.0);
+        {
+            let keys = &s.keys;
+            s.toks.sort_unstable_by(|a, b| {
+                keys[a.0 as usize..a.1 as usize].cmp(&keys[b.0 as usize..b.1 as usize])
+            });
+        }
+        let texts = self.text_tokens(s.texts.iter().map(|t| (t.0, s.text_at(t))));
+        let identity = std::mem::take(&mut s.identity);
+        let dna = self.finish(
+            s.toks.iter().map(|t| (s.key(t), t.2, t.3)),
+            &texts,
+            identity,
+        );
+        SCRATCH.with(|c| *c.borrow_mut() = s);
+        dna
     }
 
     /// The DNA of a device's merged facts.
     pub fn build(&self, facts: &Facts) -> Dna {
-        let texts = self.text_tokens(facts);
-        let raw = facts
-            .tokens()
-            .iter()
-            .map(|(k, (f, w))| RawToken {
-                family: *f,
-                token: k.clone(),
-                weight: *w,
-                slots: None,
-            })
-            .collect();
-        self.finish(raw, &texts, facts.identity().clone())
+        let texts = self.text_tokens(facts.texts());
+        self.finish(
+            facts
+                .tokens()
+                .iter()
+                .map(|(k, (f, w))| (k.as_str(), *f, *w)),
+            &texts,
+            facts.identity().clone(),
+        )
     }
 
-    fn finish(&self, raw: Vec<RawToken>, texts: &TextTokens, identity: super::HardIdentity) -> Dna {
+    /// `structural` must be sorted by token.
+    fn finish<'a>(
+        &self,
+        structural: impl Iterator<Item = (&'a str, Family, f32)>,
+        texts: &TextTokens,
+        identity: super::HardIdentity,
+    ) -> Dna {
         // Both lists are sorted by token, and text-derived tokens never share a key with
         // structural ones (distinct prefixes): merge them.
-        let mut all = Vec::with_capacity(raw.len() + texts.tokens.len());
-        let mut b = texts.tokens.iter().peekable();
-        for t in raw {
-            while let Some(x) = b.next_if(|x| x.token < t.token) {
-                all.push(x.clone());
+        let (lo, _) = structural.size_hint();
+        let mut all: Vec<Tok<'_>> = Vec::with_capacity(lo + texts.tokens.len());
+        fn text_tok(x: &RawToken) -> Tok<'_> {
+            Tok {
+                family: x.family,
+                token: x.token.as_str(),
+                weight: x.weight,
+                slots: x.slots,
             }
-            all.push(t);
         }
-        all.extend(b.cloned());
-        let (vector, tokens) = self.vectorise(all);
+        let mut b = texts.tokens.iter().peekable();
+        for (token, family, weight) in structural {
+            while let Some(x) = b.next_if(|x| x.token.as_str() < token) {
+                all.push(text_tok(x));
+            }
+            all.push(Tok {
+                family,
+                token,
+                weight,
+                slots: None,
+            });
+        }
+        all.extend(b.map(text_tok));
+        let (vector, tokens) = self.vectorise(&all);
         Dna {
             id: DnaId::of(&vector),
             vector,
@@ -174,9 +226,12 @@ impl DnaBuilder {
         }
     }
 
-    fn text_tokens(&self, facts: &Facts) -> Arc<TextTokens> {
+    fn text_tokens<'a>(
+        &self,
+        texts: impl Iterator<Item = (Field, &'a str)> + Clone,
+    ) -> Arc<TextTokens> {
         let mut h = self.seed.build_hasher();
-        for (f, t) in facts.texts() {
+        for (f, t) in texts.clone() {
             f.hash(&mut h);
             t.hash(&mut h);
         }
@@ -187,15 +242,15 @@ impl DnaBuilder {
             .unwrap_or_else(|e| e.into_inner())
             .texts
             .get(&key)
-            && t.texts.len() == facts.texts().count()
+            && t.texts.len() == texts.clone().count()
             && t.texts
                 .iter()
-                .zip(facts.texts())
+                .zip(texts.clone())
                 .all(|((f, x), (g, y))| *f == g && x == y)
         {
             return t.clone();
         }
-        let t = Arc::new(self.make_text_tokens(facts));
+        let t = Arc::new(self.make_text_tokens(texts));
         let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if c.texts.len() >= MAX_TEXT_ENTRIES {
             c.texts.clear();
@@ -204,15 +259,18 @@ impl DnaBuilder {
         t
     }
 
-    fn make_text_tokens(&self, facts: &Facts) -> TextTokens {
+    fn make_text_tokens<'a>(
+        &self,
+        texts: impl Iterator<Item = (Field, &'a str)> + Clone,
+    ) -> TextTokens {
         let mut out: Vec<RawToken> = Vec::new();
-        let profile = self.profiles.select(facts.texts().map(|(_, t)| t));
+        let profile = self.profiles.select(texts.clone().map(|(_, t)| t));
         let pname = profile.name().to_owned();
         let mut versions: Vec<firmware::FoundVersion> = Vec::new();
         let mut fw_words: Vec<String> = Vec::new();
         let mut descr_words: Vec<String> = Vec::new();
-        let extracted: Vec<(Field, firmware::Extracted)> = facts
-            .texts()
+        let extracted: Vec<(Field, firmware::Extracted)> = texts
+            .clone()
             .map(|(field, t)| (field, profile.extract(field, t)))
             .collect();
         for (_, ex) in &extracted {
@@ -222,7 +280,7 @@ impl DnaBuilder {
                 }
             }
         }
-        for (field, mut ex) in extracted {
+        for (field, ex) in extracted {
             // A version found in one field is removed from every other field's text too.
             let mut lower = text::normalise(&ex.rest);
             for v in &versions {
@@ -230,62 +288,62 @@ impl DnaBuilder {
                     lower = lower.replace(v.version.as_str(), " ");
                 }
             }
-            ex.rest = lower;
+            // Normalised once: the words and the whole-text tokens below both use it.
+            let norm = text::normalise(&lower);
             for m in &ex.models {
-                push(Family::Model, format!("model:{m}"), 1.0, &mut out);
+                push(Family::Model, cat(&["model:", m]), 1.0, &mut out);
             }
             if profile.is_firmware_field(field) {
-                for w in text::words(&ex.rest, 24) {
-                    if !fw_words.contains(&w) {
-                        fw_words.push(w);
+                text::words_of_normalised(&norm, 24, |w| {
+                    if !fw_words.iter().any(|x| x == w) {
+                        fw_words.push(w.to_owned());
                     }
-                }
+                });
                 continue;
             }
-            let norm = text::normalise(&ex.rest);
             if norm.is_empty() {
                 continue;
             }
             match field {
                 Field::LldpSystemDescription => {
-                    for w in text::words(&ex.rest, 24) {
-                        if !descr_words.contains(&w) {
-                            descr_words.push(w);
+                    text::words_of_normalised(&norm, 24, |w| {
+                        if !descr_words.iter().any(|x| x == w) {
+                            descr_words.push(w.to_owned());
                         }
-                    }
+                    });
                 }
                 Field::LldpMedModel => push(
                     Family::Model,
-                    format!("lldp.med.model:{norm}"),
+                    cat(&["lldp.med.model:", &norm]),
                     1.0,
                     &mut out,
                 ),
                 Field::CdpPlatform => {
-                    push(Family::Model, format!("cdp.platform:{norm}"), 1.0, &mut out)
+                    push(Family::Model, cat(&["cdp.platform:", &norm]), 1.0, &mut out)
                 }
                 Field::NeighborPlatform => push(
                     Family::Model,
-                    format!("neighbor.platform:{norm}"),
+                    cat(&["neighbor.platform:", &norm]),
                     1.0,
                     &mut out,
                 ),
                 Field::LldpMedManufacturer => push(
                     Family::LldpText,
-                    format!("lldp.med.mfr:{norm}"),
+                    cat(&["lldp.med.mfr:", &norm]),
                     1.0,
                     &mut out,
                 ),
                 Field::LldpMedHardware => push(
                     Family::LldpText,
-                    format!("lldp.med.hw:{norm}"),
+                    cat(&["lldp.med.hw:", &norm]),
                     0.5,
                     &mut out,
                 ),
                 Field::DhcpVendorClass => {
-                    push(Family::Dhcp, format!("dhcp.vci:{norm}"), 1.2, &mut out)
+                    push(Family::Dhcp, cat(&["dhcp.vci:", &norm]), 1.2, &mut out)
                 }
                 Field::Dhcpv6VendorClass => {
-                    push(Family::Dhcpv6, format!("dhcpv6.vc:{norm}"), 1.2, &mut out)
+                    push(Family::Dhcpv6, cat(&["dhcpv6.vc:", &norm]), 1.2, &mut out)
                 }
                 Field::LldpMedSoftware
                 | Field::LldpMedFirmware
@@ -297,7 +355,7 @@ impl DnaBuilder {
         if !descr_words.is_empty() {
             let w = 1.0 / (descr_words.len() as f32).sqrt();
             for d in descr_words {
-                push(Family::LldpText, format!("lldp.descr:{d}"), w, &mut out);
+                push(Family::LldpText, cat(&["lldp.descr:", &d]), w, &mut out);
             }
         }
         // Firmware: one token for the whole set of versions (any change moves it), light
@@ -308,21 +366,21 @@ impl DnaBuilder {
             all.sort_unstable();
             push(
                 Family::Firmware,
-                format!("fw:{pname}:{}", all.join("+")),
+                cat(&["fw:", &pname, ":", &all.join("+")]),
                 1.0,
                 &mut out,
             );
             for v in &versions {
                 push(
                     Family::Firmware,
-                    format!("fw.v:{pname}:{}", v.version),
+                    cat(&["fw.v:", &pname, ":", &v.version]),
                     0.2,
                     &mut out,
                 );
                 if let Some(tr) = &v.train {
                     push(
                         Family::Firmware,
-                        format!("fw.train:{pname}:{tr}"),
+                        cat(&["fw.train:", &pname, ":", tr]),
                         0.2,
                         &mut out,
                     );
@@ -334,7 +392,7 @@ impl DnaBuilder {
             let mass = if versions.is_empty() { 1.0 } else { 0.1 };
             let w = (mass / fw_words.len() as f32).sqrt();
             for d in fw_words {
-                push(Family::Firmware, format!("fw.text:{d}"), w, &mut out);
+                push(Family::Firmware, cat(&["fw.text:", &d]), w, &mut out);
             }
         }
         out.sort_unstable_by(|a, b| a.token.cmp(&b.token));
@@ -348,7 +406,7 @@ impl DnaBuilder {
             }
         }
         TextTokens {
-            texts: facts.texts().map(|(f, t)| (f, t.to_owned())).collect(),
+            texts: texts.map(|(f, t)| (f, t.to_owned())).collect(),
             tokens: out,
             profile: pname,
         }
@@ -393,13 +451,13 @@ impl DnaBuilder {
     }
 
     /// `raw` must be sorted by token (the summation order, hence the id, depends on it).
-    fn vectorise(&self, raw: Vec<RawToken>) -> (Vector, Vec<WeightedToken>) {
+    fn vectorise(&self, raw: &[Tok<'_>]) -> (Vector, Vec<WeightedToken>) {
         debug_assert!(raw.windows(2).all(|w| w[0].token <= w[1].token));
         let ((_, base_dims), (fw_lo, fw_dims)) = self.ranges();
         let d = base_dims + fw_dims;
         // Σ raw weight² per family.
         let mut mass = [0.0f32; 13];
-        for t in &raw {
+        for t in raw {
             mass[t.family as usize] += t.weight * t.weight;
         }
         let w = &self.params.weights;
@@ -440,7 +498,7 @@ impl DnaBuilder {
             };
             let s = match t.slots {
                 Some(s) => s,
-                None => self.slots(&mut cache, &t.token, firmware, n),
+                None => self.slots(&mut cache, t.token, firmware, n),
             };
             let part = e / f32::from(s.k).sqrt();
             for j in 0..usize::from(s.k) {
@@ -449,7 +507,7 @@ impl DnaBuilder {
             }
             total += e * e;
             tokens.push(WeightedToken {
-                token: t.token,
+                token: t.token.to_owned(),
                 family: t.family,
                 weight: e,
             });

@@ -197,8 +197,16 @@ impl DnaId {
     /// The id of a vector: blake3 over its i8 quantisation, first 16 bytes, hex.
     pub fn of(v: &Vector) -> DnaId {
         let (q, _) = v.quantise();
-        let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
-        let h = blake3::hash(&bytes);
+        // The i8 components as bytes, hashed through a stack buffer (no second vector).
+        let mut h = blake3::Hasher::new();
+        let mut buf = [0u8; 256];
+        for c in q.chunks(buf.len()) {
+            for (b, &x) in buf.iter_mut().zip(c) {
+                *b = x as u8;
+            }
+            h.update(&buf[..c.len()]);
+        }
+        let h = h.finalize();
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut s = String::with_capacity(36);
         s.push_str("dna:");

@@ -50,19 +50,37 @@ pub(crate) fn strip(s: &str, extra: &[Regex]) -> String {
 /// Lower case, control characters and NULs dropped, whitespace collapsed, trimmed.
 pub fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    normalise_into(&mut out, s);
+    out
+}
+
+/// Feeds the characters of [`normalise`]`(s)` to `f`, without building the string.
+#[inline]
+fn normalise_each(s: &str, mut f: impl FnMut(char)) {
+    let mut any = false;
     let mut space = false;
     for c in s.chars() {
         if c.is_whitespace() || c.is_control() {
-            space = !out.is_empty();
+            space = any;
             continue;
         }
         if space {
-            out.push(' ');
+            f(' ');
             space = false;
         }
-        out.extend(c.to_lowercase());
+        any = true;
+        if c.is_ascii() {
+            f(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(&mut f);
+        }
     }
-    out
+}
+
+/// Appends [`normalise`]`(s)` to `out`.
+pub fn normalise_into(out: &mut String, s: &str) {
+    out.reserve(s.len());
+    normalise_each(s, |c| out.push(c));
 }
 
 /// Whether a word is a version or build number that escaped the profile (`1.0.8.3`, `(fc1)`).
@@ -84,29 +102,42 @@ fn volatile(w: &str) -> bool {
     b.len() >= 8 && digits * 2 >= b.len() && b.iter().all(u8::is_ascii_alphanumeric)
 }
 
-/// Words of a normalised text: split at spaces and punctuation that does not join model
+/// Words of a text: normalised, split at spaces and punctuation that does not join model
 /// names (`,;:()[]{}"'`), trimmed of dots and dashes at the ends; versions and build numbers
 /// dropped. At most `limit` words.
 pub fn words(s: &str, limit: usize) -> Vec<String> {
-    let n = normalise(s);
-    let mut out: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    words_of_normalised(&normalise(s), limit, |w| out.push(w.to_owned()));
+    out
+}
+
+/// The words of an already [`normalise`]d text, as [`words`] gives them, fed to `f` in order.
+pub(crate) fn words_of_normalised<'a>(n: &'a str, limit: usize, mut f: impl FnMut(&'a str)) {
+    let mut seen: Vec<&str> = Vec::new();
     for w in n.split(|c: char| c.is_whitespace() || ",;:()[]{}\"'<>=|".contains(c)) {
         let w = w.trim_matches(|c: char| ".-_/#*+!?".contains(c));
-        if w.is_empty() || volatile(w) || out.iter().any(|x| x == w) {
+        if w.is_empty() || volatile(w) || seen.contains(&w) {
             continue;
         }
-        out.push(w.to_owned());
-        if out.len() == limit {
+        seen.push(w);
+        f(w);
+        if seen.len() == limit {
             break;
         }
     }
-    out
 }
 
 /// The shape of a name: letters become `a`, digits `9`, runs collapsed, other characters kept;
 /// at most 12 characters (`SEP001B53489EE0` → `a9a9a9`, `S1.cisco.com` → `a9.a.a`).
 pub fn shape(s: &str) -> String {
     let mut out = String::new();
+    shape_into(&mut out, s);
+    out
+}
+
+/// Appends [`shape`]`(s)` to `out`.
+pub fn shape_into(out: &mut String, s: &str) {
+    let start = out.len();
     let mut last = '\0';
     for c in s.chars() {
         let k = if c.is_alphabetic() {
@@ -122,20 +153,24 @@ pub fn shape(s: &str) -> String {
             out.push(k);
             last = k;
         }
-        if out.len() >= 12 {
+        if out.len() - start >= 12 {
             break;
         }
     }
-    out
 }
 
 /// A port description with digits replaced by `#` (`GigabitEthernet1/0/2` →
 /// `gigabitethernet#/#/#`).
 pub fn port_shape(s: &str) -> String {
-    let n = normalise(s);
-    let mut out = String::with_capacity(n.len());
+    let mut out = String::with_capacity(s.len());
+    port_shape_into(&mut out, s);
+    out
+}
+
+/// Appends [`port_shape`]`(s)` to `out`.
+pub fn port_shape_into(out: &mut String, s: &str) {
     let mut last_hash = false;
-    for c in n.chars() {
+    normalise_each(s, |c| {
         if c.is_ascii_digit() {
             if !last_hash {
                 out.push('#');
@@ -145,8 +180,7 @@ pub fn port_shape(s: &str) -> String {
             out.push(c);
             last_hash = false;
         }
-    }
-    out
+    });
 }
 
 #[cfg(test)]

@@ -76,6 +76,18 @@ pub enum Via {
     Option82,
 }
 
+impl Via {
+    /// The lower-case name (`tap`, `neighbor`, `fdb`, `option82`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Tap => "tap",
+            Via::Neighbor => "neighbor",
+            Via::Fdb => "fdb",
+            Via::Option82 => "option82",
+        }
+    }
+}
+
 /// An observation and the port it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attributed {
@@ -162,6 +174,11 @@ impl Attributor {
             seq: 0,
             stats: AttributionStats::default(),
         }
+    }
+
+    /// Replaces the static tap rules (after a configuration reload).
+    pub fn set_taps(&mut self, taps: Vec<TapRule>) {
+        self.taps = TapMap::new(taps);
     }
 
     /// A fresh port table of one switch (replaces the previous one). Returns the waiting

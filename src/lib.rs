@@ -11,6 +11,7 @@
 //! the [`store`]'s durable outbox). [`decode`] is the `cybriq decode`
 //! output, [`config`] the TOML configuration, [`clock`] gives every stage its time.
 
+pub mod attribution;
 pub mod capture;
 pub mod cli;
 pub mod clock;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod decode;
 pub mod dna;
 pub mod emit;
+pub mod engine;
 pub mod event;
 pub mod observe;
 pub mod refdb;

@@ -8,9 +8,12 @@
 //!
 //! Sections so far: `[sensor]`. Each subsystem adds its own section in its own file here.
 
+pub mod change_window;
 pub mod destination;
 mod dna;
 mod error;
+pub mod events;
+pub mod port_profile;
 mod refdb;
 mod secret;
 pub mod switch;
@@ -43,6 +46,18 @@ pub struct Config {
     /// Device DNA and baselines.
     #[serde(default)]
     pub dna: Dna,
+    /// Drift-engine thresholds and timers (`[events]`).
+    #[serde(default)]
+    pub events: events::Events,
+    /// Port profiles (`[[port_profile]]`).
+    #[serde(default)]
+    pub port_profile: Vec<port_profile::PortProfile>,
+    /// Approved change windows (`[[change_window]]`).
+    #[serde(default)]
+    pub change_window: Vec<change_window::ChangeWindow>,
+    /// Event suppressions (`[[suppression]]`).
+    #[serde(default)]
+    pub suppression: Vec<change_window::Suppression>,
 }
 
 /// `[sensor]`.
@@ -104,6 +119,10 @@ impl Config {
         self.refdb.validate()?;
         switch::validate_all(&self.switch)?;
         self.dna.validate()?;
+        self.events.validate()?;
+        port_profile::validate_all(&self.port_profile)?;
+        change_window::validate_windows(&self.change_window)?;
+        change_window::validate_suppressions(&self.suppression)?;
         Ok(())
     }
 }

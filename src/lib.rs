@@ -19,6 +19,7 @@ pub mod config;
 pub mod decode;
 pub mod dna;
 pub mod emit;
+pub mod engine;
 pub mod event;
 pub mod observe;
 pub mod pipeline;

@@ -9,9 +9,12 @@
 //! Sections so far: `[sensor]`. Each subsystem adds its own section in its own file here.
 
 pub mod capture;
+pub mod change_window;
 pub mod destination;
 mod dna;
 mod error;
+pub mod events;
+pub mod port_profile;
 mod refdb;
 mod secret;
 pub mod switch;
@@ -47,6 +50,18 @@ pub struct Config {
     /// Interfaces the live capture listens on (`[[capture]]`).
     #[serde(default)]
     pub capture: Vec<capture::Capture>,
+    /// Drift-engine thresholds and timers (`[events]`).
+    #[serde(default)]
+    pub events: events::Events,
+    /// Port profiles (`[[port_profile]]`).
+    #[serde(default)]
+    pub port_profile: Vec<port_profile::PortProfile>,
+    /// Approved change windows (`[[change_window]]`).
+    #[serde(default)]
+    pub change_window: Vec<change_window::ChangeWindow>,
+    /// Event suppressions (`[[suppression]]`).
+    #[serde(default)]
+    pub suppression: Vec<change_window::Suppression>,
 }
 
 /// `[sensor]`.
@@ -109,6 +124,10 @@ impl Config {
         switch::validate_all(&self.switch)?;
         self.dna.validate()?;
         capture::validate_all(&self.capture)?;
+        self.events.validate()?;
+        port_profile::validate_all(&self.port_profile)?;
+        change_window::validate_windows(&self.change_window)?;
+        change_window::validate_suppressions(&self.suppression)?;
         Ok(())
     }
 }

@@ -185,3 +185,57 @@ impl Baseline {
         self.tokens.retain(|_, (_, w)| *w >= FORGET);
     }
 }
+
+/// Everything a [`Baseline`] needs to resume after a restart (the engine persists it per port).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BaselineState {
+    /// When learning started, µs.
+    pub started: Timestamp,
+    /// When the baseline last changed, µs.
+    pub updated: Timestamp,
+    /// Observations folded in.
+    pub samples: u64,
+    /// The unnormalised running mean / EWMA (the baseline vector before normalisation).
+    pub mean: Vec<f32>,
+    /// The weighted tokens.
+    pub tokens: Vec<WeightedToken>,
+}
+
+impl Baseline {
+    /// The state to persist.
+    pub fn state(&self) -> BaselineState {
+        BaselineState {
+            started: self.started,
+            updated: self.updated,
+            samples: self.samples,
+            mean: self.mean.clone(),
+            tokens: self.tokens(),
+        }
+    }
+
+    /// The unnormalised mean (what [`BaselineState::mean`] holds).
+    pub fn mean(&self) -> &[f32] {
+        &self.mean
+    }
+
+    /// A baseline from a persisted state; `None` when the mean is empty, zero or not finite.
+    pub fn from_state(s: BaselineState, params: BaselineParams) -> Option<Baseline> {
+        let vector = Vector::new(s.mean.clone()).ok()?;
+        if vector.is_zero() {
+            return None;
+        }
+        Some(Baseline {
+            params,
+            started: s.started,
+            updated: s.updated,
+            samples: s.samples,
+            mean: s.mean,
+            vector,
+            tokens: s
+                .tokens
+                .into_iter()
+                .map(|t| (t.token, (t.family, t.weight)))
+                .collect(),
+        })
+    }
+}

@@ -35,7 +35,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use baseline::{Baseline, BaselineParams, Update};
+pub use baseline::{Baseline, BaselineParams, BaselineState, Update};
 pub use build::DnaBuilder;
 pub use explain::{Change, ChangeKind, Comparison, compare};
 pub use facts::{Facts, HardIdentity, PortFacts};

@@ -1,0 +1,129 @@
+//! SNMP port tables: link state, forwarding-table MACs, neighbor capabilities, 802.1X state,
+//! and switch reachability.
+
+use super::{Engine, SwitchState};
+use crate::attribution::PortRef;
+use crate::clock::Timestamp;
+use crate::event::Event;
+use crate::snmp::{PortTable, Reachability};
+use crate::wire::MacAddr;
+
+/// Whether an SNMP neighbor is a bridge that is not a phone or access point.
+fn bridge_neighbor(caps: &[String]) -> bool {
+    let has = |names: &[&str]| {
+        caps.iter()
+            .any(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
+    };
+    has(&[
+        "bridge",
+        "trans-bridge",
+        "source-route-bridge",
+        "switch",
+        "tb-bridge",
+        "sr-bridge",
+    ]) && !has(&["telephone", "phone", "wlanAccessPoint", "wlan-access-point"])
+}
+
+impl Engine {
+    /// Handles one switch's port table polled at `now` (an unreachable switch included: its
+    /// ports raise no departures until it answers again, and their departures then wait from
+    /// that moment). Timers due at `now` run first.
+    pub fn polled(&mut self, table: &PortTable, now: Timestamp, out: &mut Vec<Event>) {
+        self.em.stats.polls += 1;
+        let name = table.switch.name.clone();
+        let sw = self
+            .switches
+            .entry(name.clone())
+            .or_insert_with(|| SwitchState {
+                reachable: true,
+                ..SwitchState::default()
+            });
+        if table.status == Reachability::Unreachable {
+            sw.reachable = false;
+            self.tick(now, out);
+            return;
+        }
+        let back = !sw.reachable;
+        if back {
+            sw.reachable = true;
+            sw.reachable_since = Some(now);
+        }
+        let mut touched = Vec::with_capacity(table.ports.len());
+        for port in &table.ports {
+            if port.uplink {
+                continue;
+            }
+            let pr = PortRef {
+                switch: name.clone(),
+                port: port.name.clone(),
+            };
+            let idx = self.port_index(&pr);
+            self.touch(idx);
+            let up = port.oper_status.as_deref().map(|s| s == "up");
+            let fdb: Vec<MacAddr> = port
+                .macs
+                .iter()
+                .filter_map(|m| m.mac.parse().ok())
+                .collect();
+            let enforced = port
+                .dot1x
+                .as_ref()
+                .is_some_and(|x| x.port_control.as_deref() == Some("auto"));
+            let authorized = port.dot1x.as_ref().and_then(|x| {
+                x.port_status
+                    .as_deref()
+                    .map(|s| s == "authorized")
+                    .or_else(|| x.pae_state.as_deref().map(|s| s == "authenticated"))
+            });
+            let bridge = port
+                .neighbors
+                .iter()
+                .any(|n| bridge_neighbor(&n.capabilities));
+            {
+                let d = &mut self.ports[idx as usize].d;
+                if up == Some(false) {
+                    d.link_down_at = Some(now);
+                }
+                d.link_up = up;
+                d.fdb = fdb;
+                d.polled_at = Some(now);
+                d.dot1x_enforced = enforced;
+                d.dot1x_authorized = if enforced { authorized } else { None };
+                if bridge {
+                    d.bridge_at = Some(now);
+                }
+                if up == Some(true) && d.orphaned {
+                    d.orphaned = false;
+                }
+                // The switch authenticated the present occupant.
+                if enforced
+                    && authorized == Some(true)
+                    && let Some(o) = d.occupant.as_mut()
+                    && !o.departed
+                    && d.fdb.contains(&o.mac)
+                {
+                    o.enrolled = true;
+                }
+            }
+            touched.push(idx);
+        }
+        // The table applied, timers due by now run, then the polled ports are re-evaluated
+        // (a fresh poll may clear or raise topology and fire or hold back departures).
+        self.tick(now, out);
+        for idx in touched {
+            self.topology(idx, now, out);
+            self.evaluate(idx, now, out);
+        }
+        if back {
+            // Ports of the switch that the table did not list: re-queue from `now`.
+            let ports = self
+                .switches
+                .get(&name)
+                .map(|s| s.ports.clone())
+                .unwrap_or_default();
+            for idx in ports {
+                self.schedule(idx, now);
+            }
+        }
+    }
+}

@@ -9,7 +9,7 @@
 //! `--data-dir` names one (a second replay into it resumes with the same baselines).
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -305,9 +305,4 @@ fn write_summary(out: &mut impl std::io::Write, ports: &[PortSummary]) -> std::i
         )?;
     }
     Ok(())
-}
-
-/// Where a replay with `--data-dir DIR` keeps its database.
-pub fn database(dir: &Path) -> PathBuf {
-    store::db_path(dir)
 }

@@ -12,7 +12,7 @@
 //! ERROR and the running one kept. Captures are not restarted by a reload (a changed
 //! `[[capture]]` list is logged as needing a restart); the switch list is.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -419,9 +419,4 @@ fn reload(pipeline: &mut Pipeline, current: &mut Config, path: &Path, targets: &
         (built.targets, built.edge_mac_limit, built.poll_every);
     *current = cfg;
     tracing::info!("Reloaded.");
-}
-
-/// Where the daemon keeps its database for a configuration.
-pub fn database(cfg: &Config) -> PathBuf {
-    store::db_path(&cfg.sensor.data_dir)
 }

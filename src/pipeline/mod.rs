@@ -174,8 +174,9 @@ impl Pipeline {
     /// Replaces the engine (new configuration), the DNA builder and the reference data, keeping
     /// every port's state: the engine's state is carried over through its records.
     pub fn reload(&mut self, cfg: &Config, builder: DnaBuilder, refdb: Arc<RefDb>, taps: Vec<TapRule>) {
-        let mut old = std::mem::replace(&mut self.engine, Engine::new(cfg));
-        self.engine.restore(old.take_all());
+        let now = self.clock.unwrap_or(Timestamp(0));
+        self.engine.reconfigure(cfg, now, &mut self.events);
+        self.flush_events();
         self.builder = builder;
         self.refdb = refdb;
         self.devices.invalidate();
@@ -331,11 +332,12 @@ impl Pipeline {
                 .written_at
                 .is_none_or(|w| o.ts.0 - w.0 >= self.settings.device_write_every_us);
             if change.new || change.changed || due {
+                let (first_seen, last_seen, observations) =
+                    (dev.first_seen, dev.last_seen, dev.observations);
                 let (dna, identity) = self
                     .devices
                     .built(&port, mac, &self.builder, &self.refdb, facts)
                     .expect("built above");
-                let dev = self.devices.get(&port, mac).expect("observed");
                 store.send(Write::Device(DeviceRow {
                     mac: mac.to_string(),
                     switch: Some(port.switch.clone()),
@@ -349,9 +351,9 @@ impl Pipeline {
                     dna: Some(dna.id.0.clone()),
                     tokens: (change.new || change.changed)
                         .then(|| serde_json::to_string(&dna.tokens).unwrap_or_default()),
-                    first_seen: dev.first_seen,
-                    last_seen: dev.last_seen,
-                    observations: dev.observations,
+                    first_seen,
+                    last_seen,
+                    observations,
                 }));
                 if change.new || change.changed || change.new_kind {
                     store.send(Write::Observation(ObservationRow {

@@ -6,9 +6,30 @@ use cybriq::config::Config;
 
 const EXAMPLE: &str = include_str!("../deploy/sensor.example.toml");
 
+/// The example with its `/etc/cybriq/` files (TLS certificates, SNMP keys) made for real in a
+/// temporary directory: a CA and a client certificate from rcgen.
+fn with_real_files() -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("config-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["siem.example.net".into()]).unwrap();
+    std::fs::write(dir.join("siem-ca.pem"), ck.cert.pem()).unwrap();
+    let client = rcgen::generate_simple_self_signed(vec!["sensor".into()]).unwrap();
+    std::fs::write(dir.join("sensor.pem"), client.cert.pem()).unwrap();
+    std::fs::write(dir.join("sensor.key"), client.signing_key.serialize_pem()).unwrap();
+    std::fs::write(dir.join("access-2.auth"), "auth-passphrase\n").unwrap();
+    std::fs::write(dir.join("access-2.priv"), "priv-passphrase\n").unwrap();
+    EXAMPLE.replace("/etc/cybriq/", &format!("{}/", dir.display()))
+}
+
 #[test]
 fn example_config_parses_and_validates() {
-    let cfg = Config::parse(EXAMPLE, "deploy/sensor.example.toml").unwrap_or_else(|e| panic!("{e}"));
+    // Every key is known and well typed (serde, deny_unknown_fields), the TLS block included.
+    let typed: Config = toml::from_str(EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+    assert!(typed.destination[0].tls.is_some());
+    // And it validates, with the files it names present.
+    let cfg = Config::parse(&with_real_files(), "deploy/sensor.example.toml")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(cfg.sensor.site, "hq-campus");
     assert_eq!(cfg.capture.len(), 2);
     assert_eq!(cfg.switch.len(), 2);

@@ -257,6 +257,30 @@ mod tests {
     use super::*;
     use crate::observe::{Dhcp, Lldp};
 
+    fn dhcp(from_client: bool, message_type: u8, prl: Vec<u8>) -> Dhcp {
+        let any = std::net::Ipv4Addr::UNSPECIFIED;
+        Dhcp {
+            from_client,
+            message_type: Some(message_type),
+            xid: 1,
+            chaddr: None,
+            client_id: None,
+            hostname: None,
+            vendor_class: None,
+            prl,
+            options_order: vec![],
+            max_message_size: None,
+            requested_ip: None,
+            ciaddr: any,
+            yiaddr: any,
+            giaddr: any,
+            user_class: vec![],
+            fqdn: None,
+            circuit_id: None,
+            remote_id: None,
+        }
+    }
+
     fn port() -> PortRef {
         PortRef {
             switch: "sw1".into(),
@@ -310,20 +334,11 @@ mod tests {
     fn server_replies_do_not_replace_the_client_message() {
         let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
         let client = Observation {
-            signal: Signal::Dhcp(Dhcp {
-                from_client: true,
-                message_type: Some(1),
-                prl: vec![1, 3, 6, 15],
-                ..Dhcp::default()
-            }),
+            signal: Signal::Dhcp(dhcp(true, 1, vec![1, 3, 6, 15])),
             ..lldp(1, "x")
         };
         let server = Observation {
-            signal: Signal::Dhcp(Dhcp {
-                from_client: false,
-                message_type: Some(2),
-                ..Dhcp::default()
-            }),
+            signal: Signal::Dhcp(dhcp(false, 2, vec![])),
             ..lldp(2, "x")
         };
         assert_eq!(signal_key(&client), "dhcp");

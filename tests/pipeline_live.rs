@@ -2,7 +2,8 @@
 //!
 //! The test builds, in network namespaces it creates (and removes, even when it fails):
 //! device namespaces each with one veth into a "switch" namespace, where `tc mirred` mirrors
-//! every frame the devices send onto `span0` — a SPAN session. `span0`'s peer lives in the root
+//! every frame the devices send onto `span0` — a SPAN session (the `u32` classifier matching
+//! everything: some kernels lack `matchall`). `span0`'s peer lives in the root
 //! namespace, where `cybriq run` captures it. The devices are real: `lldpd` (LLDP-MED with
 //! `-M`, a description with `-S`) and `dhclient`. snmpsim serves `lab-sw`, a small recording
 //! written for this test (tests/data/snmp/synthetic/lab-sw.snmprec) whose Q-BRIDGE FDB puts the
@@ -121,7 +122,8 @@ impl Lab {
             "ip",
             &[
                 "netns", "exec", &self.sw, "tc", "filter", "add", "dev", &host, "parent",
-                "ffff:", "matchall", "action", "mirred", "egress", "mirror", "dev", "span0",
+                "ffff:", "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred",
+                "egress", "mirror", "dev", "span0",
             ],
         );
         self.devs.push(ns.clone());

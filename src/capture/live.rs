@@ -159,6 +159,17 @@ impl Counters {
     }
 }
 
+/// Reads a live capture's counters from any thread (see [`LiveCapture::stats_handle`]).
+#[derive(Debug, Clone)]
+pub struct StatsHandle(Arc<Counters>);
+
+impl StatsHandle {
+    /// The counters so far.
+    pub fn get(&self) -> CaptureStats {
+        self.0.snapshot()
+    }
+}
+
 /// A running capture: owns its OS thread and the receiving end of its channel.
 pub struct LiveCapture {
     interface: Arc<str>,
@@ -281,6 +292,12 @@ impl LiveCapture {
     /// Counters so far. The kernel ones refresh every 250 ms while frames flow, and at stop.
     pub fn stats(&self) -> CaptureStats {
         self.counters.snapshot()
+    }
+
+    /// A cloneable, thread-safe view of the counters, for a metrics or logging task that does
+    /// not own the capture (the receiver is `Send` but not `Sync`).
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle(self.counters.clone())
     }
 
     /// The interface name.

@@ -6,12 +6,20 @@
 //! inside one or two 802.1Q/802.1ad tags, so the kernel drops everything else before it is
 //! copied to user space.
 //!
+//! The MAC-addressed protocols (CDP/VTP/DTP/PAgP/UDLD to 01:00:0c:cc:cc:cc, PVST+ to
+//! 01:00:0c:cc:cc:cd, EDP to 00:e0:2b:00:00:00, FDP to 01:e0:52:cc:cc:cc, STP to
+//! 01:80:c2:00:00:00) are all IEEE 802.3 frames with an 802.2 LLC (SNAP) header, and so is ARP
+//! in SNAP (RFC 1042); the filter keeps them with one `llc` test (length field ≤ 1500) rather
+//! than a destination-MAC list, which would miss SNAP ARP and cost every user frame five more
+//! comparisons. User traffic is Ethernet II and fails that test at once.
+//!
 //! In classic BPF the `vlan` keyword shifts the offsets of everything after it, for the rest of
 //! the expression; the tagged forms are therefore nested: `X or (vlan and (X or (vlan and X)))`.
 
 use crate::wire::LinkType;
 
-/// Destination MACs whose frames are always kept (LLC/SNAP control protocols), with what they are.
+/// Destination MACs of the LLC/SNAP control protocols, with what they are; the filter keeps
+/// their frames through its `llc` test (every one is an 802.3 LLC frame).
 pub const CONTROL_DST_MACS: [(&str, &str); 5] = [
     ("01:00:0c:cc:cc:cc", "Cisco CDP/VTP/DTP/PAgP/UDLD"),
     ("01:00:0c:cc:cc:cd", "Cisco PVST+"),
@@ -36,9 +44,8 @@ fn ethernet_core(mdns_ssdp: bool) -> String {
         terms.push(format!("ether proto 0x{ty:04x}"));
     }
     terms.push("arp".into());
-    for (mac, _) in CONTROL_DST_MACS {
-        terms.push(format!("ether dst {mac}"));
-    }
+    // 802.3 + 802.2 LLC/SNAP: every protocol of CONTROL_DST_MACS, and SNAP ARP.
+    terms.push("llc".into());
     terms.push(udp_ports(mdns_ssdp));
     terms.join(" or ")
 }
@@ -183,6 +190,20 @@ mod tests {
         }
         assert!(!prog.filter(&ipv4_tcp));
         assert!(!prog.filter(&tagged(&ipv4_tcp, 0x8100, 10)));
+    }
+
+    #[test]
+    fn llc_frames_to_every_control_mac_are_kept() {
+        let prog = compile(&control_plane_filter(false), LinkType::Ethernet).unwrap();
+        for (mac, what) in CONTROL_DST_MACS {
+            let m: crate::wire::MacAddr = mac.parse().unwrap();
+            // 802.3 length 38, LLC SNAP header, 35 more bytes.
+            let mut llc = vec![0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00];
+            llc.resize(38, 0);
+            let f = eth(m.0, 38, &llc);
+            assert!(prog.filter(&f), "{what}");
+            assert!(prog.filter(&tagged(&f, 0x8100, 5)), "{what} tagged");
+        }
     }
 
     /// tcpdump as an independent compiler of the same expression (`tcpdump -d`), when installed.

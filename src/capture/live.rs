@@ -4,8 +4,9 @@
 //! [`LiveCapture::start`] opens the interface promiscuous with the configured snap length, a
 //! kernel buffer of `ring_size_mb` MiB (libpcap's mmapped `TPACKET` ring: V2 in immediate mode,
 //! V3 otherwise), and sets the control-plane filter ([`super::filter`]) in the kernel, so user
-//! traffic never reaches user space. A thread named `capture-<iface>` reads with a short timeout
-//! (so [`LiveCapture::stop`] is prompt) and hands [`Frame`]s to a bounded
+//! traffic never reaches user space. A thread named `capture-<iface>` reads (libpcap's Linux
+//! read loop ignores its timeout while no frame arrives, so [`LiveCapture::stop`] wakes it with
+//! `pcap_breakloop`, which is prompt) and hands [`Frame`]s to a bounded
 //! `std::sync::mpsc::sync_channel` with `try_send`: it never blocks, a full channel counts
 //! `channel_dropped`. [`LiveCapture::stats`] reports libpcap's kernel counters beside ours.
 
@@ -22,7 +23,7 @@ use crate::wire::LinkType;
 
 use super::filter;
 
-/// Read timeout of the capture thread: the longest [`LiveCapture::stop`] waits for it.
+/// Read timeout handed to libpcap (it bounds TPACKET_V3 block latency; stop does not rely on it).
 pub const READ_TIMEOUT: Duration = Duration::from_millis(50);
 
 /// How often the capture thread refreshes the kernel counters (`pcap_stats`).
@@ -158,8 +159,18 @@ impl Counters {
     }
 }
 
+/// Reads a live capture's counters from any thread (see [`LiveCapture::stats_handle`]).
+#[derive(Debug, Clone)]
+pub struct StatsHandle(Arc<Counters>);
+
+impl StatsHandle {
+    /// The counters so far.
+    pub fn get(&self) -> CaptureStats {
+        self.0.snapshot()
+    }
+}
+
 /// A running capture: owns its OS thread and the receiving end of its channel.
-#[derive(Debug)]
 pub struct LiveCapture {
     interface: Arc<str>,
     link: LinkType,
@@ -168,7 +179,19 @@ pub struct LiveCapture {
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
     failure: Arc<Mutex<Option<String>>>,
+    breaker: pcap::BreakLoop,
     thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for LiveCapture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveCapture")
+            .field("interface", &self.interface)
+            .field("link", &self.link)
+            .field("filter", &self.filter)
+            .field("stats", &self.counters.snapshot())
+            .finish()
+    }
 }
 
 impl LiveCapture {
@@ -213,6 +236,7 @@ impl LiveCapture {
             reason: e.to_string(),
         })?;
 
+        let breaker = cap.breakloop_handle();
         let (tx, rx) = sync_channel(cfg.channel_capacity.max(1));
         let interface: Arc<str> = Arc::from(iface);
         let counters = Arc::new(Counters::default());
@@ -255,6 +279,7 @@ impl LiveCapture {
             counters,
             stop,
             failure,
+            breaker,
             thread: Some(thread),
         })
     }
@@ -264,9 +289,15 @@ impl LiveCapture {
         &self.rx
     }
 
-    /// Counters so far (the kernel ones refresh every 250 ms and at stop).
+    /// Counters so far. The kernel ones refresh every 250 ms while frames flow, and at stop.
     pub fn stats(&self) -> CaptureStats {
         self.counters.snapshot()
+    }
+
+    /// A cloneable, thread-safe view of the counters, for a metrics or logging task that does
+    /// not own the capture (the receiver is `Send` but not `Sync`).
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle(self.counters.clone())
     }
 
     /// The interface name.
@@ -295,15 +326,18 @@ impl LiveCapture {
         self.failure.lock().map(|f| f.clone()).unwrap_or(None)
     }
 
-    /// Stops the capture thread and waits for it (at most about [`READ_TIMEOUT`]). Frames still
-    /// in the channel are dropped with it.
-    pub fn stop(mut self) {
+    /// Stops the capture thread (waking it with `pcap_breakloop`) and waits for it. Frames
+    /// still in the channel are dropped with it. Returns the final counters (the kernel's read
+    /// after the last frame).
+    pub fn stop(mut self) -> CaptureStats {
         self.shutdown();
+        self.counters.snapshot()
     }
 
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            self.breaker.breakloop();
             if t.join().is_err() {
                 tracing::error!(interface = %self.interface, "Capture thread panicked.");
             }
@@ -392,6 +426,8 @@ impl Worker {
                     }
                 }
                 Err(pcap::Error::TimeoutExpired) => {}
+                // pcap_breakloop from stop().
+                Err(pcap::Error::NoMorePackets) if self.stop.load(Ordering::Relaxed) => break,
                 Err(e) => {
                     let msg = e.to_string();
                     tracing::error!(interface = %self.interface, error = %msg, "Capture read failed; the capture stopped.");

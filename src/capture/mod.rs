@@ -10,5 +10,5 @@ pub mod write;
 
 pub use file::{CaptureError, FileReader, Record, read_all};
 pub use filter::control_plane_filter;
-pub use live::{CaptureStats, Frame, LiveCapture, LiveError};
+pub use live::{CaptureStats, Frame, LiveCapture, LiveError, StatsHandle};
 pub use write::PcapWriter;

@@ -400,6 +400,7 @@ fn effective_controls(p: &Profile, dot1x_enforced: bool) -> Vec<String> {
 }
 
 /// Whether two control lists carry the same set.
+#[cfg(test)]
 fn same_controls(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }

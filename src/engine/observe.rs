@@ -563,6 +563,13 @@ impl Engine {
         }
     }
 
+    /// How long topology evidence (a bridge, BPDUs, extra MACs) holds: the longer of
+    /// `topology_hold` and the occupant's departure wait, so evidence from devices that speak
+    /// rarely does not lapse between their frames (which would re-fire the event).
+    pub(super) fn topology_hold(&self, idx: u32) -> i64 {
+        self.p.topology_hold_us.max(self.departure_wait(idx))
+    }
+
     /// Whether the topology condition holds at `now`, and the MAC that tipped it.
     pub(super) fn topology_condition(
         &self,
@@ -571,7 +578,7 @@ impl Engine {
     ) -> (bool, Option<crate::wire::MacAddr>) {
         let prof = self.profile(idx);
         let d = &self.ports[idx as usize].d;
-        let hold = self.p.topology_hold_us;
+        let hold = self.topology_hold(idx);
         let recent = |t: Option<Timestamp>| t.is_some_and(|t| now.0 - t.0 < hold);
         let gear = prof.classes.iter().any(|c| {
             matches!(

@@ -7,7 +7,24 @@
 
 use std::cmp::Reverse;
 
-use super::{Engine, effective_controls, same_controls};
+use super::{Engine, Profile, effective_controls};
+
+/// The occupant facts the timers need (copied, so the port can be changed meanwhile).
+struct Present {
+    mac: crate::wire::MacAddr,
+    last_seen: Timestamp,
+    since: Timestamp,
+    silent: bool,
+    enrolled: bool,
+    unenrolled: bool,
+}
+
+/// Whether `current` is the set of controls the profile gives (without allocating).
+fn controls_match(p: &Profile, dot1x: bool, current: &[String]) -> bool {
+    let extra: &[String] = if dot1x { &p.dot1x_controls } else { &[] };
+    let want = || p.controls.iter().chain(extra);
+    want().all(|c| current.contains(c)) && current.iter().all(|c| want().any(|w| w == c))
+}
 use crate::clock::Timestamp;
 use crate::event::{Event, EventType};
 
@@ -53,16 +70,19 @@ impl Engine {
         }
     }
 
-    /// Whether the last poll, taken after the occupant last spoke, still shows it: link up
-    /// and its MAC in the forwarding table.
-    fn snmp_still_sees(&self, idx: u32) -> bool {
+    /// Whether SNMP holds a silent occupant on its port. A port that is never polled leaves
+    /// departure to silence alone; on a polled port a departure also needs a poll taken after
+    /// the occupant last spoke that shows the link down or its MAC gone from the forwarding
+    /// table (DESIGN.md: "link down or FDB aged out, no signals for 15 min").
+    fn snmp_holds(&self, idx: u32) -> bool {
         let d = &self.ports[idx as usize].d;
-        let Some(o) = d.occupant.as_ref() else {
+        let (Some(o), Some(polled)) = (d.occupant.as_ref(), d.polled_at) else {
             return false;
         };
-        d.polled_at.is_some_and(|t| t >= o.last_seen)
-            && d.link_up == Some(true)
-            && d.fdb.contains(&o.mac)
+        if polled < o.last_seen {
+            return true;
+        }
+        d.link_up == Some(true) && d.fdb.contains(&o.mac)
     }
 
     /// Evaluates every timer and condition of a port at `now`, then re-queues it.
@@ -70,8 +90,12 @@ impl Engine {
         let i = idx as usize;
         let (reachable, since) = self.reachability(idx);
         // Controls.
-        let want = effective_controls(self.profile(idx), self.ports[i].d.dot1x_enforced);
-        if !same_controls(&want, &self.ports[i].d.controls) {
+        if !controls_match(
+            self.profile(idx),
+            self.ports[i].d.dot1x_enforced,
+            &self.ports[i].d.controls,
+        ) {
+            let want = effective_controls(self.profile(idx), self.ports[i].d.dot1x_enforced);
             self.ports[i].d.controls = want;
             self.touch(idx);
             let mac = self.ports[i].present().map(|o| o.mac);
@@ -84,10 +108,18 @@ impl Engine {
         }
         let wait = self.departure_wait(idx);
         let applies = self.dot1x_applies(idx);
-        if let Some(o) = self.ports[i].present().cloned() {
+        let present = self.ports[i].present().map(|o| Present {
+            mac: o.mac,
+            last_seen: o.last_seen,
+            since: o.since,
+            silent: o.silent,
+            enrolled: o.enrolled,
+            unenrolled: o.unenrolled,
+        });
+        if let Some(o) = present {
             let from = since.map_or(o.last_seen, |s| s.max(o.last_seen));
             // Departure.
-            if reachable && now.0 - from.0 >= wait && !self.snmp_still_sees(idx) {
+            if reachable && now.0 - from.0 >= wait && !self.snmp_holds(idx) {
                 if let Some(x) = self.ports[i].d.occupant.as_mut() {
                     x.departed = true;
                 }
@@ -187,7 +219,7 @@ impl Engine {
             }
         }
         if d.topology_active {
-            let hold = self.p.topology_hold_us;
+            let hold = self.topology_hold(idx);
             for t in [d.bridge_at, d.bpdu_at, d.polled_at].into_iter().flatten() {
                 consider(t.0.saturating_add(hold));
             }

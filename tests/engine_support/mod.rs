@@ -465,3 +465,4 @@ pub fn hikvision(n: u32) -> Dev {
         identity,
     }
 }
+pub mod soak;

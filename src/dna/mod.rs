@@ -182,6 +182,9 @@ pub struct WeightedToken {
     pub weight: f32,
 }
 
+/// Vectors up to this dimension are quantised for their id on the stack.
+const QUANT_STACK: usize = 1024;
+
 /// A DNA id: `dna:` and 32 hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -196,17 +199,26 @@ impl fmt::Display for DnaId {
 impl DnaId {
     /// The id of a vector: blake3 over its i8 quantisation, first 16 bytes, hex.
     pub fn of(v: &Vector) -> DnaId {
-        let (q, _) = v.quantise();
-        // The i8 components as bytes, hashed through a stack buffer (no second vector).
-        let mut h = blake3::Hasher::new();
-        let mut buf = [0u8; 256];
-        for c in q.chunks(buf.len()) {
-            for (b, &x) in buf.iter_mut().zip(c) {
-                *b = x as u8;
+        let x = v.as_slice();
+        let h = if x.len() <= QUANT_STACK {
+            // The quantisation of `Vector::quantise` (one scale, round half away from zero,
+            // clamped to ±127), written into a stack buffer as bytes: no allocation, and a loop
+            // the compiler vectorises.
+            let mut buf = [0u8; QUANT_STACK];
+            let max = x.iter().fold(0.0f32, |m, &y| m.max(y.abs()));
+            if max != 0.0 {
+                let inv = 127.0 / max;
+                for (b, &y) in buf.iter_mut().zip(x) {
+                    let y = y * inv;
+                    *b = (y + 0.5f32.copysign(y)).clamp(-127.0, 127.0) as i8 as u8;
+                }
             }
-            h.update(&buf[..c.len()]);
-        }
-        let h = h.finalize();
+            blake3::hash(&buf[..x.len()])
+        } else {
+            let (q, _) = v.quantise();
+            let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
+            blake3::hash(&bytes)
+        };
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut s = String::with_capacity(36);
         s.push_str("dna:");

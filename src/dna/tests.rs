@@ -348,3 +348,29 @@ fn memoised_builds_equal_fresh_builds() {
     // A clone starts with empty caches and builds the same DNAs.
     assert_eq!(shared.clone().build(&facts[0]), shared.build(&facts[0]));
 }
+
+#[test]
+fn dna_id_equals_the_id_of_the_vectors_quantisation() {
+    // DnaId::of quantises on the stack; it must give the id `Vector::quantise` defines.
+    let reference = |v: &Vector| {
+        let (q, _) = v.quantise();
+        let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
+        let h = blake3::hash(&bytes);
+        format!("dna:{}", &h.to_hex()[..32])
+    };
+    let mut seed = 7u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+    };
+    for d in [1usize, 16, 255, 256, 1024, 1025, 4096] {
+        for _ in 0..5 {
+            let v = Vector::new((0..d).map(|_| next()).collect()).unwrap();
+            assert_eq!(DnaId::of(&v).0, reference(&v), "d = {d}");
+        }
+        let z = Vector::from_normalised(vec![0.0; d]).unwrap();
+        assert_eq!(DnaId::of(&z).0, reference(&z), "zero, d = {d}");
+    }
+}

@@ -59,6 +59,22 @@ pub fn normalise(s: &str) -> String {
 fn normalise_each(s: &str, mut f: impl FnMut(char)) {
     let mut any = false;
     let mut space = false;
+    if s.is_ascii() {
+        // The same rules on bytes: ASCII whitespace and control characters are 0..=32 and 127.
+        for &b in s.as_bytes() {
+            if b <= b' ' || b == 0x7f {
+                space = any;
+                continue;
+            }
+            if space {
+                f(' ');
+                space = false;
+            }
+            any = true;
+            f(char::from(b.to_ascii_lowercase()));
+        }
+        return;
+    }
     for c in s.chars() {
         if c.is_whitespace() || c.is_control() {
             space = any;
@@ -204,6 +220,52 @@ mod tests {
         assert_eq!(shape("SEP001B53489EE0"), "a9a9a9");
         assert_eq!(shape("S1.cisco.com"), "a9.a.a");
         assert_eq!(port_shape("GigabitEthernet1/0/2"), "gigabitethernet#/#/#");
+    }
+
+    /// The plain definition of `normalise`, one char at a time.
+    fn normalise_reference(s: &str) -> String {
+        let mut out = String::new();
+        let mut space = false;
+        for c in s.chars() {
+            if c.is_whitespace() || c.is_control() {
+                space = !out.is_empty();
+                continue;
+            }
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.extend(c.to_lowercase());
+        }
+        out
+    }
+
+    #[test]
+    fn ascii_and_unicode_paths_agree_with_the_definition() {
+        let mut cases: Vec<String> = [
+            "",
+            " ",
+            "\x0b\x0c\x7f",
+            " A\x0bB\x7fC ",
+            "Gig\t1/0/2\r\n",
+            "\0x\0",
+            "ÄÖÜ İstanbul\u{2003}X",
+            "Cisco IOS Software, C3560 Software (C3560-IPBASE-M), Version 12.2(44)SE",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every byte value as a char, in short mixed strings.
+        for b in 0u8..=127 {
+            cases.push(format!("a{}B{} é", char::from(b), char::from(b)));
+            cases.push(format!("{}Z9", char::from(b)));
+        }
+        for c in &cases {
+            assert_eq!(normalise(c), normalise_reference(c), "{c:?}");
+            let mut p = String::from("prefix:");
+            port_shape_into(&mut p, c);
+            assert_eq!(p, format!("prefix:{}", port_shape(c)), "{c:?}");
+        }
+        assert_eq!(port_shape(" Gi 1/0/12 "), "gi #/#/#");
     }
 
     #[test]

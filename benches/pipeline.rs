@@ -34,7 +34,12 @@ fn root() -> PathBuf {
 
 fn device_mac(i: usize) -> MacAddr {
     // Universal MACs from a handful of real vendor OUIs.
-    const OUIS: [[u8; 3]; 4] = [[0x00, 0x04, 0x0d], [0x00, 0x1b, 0x54], [0x00, 0x0c, 0x29], [0x3c, 0x52, 0x82]];
+    const OUIS: [[u8; 3]; 4] = [
+        [0x00, 0x04, 0x0d],
+        [0x00, 0x1b, 0x54],
+        [0x00, 0x0c, 0x29],
+        [0x3c, 0x52, 0x82],
+    ];
     let o = OUIS[i % OUIS.len()];
     let n = i as u32;
     MacAddr([o[0], o[1], o[2], (n >> 16) as u8, (n >> 8) as u8, n as u8])
@@ -63,7 +68,8 @@ fn templates() -> Vec<Vec<u8>> {
             if !rewrite(&mut d, probe) {
                 continue;
             }
-            let Some(o) = Observation::from_frame(ts, &frame::decode(LinkType::Ethernet, &d)) else {
+            let Some(o) = Observation::from_frame(ts, &frame::decode(LinkType::Ethernet, &d))
+            else {
                 continue;
             };
             let client = match &o.signal {
@@ -87,7 +93,8 @@ fn rewrite(d: &mut [u8], mac: MacAddr) -> bool {
         return false;
     }
     d[6..12].copy_from_slice(&mac.0);
-    let ipv4_udp = d[12..14] == [0x08, 0x00] && d.len() > 14 + 20 + 8 + 34 && d[14] == 0x45 && d[23] == 17;
+    let ipv4_udp =
+        d[12..14] == [0x08, 0x00] && d.len() > 14 + 20 + 8 + 34 && d[14] == 0x45 && d[23] == 17;
     if ipv4_udp {
         let sport = u16::from_be_bytes([d[34], d[35]]);
         if sport == 68 {

@@ -49,7 +49,10 @@ fn example_config_shows_every_section() {
         "[dna]",
         "[dna.weights]",
     ] {
-        assert!(EXAMPLE.contains(section), "{section} missing from the example");
+        assert!(
+            EXAMPLE.contains(section),
+            "{section} missing from the example"
+        );
     }
 }
 

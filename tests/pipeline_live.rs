@@ -88,8 +88,7 @@ impl Lab {
         run(
             "ip",
             &[
-                "link", "add", &lab.span, "type", "veth", "peer", "name", "span0", "netns",
-                &lab.sw,
+                "link", "add", &lab.span, "type", "veth", "peer", "name", "span0", "netns", &lab.sw,
             ],
         );
         run("ip", &["link", "set", &lab.span, "up"]);
@@ -116,14 +115,16 @@ impl Lab {
         run("ip", &["-n", &self.sw, "link", "set", &host, "up"]);
         run(
             "ip",
-            &["netns", "exec", &self.sw, "tc", "qdisc", "add", "dev", &host, "ingress"],
+            &[
+                "netns", "exec", &self.sw, "tc", "qdisc", "add", "dev", &host, "ingress",
+            ],
         );
         run(
             "ip",
             &[
-                "netns", "exec", &self.sw, "tc", "filter", "add", "dev", &host, "parent",
-                "ffff:", "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred",
-                "egress", "mirror", "dev", "span0",
+                "netns", "exec", &self.sw, "tc", "filter", "add", "dev", &host, "parent", "ffff:",
+                "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred", "egress",
+                "mirror", "dev", "span0",
             ],
         );
         self.devs.push(ns.clone());
@@ -145,7 +146,9 @@ impl Drop for Lab {
                 });
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
-        let _ = Command::new("ip").args(["link", "del", &self.span]).status();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.span])
+            .status();
     }
 }
 
@@ -255,7 +258,8 @@ fn span_devices_are_attributed_through_the_fdb_and_survive_kill_9() {
         skip("snmpsim not installed (scripts/setup-snmpsim.sh)");
         return;
     };
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pipeline-live-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("pipeline-live-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut lab = Lab::new();
@@ -293,7 +297,11 @@ poll_interval_secs = 10
     let mut l1 = lldpd(&d1, &dir, "Avaya 9611G SIP 7.1.2.0.14");
     let _c1 = dhclient(&d1, &dir);
     let (sw, port, dna1) = wait_for("device 1 attributed", 60, || device(&data, DEV1_MAC));
-    assert_eq!((sw.as_str(), port.as_str()), ("lab-sw", "Gi1/0/1"), "FDB attribution");
+    assert_eq!(
+        (sw.as_str(), port.as_str()),
+        ("lab-sw", "Gi1/0/1"),
+        "FDB attribution"
+    );
 
     // Firmware update: lldpd restarted with a new description; the stored DNA changes.
     drop(l1);
@@ -311,7 +319,9 @@ poll_interval_secs = 10
 
     // The timeline holds both devices.
     let n: i64 = db(&data)
-        .query_row("SELECT COUNT(DISTINCT mac) FROM observations", [], |r| r.get(0))
+        .query_row("SELECT COUNT(DISTINCT mac) FROM observations", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert!(n >= 2, "timeline rows for {n} devices");
 
@@ -358,8 +368,5 @@ poll_interval_secs = 10
     drop(s);
     drop(l1);
     let text = std::fs::read_to_string(config.with_extension("log")).unwrap_or_default();
-    assert!(
-        !text.contains("panicked"),
-        "the sensor panicked:\n{text}"
-    );
+    assert!(!text.contains("panicked"), "the sensor panicked:\n{text}");
 }

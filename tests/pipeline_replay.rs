@@ -95,8 +95,8 @@ fn json_prints_events_only_and_every_line_is_one() {
     let out = stdout(&o);
     let mut n = 0;
     for line in out.lines() {
-        let e: Event = serde_json::from_str(line)
-            .unwrap_or_else(|err| panic!("not an event: {err}: {line}"));
+        let e: Event =
+            serde_json::from_str(line).unwrap_or_else(|err| panic!("not an event: {err}: {line}"));
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         for k in ["event", "event_id", "severity", "timestamp", "site", "port"] {
             assert!(v.get(k).is_some(), "{k} missing: {line}");
@@ -104,7 +104,10 @@ fn json_prints_events_only_and_every_line_is_one() {
         assert_eq!(e.port, "Gi1/0/7");
         n += 1;
     }
-    assert!(n >= 1, "a device on a port without a baseline appears:\n{out}");
+    assert!(
+        n >= 1,
+        "a device on a port without a baseline appears:\n{out}"
+    );
     assert!(out.contains("\"device-appeared\""), "{out}");
     // The summary went to stderr.
     assert!(summary_row(&stderr(&o), "access-1", "Gi1/0/7").is_some());
@@ -126,7 +129,15 @@ fn json_prints_events_only_and_every_line_is_one() {
 fn data_dir_keeps_baselines_between_replays() {
     let d = tmp("state");
     let dir = d.to_str().unwrap();
-    let first = cybriq(&["replay", "--json", "--data-dir", dir, "--tap", "sw:Gi1/0/1", DHCP]);
+    let first = cybriq(&[
+        "replay",
+        "--json",
+        "--data-dir",
+        dir,
+        "--tap",
+        "sw:Gi1/0/1",
+        DHCP,
+    ]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(stdout(&first).contains("device-appeared"));
     let c = rusqlite::Connection::open(d.join("cybriq.sqlite3")).unwrap();
@@ -137,17 +148,34 @@ fn data_dir_keeps_baselines_between_replays() {
     let events: i64 = c
         .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(events as usize, stdout(&first).lines().count(), "every event is stored");
+    assert_eq!(
+        events as usize,
+        stdout(&first).lines().count(),
+        "every event is stored"
+    );
     let devices: i64 = c
-        .query_row("SELECT COUNT(*) FROM devices WHERE mac = ?1", [DHCP_MAC], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM devices WHERE mac = ?1",
+            [DHCP_MAC],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(devices, 1);
     drop(c);
     // The same device again on the same port: the stored baseline matches, nothing appears.
-    let second = cybriq(&["replay", "--json", "--data-dir", dir, "--tap", "sw:Gi1/0/1", DHCP]);
+    let second = cybriq(&[
+        "replay",
+        "--json",
+        "--data-dir",
+        dir,
+        "--tap",
+        "sw:Gi1/0/1",
+        DHCP,
+    ]);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(
-        !stdout(&second).contains("device-appeared") && !stdout(&second).contains("device-substituted"),
+        !stdout(&second).contains("device-appeared")
+            && !stdout(&second).contains("device-substituted"),
         "{}",
         stdout(&second)
     );

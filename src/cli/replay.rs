@@ -63,7 +63,9 @@ fn parse_tap(s: &str) -> Result<PortRef, String> {
             switch: sw.trim().to_owned(),
             port: port.trim().to_owned(),
         }),
-        _ => Err(format!("--tap {s}: expected SWITCH:PORT (e.g. access-1:Gi1/0/24)")),
+        _ => Err(format!(
+            "--tap {s}: expected SWITCH:PORT (e.g. access-1:Gi1/0/24)"
+        )),
     }
 }
 
@@ -261,7 +263,9 @@ pub fn run(args: Args) -> ExitCode {
                             eprintln!(
                                 "cybriq: destination {name}: {remaining} events not delivered after {} s{}",
                                 args.drain_timeout_secs,
-                                last_error.map(|e| format!(" (last error: {e})")).unwrap_or_default()
+                                last_error
+                                    .map(|e| format!(" (last error: {e})"))
+                                    .unwrap_or_default()
                             );
                             code = ExitCode::from(1);
                         }
@@ -280,8 +284,8 @@ pub fn run(args: Args) -> ExitCode {
 fn write_summary(out: &mut impl std::io::Write, ports: &[PortSummary]) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<16} {:<14} {:<17} {:<32} {:<37} {:>10}  {}",
-        "SWITCH", "PORT", "MAC", "IDENTITY", "DNA", "SIMILARITY", "STATE"
+        "{:<16} {:<14} {:<17} {:<32} {:<37} {:>10}  STATE",
+        "SWITCH", "PORT", "MAC", "IDENTITY", "DNA", "SIMILARITY"
     )?;
     for p in ports {
         let identity = match (&p.vendor, &p.class) {

@@ -94,7 +94,12 @@ fn build(cfg: &Config) -> Result<Built, DaemonError> {
         builder,
         refdb,
         targets,
-        edge_mac_limit: cfg.switch.iter().map(|s| s.edge_mac_limit).min().unwrap_or(16),
+        edge_mac_limit: cfg
+            .switch
+            .iter()
+            .map(|s| s.edge_mac_limit)
+            .min()
+            .unwrap_or(16),
         poll_every: Duration::from_secs(
             cfg.switch
                 .iter()
@@ -224,18 +229,23 @@ fn clock(tx: SyncSender<Input>, stop: Arc<AtomicBool>) -> Result<JoinHandle<()>,
 
 fn signals(tx: SyncSender<Input>) -> Result<signal_hook::iterator::Handle, DaemonError> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut sigs = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]).map_err(
-        |source| DaemonError::Os {
-            what: "registering signal handlers",
-            source,
-        },
-    )?;
+    let mut sigs =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]).map_err(|source| {
+            DaemonError::Os {
+                what: "registering signal handlers",
+                source,
+            }
+        })?;
     let handle = sigs.handle();
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
             for s in sigs.forever() {
-                let msg = if s == SIGHUP { Input::Reload } else { Input::Stop };
+                let msg = if s == SIGHUP {
+                    Input::Reload
+                } else {
+                    Input::Stop
+                };
                 if tx.send(msg).is_err() {
                     return;
                 }
@@ -409,7 +419,11 @@ fn reload(pipeline: &mut Pipeline, current: &mut Config, path: &Path, targets: &
             return;
         }
     };
-    let old_ifaces: Vec<&str> = current.capture.iter().map(|c| c.interface.as_str()).collect();
+    let old_ifaces: Vec<&str> = current
+        .capture
+        .iter()
+        .map(|c| c.interface.as_str())
+        .collect();
     let new_ifaces: Vec<&str> = cfg.capture.iter().map(|c| c.interface.as_str()).collect();
     if old_ifaces != new_ifaces {
         tracing::warn!("The [[capture]] list changed: restart the sensor to apply it.");

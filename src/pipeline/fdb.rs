@@ -42,20 +42,21 @@ pub fn load(path: &Path) -> Result<Vec<PortTable>, FdbError> {
         path: path.to_owned(),
         source,
     })?;
-    parse(&text).map_err(|(index, source)| FdbError::Json {
-        path: path.to_owned(),
-        index,
-        source,
-    })
-    .and_then(|v| {
-        if v.is_empty() {
-            Err(FdbError::Empty {
-                path: path.to_owned(),
-            })
-        } else {
-            Ok(v)
-        }
-    })
+    parse(&text)
+        .map_err(|(index, source)| FdbError::Json {
+            path: path.to_owned(),
+            index,
+            source,
+        })
+        .and_then(|v| {
+            if v.is_empty() {
+                Err(FdbError::Empty {
+                    path: path.to_owned(),
+                })
+            } else {
+                Ok(v)
+            }
+        })
 }
 
 /// Parses the tables of a text; on error, the 1-based index of the bad value.

@@ -173,7 +173,13 @@ impl Pipeline {
 
     /// Replaces the engine (new configuration), the DNA builder and the reference data, keeping
     /// every port's state: the engine's state is carried over through its records.
-    pub fn reload(&mut self, cfg: &Config, builder: DnaBuilder, refdb: Arc<RefDb>, taps: Vec<TapRule>) {
+    pub fn reload(
+        &mut self,
+        cfg: &Config,
+        builder: DnaBuilder,
+        refdb: Arc<RefDb>,
+        taps: Vec<TapRule>,
+    ) {
         let now = self.clock.unwrap_or(Timestamp(0));
         self.engine.reconfigure(cfg, now, &mut self.events);
         self.flush_events();

@@ -62,14 +62,19 @@ pub fn devices(c: &Connection) -> Result<Vec<DeviceRow>, StoreError> {
 }
 
 /// Events in the order raised, after `after_seq` (0 for all), at most `limit`.
-pub fn events(c: &Connection, after_seq: i64, limit: usize) -> Result<Vec<(i64, Event)>, StoreError> {
+pub fn events(
+    c: &Connection,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<(i64, Event)>, StoreError> {
     let mut st = c
         .prepare("SELECT seq, json FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
         .map_err(StoreError::sqlite("reading events"))?;
     let rows = st
-        .query_map(params![after_seq, limit.min(i64::MAX as usize) as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })
+        .query_map(
+            params![after_seq, limit.min(i64::MAX as usize) as i64],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )
         .map_err(StoreError::sqlite("reading events"))?;
     let mut out = Vec::new();
     for row in rows {
@@ -85,7 +90,14 @@ pub fn events(c: &Connection, after_seq: i64, limit: usize) -> Result<Vec<(i64, 
 /// Row counts of the inventory tables, for logs and tests.
 pub fn counts(c: &Connection) -> Result<Vec<(&'static str, i64)>, StoreError> {
     let mut out = Vec::new();
-    for t in ["switches", "ports", "devices", "port_state", "observations", "events"] {
+    for t in [
+        "switches",
+        "ports",
+        "devices",
+        "port_state",
+        "observations",
+        "events",
+    ] {
         let n: i64 = c
             .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
             .map_err(StoreError::sqlite("counting rows"))?;

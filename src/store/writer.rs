@@ -64,7 +64,7 @@ pub struct WriterStats {
 }
 
 enum Msg {
-    Write(Write),
+    Write(Box<Write>),
     Flush(SyncSender<()>),
     Stop,
 }
@@ -114,7 +114,7 @@ impl Writer {
     /// Queues one write; blocks while the channel is full (back-pressure).
     pub fn send(&self, w: Write) {
         // The thread only ends on `Stop`; a send after that is a programming error we ignore.
-        let _ = self.tx.send(Msg::Write(w));
+        let _ = self.tx.send(Msg::Write(Box::new(w)));
     }
 
     /// Waits until everything sent so far is committed.
@@ -248,14 +248,14 @@ fn run(
                         stats.failures.fetch_add(1, Ordering::Relaxed);
                         failures += 1;
                         tracing::error!(error = %e, attempt = failures, "Store commit failed; retrying the batch.");
-                        std::thread::sleep(Duration::from_millis(200 * u64::from(failures.min(25))));
+                        std::thread::sleep(Duration::from_millis(
+                            200 * u64::from(failures.min(25)),
+                        ));
                     }
                 }
             }
             stats.batches.fetch_add(1, Ordering::Relaxed);
-            stats
-                .rows
-                .fetch_add(batch.rows() as u64, Ordering::Relaxed);
+            stats.rows.fetch_add(batch.rows() as u64, Ordering::Relaxed);
             if !batch.events.is_empty() {
                 stats
                     .events
@@ -286,7 +286,7 @@ fn handle(
     match m {
         Msg::Write(w) => {
             stats.writes.fetch_add(1, Ordering::Relaxed);
-            batch.add(w);
+            batch.add(*w);
         }
         Msg::Flush(t) => waiting.push(t),
         Msg::Stop => *stop = true,
@@ -298,7 +298,8 @@ fn commit(conn: &mut Connection, b: &Batch) -> Result<(), StoreError> {
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(StoreError::sqlite("starting a batch"))?;
     write_batch(&tx, b)?;
-    tx.commit().map_err(StoreError::sqlite("committing a batch"))
+    tx.commit()
+        .map_err(StoreError::sqlite("committing a batch"))
 }
 
 fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {

@@ -97,6 +97,7 @@ fn recordings_and_fault_peers_in_one_poll() {
 
     let tc = &polls[6].table;
     assert_eq!(tc.status, Reachability::Ok, "{:?}", tc.reason);
+    assert!(tc.anomalies.is_empty(), "{:?}", tc.anomalies);
     let macs = |n: &str| tc.port_by_name(n).unwrap().macs.clone();
     assert_eq!(
         macs("Gi1/0/1"),

@@ -245,13 +245,15 @@ async fn poll_vlan_contexts(
     limits: WalkLimits,
     walked: &mut Walked,
 ) {
-    // Probe one VLAN context without retries: many agents (and simulators) do not answer it.
+    // Probe one VLAN context with at most one retry: many agents (and simulators) do not answer
+    // it, and a switch that does not should not cost the full retry ladder on every poll; one
+    // retry keeps a single lost datagram on a busy agent from dropping every VLAN of the poll.
     let Some(creds) = t.creds.for_vlan(probe_vlan) else {
         return;
     };
     let timing = Timing {
         timeout: t.timing.timeout,
-        retries: 0,
+        retries: t.timing.retries.min(1),
     };
     let mut probe = Session::new(&t.address, creds, timing, global.clone(), counters.clone());
     let r = walk(&mut probe, oid::DOT1D_BASE_PORT_IF_INDEX, limits).await;

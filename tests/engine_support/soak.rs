@@ -149,6 +149,7 @@ struct Port {
     sw: usize,
     kind: usize,
     mac: MacAddr,
+    mac_s: String,
     fw: bool,
     present: bool,
     speaking: bool,
@@ -263,6 +264,7 @@ pub fn run(p: SoakParams) -> Outcome {
                 sw: i / PORTS_PER_SWITCH,
                 kind,
                 mac,
+                mac_s: mac.to_string(),
                 fw: false,
                 present: true,
                 speaking: true,
@@ -546,6 +548,7 @@ pub fn run(p: SoakParams) -> Outcome {
                 pt.fw = false;
                 if mac != 0 {
                     pt.mac = mac_of(mac);
+                    pt.mac_s = pt.mac.to_string();
                 }
                 push(&mut q, t + rng.i64(10..120), Action::Speak(i));
             }

@@ -9,7 +9,6 @@
 //! In `cargo test --benches` mode (no `--bench` argument) the runs are tiny.
 
 #[path = "../tests/engine_support/mod.rs"]
-#[allow(dead_code)]
 mod engine_support;
 
 use std::hint::black_box;

@@ -218,6 +218,11 @@ pub struct Engine {
     dirty: Vec<u32>,
     resets: Vec<(PortRef, MacAddr)>,
     now: Timestamp,
+    /// After `restore`: the first time handed in (set by the first `tick`); timers wait from
+    /// there, as after a switch that answers again (the sensor heard nothing while it was down).
+    resumed: Option<Timestamp>,
+    /// `restore` ran and no time has been handed in since.
+    resume_pending: bool,
 }
 
 fn compile_profiles(cfg: &Config) -> Vec<Profile> {
@@ -276,6 +281,8 @@ impl Engine {
             dirty: Vec::new(),
             resets: Vec::new(),
             now: Timestamp(i64::MIN),
+            resumed: None,
+            resume_pending: false,
         }
     }
 

@@ -308,7 +308,7 @@ pub fn run(p: SoakParams) -> Outcome {
     fn take(free: &mut Vec<usize>) -> usize {
         free.pop().expect("enough ports")
     }
-    let day = |rng: &mut fastrand::Rng, a: i64, b: i64| rng.i64(a * DAY..b * DAY);
+    let day = |rng: &mut fastrand::Rng, a: i64, b: i64| rng.i64(a * DAY..b.max(a + 1) * DAY);
     let scale = (p.ports as f64 / 5000.0).max(0.02);
     let count = |n: f64| ((n * scale).round() as usize).max(1);
     // Cloned-MAC swaps: another stack behind the same MAC.

@@ -925,3 +925,19 @@ fn inventory_summaries_are_sorted_and_stateful() {
         assert!(j.get(k).is_some(), "{k}");
     }
 }
+
+#[test]
+fn a_restart_after_downtime_does_not_depart_everyone_at_once() {
+    let mut s = Site::new(CFG);
+    let p = phone(1);
+    let t = settled(&mut s, &p, "Gi1/0/24");
+    let recs = s.engine.take_dirty();
+    // The sensor was down for five hours: it heard nothing, the phone did not leave.
+    let mut s2 = Site::new(CFG);
+    s2.engine.restore(recs);
+    let back = t + 5 * HOUR;
+    assert!(s2.tick(back).is_empty());
+    assert!(s2.tick(back + 14 * MIN).is_empty());
+    // Still silent 15 minutes after the sensor came back: now it departed.
+    assert_eq!(types(&s2.tick(back + 15 * MIN)), [T::DeviceDeparted]);
+}

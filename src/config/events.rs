@@ -50,8 +50,8 @@ pub struct Events {
     /// last seen (`1h`).
     #[serde(default = "d_topology_hold")]
     pub topology_hold: String,
-    /// A matching device refreshes its port's baseline at most this often, unless its DNA
-    /// changed (`1h`).
+    /// A matching device refreshes its port's baseline with an unchanged DNA at most this
+    /// often (`24h`); a changed DNA that still matches is folded in at once.
     #[serde(default = "d_refresh")]
     pub baseline_refresh: String,
     /// How many features `changed` lists.
@@ -99,7 +99,7 @@ fn d_topology_hold() -> String {
     "1h".into()
 }
 fn d_refresh() -> String {
-    "1h".into()
+    "24h".into()
 }
 fn d_changed() -> usize {
     5

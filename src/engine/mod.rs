@@ -29,9 +29,9 @@
 //!   `topology_hold`, the device speaking again, a new occupant).
 //! - **Timers** ([`timers`]) run on the time handed in (`observation.ts`, `polled(now)`,
 //!   `tick(now)`): departure after the longer of 15 min, 3× the device's usual signal interval
-//!   and its LLDP/CDP TTL (not while a fresh poll still shows its link up and its MAC in the
-//!   forwarding table; never while its switch is unreachable, nor within the wait after the
-//!   switch answers again); 4 h 802.1X grace (ports whose profile requires 802.1X, where EAPOL
+//!   and its LLDP/CDP TTL — on a polled port only once a poll taken after its last frame shows
+//!   the link down or its MAC gone from the forwarding table; never while its switch is
+//!   unreachable, nor within the wait after the switch answers again; 4 h 802.1X grace (ports whose profile requires 802.1X, where EAPOL
 //!   was seen, or where the switch enforces it); 7 d silence (link up); 14 d orphan (dark).
 //! - **Change windows and suppressions** ([`windows`]): change events inside an approved
 //!   window still fire, with `change_window_match = true`; suppressed events are not raised
@@ -141,8 +141,8 @@ struct SwitchState {
     reachable: bool,
     /// When it answered again after being unreachable.
     reachable_since: Option<Timestamp>,
-    /// Its ports.
-    ports: Vec<u32>,
+    /// Its ports, by interface name.
+    ports: HashMap<String, u32>,
 }
 
 /// Event construction and filtering (site, RNG, windows, suppressions, counters).
@@ -213,12 +213,16 @@ pub struct Engine {
     profiles: Vec<Profile>,
     em: Emitter,
     ports: Vec<PortState>,
-    index: HashMap<PortRef, u32>,
     switches: HashMap<String, SwitchState>,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     dirty: Vec<u32>,
     resets: Vec<(PortRef, MacAddr)>,
     now: Timestamp,
+    /// After `restore`: the first time handed in (set by the first `tick`); timers wait from
+    /// there, as after a switch that answers again (the sensor heard nothing while it was down).
+    resumed: Option<Timestamp>,
+    /// `restore` ran and no time has been handed in since.
+    resume_pending: bool,
 }
 
 fn compile_profiles(cfg: &Config) -> Vec<Profile> {
@@ -272,12 +276,13 @@ impl Engine {
                 stats: EngineStats::default(),
             },
             ports: Vec::new(),
-            index: HashMap::new(),
             switches: HashMap::new(),
             heap: BinaryHeap::new(),
             dirty: Vec::new(),
             resets: Vec::new(),
             now: Timestamp(i64::MIN),
+            resumed: None,
+            resume_pending: false,
         }
     }
 
@@ -339,9 +344,18 @@ impl Engine {
 
     /// The port's index, creating its state.
     fn port_index(&mut self, port: &PortRef) -> u32 {
-        if let Some(&i) = self.index.get(port) {
+        self.port_index_of(&port.switch, &port.port)
+    }
+
+    /// The index of (switch, interface), creating its state (no allocation when it exists).
+    fn port_index_of(&mut self, switch: &str, name: &str) -> u32 {
+        if let Some(&i) = self.switches.get(switch).and_then(|s| s.ports.get(name)) {
             return i;
         }
+        let port = &PortRef {
+            switch: switch.to_owned(),
+            port: name.to_owned(),
+        };
         let i = self.ports.len() as u32;
         let mut st = PortState::new(port.clone(), profile_for(&self.profiles, port));
         st.d.controls = effective_controls(
@@ -352,7 +366,6 @@ impl Engine {
             false,
         );
         self.ports.push(st);
-        self.index.insert(port.clone(), i);
         self.dirty.push(i);
         self.switches
             .entry(port.switch.clone())
@@ -361,7 +374,7 @@ impl Engine {
                 ..SwitchState::default()
             })
             .ports
-            .push(i);
+            .insert(port.port.clone(), i);
         i
     }
 

@@ -2,7 +2,6 @@
 //! and switch reachability.
 
 use super::{Engine, SwitchState};
-use crate::attribution::PortRef;
 use crate::clock::Timestamp;
 use crate::event::Event;
 use crate::snmp::{PortTable, Reachability};
@@ -53,11 +52,7 @@ impl Engine {
             if port.uplink {
                 continue;
             }
-            let pr = PortRef {
-                switch: name.clone(),
-                port: port.name.clone(),
-            };
-            let idx = self.port_index(&pr);
+            let idx = self.port_index_of(&name, &port.name);
             self.touch(idx);
             let up = port.oper_status.as_deref().map(|s| s == "up");
             let fdb: Vec<MacAddr> = port
@@ -119,7 +114,7 @@ impl Engine {
             let ports = self
                 .switches
                 .get(&name)
-                .map(|s| s.ports.clone())
+                .map(|s| s.ports.values().copied().collect::<Vec<u32>>())
                 .unwrap_or_default();
             for idx in ports {
                 self.schedule(idx, now);

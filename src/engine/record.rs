@@ -93,6 +93,7 @@ impl Engine {
             self.heap.push(std::cmp::Reverse((i64::MIN, idx)));
         }
         self.dirty.retain(|&i| self.ports[i as usize].dirty);
+        self.resume_pending = true;
     }
 }
 

@@ -34,6 +34,10 @@ impl Engine {
         if now > self.now {
             self.now = now;
         }
+        if self.resume_pending {
+            self.resume_pending = false;
+            self.resumed = Some(now);
+        }
         while let Some(&Reverse((t, idx))) = self.heap.peek() {
             if t > now.0 {
                 break;
@@ -61,13 +65,18 @@ impl Engine {
         self.p.departure_us.max(by_interval).max(o.ttl_us)
     }
 
-    /// When the port's switch last came back (departures wait from there), and whether it is
-    /// reachable now.
+    /// When the port's switch last came back or the engine resumed after a restart (departures
+    /// wait from there), and whether the switch is reachable now.
     fn reachability(&self, idx: u32) -> (bool, Option<Timestamp>) {
-        match self.switches.get(&self.ports[idx as usize].port.switch) {
+        let (reachable, since) = match self.switches.get(&self.ports[idx as usize].port.switch) {
             Some(s) => (s.reachable, s.reachable_since),
             None => (true, None),
-        }
+        };
+        let since = match (since, self.resumed) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        (reachable, since)
     }
 
     /// Whether SNMP holds a silent occupant on its port. A port that is never polled leaves

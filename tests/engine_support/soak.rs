@@ -149,6 +149,7 @@ struct Port {
     sw: usize,
     kind: usize,
     mac: MacAddr,
+    mac_s: String,
     fw: bool,
     present: bool,
     speaking: bool,
@@ -263,6 +264,7 @@ pub fn run(p: SoakParams) -> Outcome {
                 sw: i / PORTS_PER_SWITCH,
                 kind,
                 mac,
+                mac_s: mac.to_string(),
                 fw: false,
                 present: true,
                 speaking: true,
@@ -306,7 +308,7 @@ pub fn run(p: SoakParams) -> Outcome {
     fn take(free: &mut Vec<usize>) -> usize {
         free.pop().expect("enough ports")
     }
-    let day = |rng: &mut fastrand::Rng, a: i64, b: i64| rng.i64(a * DAY..b * DAY);
+    let day = |rng: &mut fastrand::Rng, a: i64, b: i64| rng.i64(a * DAY..b.max(a + 1) * DAY);
     let scale = (p.ports as f64 / 5000.0).max(0.02);
     let count = |n: f64| ((n * scale).round() as usize).max(1);
     // Cloned-MAC swaps: another stack behind the same MAC.
@@ -546,6 +548,7 @@ pub fn run(p: SoakParams) -> Outcome {
                 pt.fw = false;
                 if mac != 0 {
                     pt.mac = mac_of(mac);
+                    pt.mac_s = pt.mac.to_string();
                 }
                 push(&mut q, t + rng.i64(10..120), Action::Speak(i));
             }

@@ -2,6 +2,10 @@
 //! for real corpus frames of each protocol, warm (texts and token hashes memoised, the steady
 //! state) and cold (caches emptied each time), and a device's merged facts. Target: ≤ 2 µs per
 //! observation.
+//!
+//! For instruction counts (repeatable on a loaded machine), `CYBRIQ_DNA_PROFILE=<case>:<n>` skips
+//! criterion and makes `n` warm builds of one case, to run under
+//! `valgrind --tool=callgrind --toggle-collect='*DnaBuilder::build_one*'` (see README).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -57,6 +61,22 @@ fn bench(c: &mut Criterion) {
                 .expect("eapol"),
         ),
     ];
+    if let Ok(spec) = std::env::var("CYBRIQ_DNA_PROFILE") {
+        let (case, n) = spec
+            .split_once(':')
+            .expect("CYBRIQ_DNA_PROFILE=<case>:<builds>");
+        let n: usize = n.parse().expect("a number of builds");
+        let (_, o) = cases
+            .iter()
+            .find(|(name, _)| *name == case)
+            .expect("a case name of this bench");
+        black_box(b.build_one(o, None));
+        for _ in 0..n {
+            black_box(b.build_one(black_box(o), None));
+        }
+        eprintln!("{n} warm builds of {case}");
+        std::process::exit(0);
+    }
     // Warm: the builder has seen the device's texts and tokens before (the steady state: a
     // device repeats its frames every 30-60 s).
     let mut g = c.benchmark_group("dna_build_one");

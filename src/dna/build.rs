@@ -147,7 +147,8 @@ impl DnaBuilder {
     /// The DNA of one observation (and optionally its port's facts): the same DNA as
     /// [`build`](Self::build) of [`Facts::of`] the observation (plus the port).
     pub fn build_one(&self, o: &Observation, port: Option<&PortFacts>) -> Dna {
-        let mut s = SCRATCH.with(|c| c.take());
+        // (A fresh scratch if the thread's is gone: a build from a thread-local destructor.)
+        let mut s = SCRATCH.try_with(|c| c.take()).unwrap_or_default();
         s.clear();
         observe_into(&mut s, o);
         if let Some(p) = port {
@@ -169,7 +170,7 @@ impl DnaBuilder {
             &texts,
             identity,
         );
-        SCRATCH.with(|c| *c.borrow_mut() = s);
+        let _ = SCRATCH.try_with(|c| *c.borrow_mut() = s);
         dna
     }
 

@@ -374,3 +374,40 @@ fn dna_id_equals_the_id_of_the_vectors_quantisation() {
         assert_eq!(DnaId::of(&z).0, reference(&z), "zero, d = {d}");
     }
 }
+
+#[test]
+fn build_one_equals_the_build_of_the_observations_facts() {
+    // build_one writes tokens into per-thread scratch space; it must give exactly the DNA of
+    // Facts::of (plus the port), on any thread, with repeated tokens merged the same way (the
+    // port's PoE class repeats the LLDP one with another weight).
+    let b = builder();
+    let port = PortFacts {
+        speed_mbps: Some(1000),
+        full_duplex: Some(false),
+        poe_class: Some(4),
+        poe_power_mw: Some(5200),
+    };
+    let obs = [
+        phone_lldp("sip88xx.12-8-1-0001-455", "8851"),
+        phone_lldp("sip88xx.14-1-1-0001-125", "8861"),
+        phone_dhcp("8851"),
+    ];
+    std::thread::scope(|s| {
+        for t in 0..2 {
+            let (b, obs, port) = (&b, &obs, &port);
+            s.spawn(move || {
+                for round in 0..3 {
+                    for o in obs {
+                        let p = (round + t) % 2 == 0;
+                        let mut f = Facts::of(o);
+                        if p {
+                            f.port(port);
+                        }
+                        assert_eq!(b.build_one(o, p.then_some(port)), b.build(&f));
+                        assert_eq!(b.build_one(o, None), builder().build(&Facts::of(o)));
+                    }
+                }
+            });
+        }
+    });
+}

@@ -95,8 +95,52 @@ fn normalise_each(s: &str, mut f: impl FnMut(char)) {
 
 /// Appends [`normalise`]`(s)` to `out`.
 pub fn normalise_into(out: &mut String, s: &str) {
-    out.reserve(s.len());
-    normalise_each(s, |c| out.push(c));
+    if s.is_ascii() {
+        ascii_into(out, s, false);
+    } else {
+        out.reserve(s.len());
+        normalise_each(s, |c| out.push(c));
+    }
+}
+
+/// [`normalise_into`] (and, with `hash_digits`, [`port_shape_into`]) for ASCII text: bytes
+/// collected in a small stack buffer and appended in runs.
+fn ascii_into(out: &mut String, s: &str, hash_digits: bool) {
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    let mut any = false;
+    let mut space = false;
+    let mut last_hash = false;
+    let mut put = |b: u8, buf: &mut [u8; 64], n: &mut usize| {
+        if *n == buf.len() {
+            out.push_str(std::str::from_utf8(&buf[..]).expect("ASCII"));
+            *n = 0;
+        }
+        buf[*n] = b;
+        *n += 1;
+    };
+    for &b in s.as_bytes() {
+        if b <= b' ' || b == 0x7f {
+            space = any;
+            continue;
+        }
+        if space {
+            put(b' ', &mut buf, &mut n);
+            space = false;
+            last_hash = false;
+        }
+        any = true;
+        if hash_digits && b.is_ascii_digit() {
+            if !last_hash {
+                put(b'#', &mut buf, &mut n);
+            }
+            last_hash = true;
+        } else {
+            put(b.to_ascii_lowercase(), &mut buf, &mut n);
+            last_hash = false;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[..n]).expect("ASCII"));
 }
 
 /// Whether a word is a version or build number that escaped the profile (`1.0.8.3`, `(fc1)`).
@@ -185,6 +229,9 @@ pub fn port_shape(s: &str) -> String {
 
 /// Appends [`port_shape`]`(s)` to `out`.
 pub fn port_shape_into(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        return ascii_into(out, s, true);
+    }
     let mut last_hash = false;
     normalise_each(s, |c| {
         if c.is_ascii_digit() {
@@ -258,12 +305,31 @@ mod tests {
         for b in 0u8..=127 {
             cases.push(format!("a{}B{} é", char::from(b), char::from(b)));
             cases.push(format!("{}Z9", char::from(b)));
+            cases.push(format!(" 1{}2 {}33x", char::from(b), char::from(b)));
         }
+        // Longer than the 64-byte run buffer.
+        cases.push("GigabitEthernet1/0/1 ".repeat(20));
         for c in &cases {
             assert_eq!(normalise(c), normalise_reference(c), "{c:?}");
+            let mut want = String::from("prefix:");
+            let mut last_hash = false;
+            for ch in normalise_reference(c).chars() {
+                if ch.is_ascii_digit() {
+                    if !last_hash {
+                        want.push('#');
+                    }
+                    last_hash = true;
+                } else {
+                    want.push(ch);
+                    last_hash = false;
+                }
+            }
             let mut p = String::from("prefix:");
             port_shape_into(&mut p, c);
-            assert_eq!(p, format!("prefix:{}", port_shape(c)), "{c:?}");
+            assert_eq!(p, want, "{c:?}");
+            let mut n = String::from("x");
+            normalise_into(&mut n, c);
+            assert_eq!(n, format!("x{}", normalise_reference(c)), "{c:?}");
         }
         assert_eq!(port_shape(" Gi 1/0/12 "), "gi #/#/#");
     }

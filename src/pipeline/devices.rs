@@ -134,6 +134,10 @@ impl Devices {
             dev.kinds_seen.push(key);
         }
         let changed = match dev.latest.iter_mut().find(|(k, _, _)| *k == key) {
+            // A shutdown LLDPDU (TTL 0) says the device is leaving and describes nothing: it
+            // must not replace what the device said (its DNA would lose its LLDP family, and a
+            // restarting agent would look like another device).
+            Some(_) if shutdown(o) => false,
             Some(slot) => {
                 let changed = !same_facts(&slot.2, &facts);
                 slot.1 = o.clone();
@@ -246,6 +250,11 @@ impl Devices {
     }
 }
 
+/// Whether the observation only says the device is leaving (an LLDP shutdown LLDPDU).
+fn shutdown(o: &Observation) -> bool {
+    matches!(&o.signal, Signal::Lldp(l) if l.ttl == Some(0))
+}
+
 /// Whether two single-observation facts say the same (ignoring the observation count, which
 /// is always one).
 fn same_facts(a: &Facts, b: &Facts) -> bool {
@@ -328,6 +337,30 @@ mod tests {
             .filter(|t| t.token.starts_with("fw:"))
             .collect();
         assert!(fw.iter().all(|t| !t.token.contains("7.1.2")), "{fw:?}");
+    }
+
+    #[test]
+    fn a_shutdown_lldpdu_does_not_replace_what_the_device_said() {
+        let mut d = Devices::new(10);
+        let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
+        let b = DnaBuilder::new(Default::default());
+        let r = RefDb::builtin().unwrap();
+        d.observe(&port(), mac, &lldp(1, "Avaya 9611 SIP 7.1.2"));
+        let before = d.built(&port(), mac, &b, &r, None).unwrap().0.clone();
+        let mut bye = lldp(2, "");
+        if let Signal::Lldp(l) = &mut bye.signal {
+            l.ttl = Some(0);
+            l.system_description = None;
+            l.system_name = None;
+        }
+        let c = d.observe(&port(), mac, &bye);
+        assert!(!c.changed && !c.new);
+        assert_eq!(d.built(&port(), mac, &b, &r, None).unwrap().0.id, before.id);
+        assert_eq!(d.get(&port(), mac).unwrap().last_seen, Timestamp(2));
+        // The agent comes back with the same description: still the same DNA.
+        let c = d.observe(&port(), mac, &lldp(3, "Avaya 9611 SIP 7.1.2"));
+        assert!(!c.changed);
+        assert_eq!(d.built(&port(), mac, &b, &r, None).unwrap().0.id, before.id);
     }
 
     #[test]

@@ -17,245 +17,24 @@
 //! (scripts/setup.sh and scripts/setup-snmpsim.sh install them). Without them the test is
 //! skipped with a message, except under CI (`CI=true`), where it fails.
 
+mod netns_lab;
 mod snmp_support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use snmp_support::Snmpsim;
+use netns_lab::{Lab, db, device, dhclient, lldpd, sensor, wait_for};
 
 const DEV1_MAC: &str = "00:04:0d:ab:cd:01";
 const DEV2_MAC: &str = "00:1b:54:ab:cd:02";
 
-fn have(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn skip(why: &str) -> bool {
-    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-        panic!("pipeline_live cannot run under CI: {why}");
-    }
-    eprintln!("pipeline_live skipped: {why}");
-    true
-}
-
-fn run(program: &str, args: &[&str]) {
-    let st = Command::new(program)
-        .args(args)
-        .status()
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
-    assert!(st.success(), "{program} {}", args.join(" "));
-}
-
-fn lldpd_path() -> PathBuf {
-    ["/usr/sbin/lldpd", "/sbin/lldpd", "/usr/local/sbin/lldpd"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("lldpd")
-}
-
-/// The namespaces and links of the lab; removed on drop.
-struct Lab {
-    id: u32,
-    sw: String,
-    devs: Vec<String>,
-    span: String,
-}
-
-impl Lab {
-    fn new() -> Lab {
-        let id = std::process::id() % 100_000;
-        let lab = Lab {
-            id,
-            sw: format!("cbq-sw-{id}"),
-            devs: Vec::new(),
-            span: format!("cbqspan{id}"),
-        };
-        run("ip", &["netns", "add", &lab.sw]);
-        run(
-            "ip",
-            &[
-                "link", "add", &lab.span, "type", "veth", "peer", "name", "span0", "netns", &lab.sw,
-            ],
-        );
-        run("ip", &["link", "set", &lab.span, "up"]);
-        run("ip", &["-n", &lab.sw, "link", "set", "span0", "up"]);
-        run("ip", &["-n", &lab.sw, "link", "set", "lo", "up"]);
-        lab
-    }
-
-    /// A device namespace whose `eth0` (MAC `mac`) plugs into switch-side `hN`, mirrored onto
-    /// the SPAN.
-    fn plug(&mut self, n: usize, mac: &str) -> String {
-        let ns = format!("cbq-d{n}-{}", self.id);
-        let host = format!("h{n}");
-        run("ip", &["netns", "add", &ns]);
-        run(
-            "ip",
-            &[
-                "link", "add", "eth0", "netns", &ns, "address", mac, "type", "veth", "peer",
-                "name", &host, "netns", &self.sw,
-            ],
-        );
-        run("ip", &["-n", &ns, "link", "set", "eth0", "up"]);
-        run("ip", &["-n", &ns, "link", "set", "lo", "up"]);
-        run("ip", &["-n", &self.sw, "link", "set", &host, "up"]);
-        run(
-            "ip",
-            &[
-                "netns", "exec", &self.sw, "tc", "qdisc", "add", "dev", &host, "ingress",
-            ],
-        );
-        run(
-            "ip",
-            &[
-                "netns", "exec", &self.sw, "tc", "filter", "add", "dev", &host, "parent", "ffff:",
-                "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred", "egress",
-                "mirror", "dev", "span0",
-            ],
-        );
-        self.devs.push(ns.clone());
-        ns
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        for ns in self.devs.iter().chain([&self.sw]) {
-            // Processes left in a namespace (lldpd, dhclient) die with it only when killed.
-            let _ = Command::new("ip")
-                .args(["netns", "pids", ns])
-                .output()
-                .map(|o| {
-                    for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
-                        let _ = Command::new("kill").args(["-9", pid]).status();
-                    }
-                });
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-        let _ = Command::new("ip")
-            .args(["link", "del", &self.span])
-            .status();
-    }
-}
-
-/// A process killed on drop.
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn lldpd(ns: &str, dir: &Path, descr: &str) -> Proc {
-    let ctl = dir.join(format!("lldpd-{ns}.ctl"));
-    let pid = dir.join(format!("lldpd-{ns}.pid"));
-    let _ = std::fs::remove_file(&ctl);
-    let child = Command::new("ip")
-        .args(["netns", "exec", ns])
-        .arg(lldpd_path())
-        .args(["-d", "-M", "3", "-S", descr, "-I", "eth0", "-u"])
-        .arg(&ctl)
-        .arg("-p")
-        .arg(&pid)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start lldpd");
-    Proc(child)
-}
-
-fn dhclient(ns: &str, dir: &Path) -> Proc {
-    let lease = dir.join(format!("dhclient-{ns}.leases"));
-    let pid = dir.join(format!("dhclient-{ns}.pid"));
-    let child = Command::new("ip")
-        .args(["netns", "exec", ns, "dhclient", "-d", "-v", "-lf"])
-        .arg(&lease)
-        .arg("-pf")
-        .arg(&pid)
-        .args(["-H", "lab-phone", "eth0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start dhclient");
-    Proc(child)
-}
-
-fn sensor(config: &Path) -> Proc {
-    let child = Command::new(env!("CARGO_BIN_EXE_cybriq"))
-        .args(["run", "--config"])
-        .arg(config)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(config.with_extension("log"))
-                .unwrap(),
-        ))
-        .spawn()
-        .expect("start cybriq run");
-    Proc(child)
-}
-
-fn db(dir: &Path) -> rusqlite::Connection {
-    let c = rusqlite::Connection::open(dir.join("cybriq.sqlite3")).unwrap();
-    c.busy_timeout(Duration::from_secs(10)).unwrap();
-    c
-}
-
-/// (switch, port, dna) of a device, once the sensor has stored it.
-fn device(dir: &Path, mac: &str) -> Option<(String, String, String)> {
-    if !dir.join("cybriq.sqlite3").exists() {
-        return None;
-    }
-    db(dir)
-        .query_row(
-            "SELECT switch, port, dna FROM devices WHERE mac = ?1",
-            [mac],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .ok()
-}
-
-fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 #[test]
 fn span_devices_are_attributed_through_the_fdb_and_survive_kill_9() {
-    if !is_root() && skip("needs root for network namespaces") {
+    const TEST: &str = "pipeline_live";
+    if !netns_lab::ready(TEST, &["ip", "tc", "lldpd", "dhclient"]) {
         return;
     }
-    for t in ["ip", "tc", "dhclient"] {
-        if !have(t) && skip(&format!("{t} not installed")) {
-            return;
-        }
-    }
-    let Some(sim) = Snmpsim::start(1) else {
-        skip("snmpsim not installed (scripts/setup-snmpsim.sh)");
+    let Some(sim) = netns_lab::snmpsim(TEST) else {
         return;
     };
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -284,7 +63,7 @@ community = "lab-sw"
 poll_interval_secs = 10
 "#,
             data = dir.join("data").display(),
-            span = lab.span,
+            span = lab.span(0),
             port = sim.port,
         ),
     )

@@ -13,9 +13,12 @@
 //! the sensor with SIGKILL at random moments and restarts it, checking that the database is
 //! never corrupt and that the ports' baselines survive.
 //!
-//! Needs root (or password-less `sudo -n`), `ip`, `tc`, `lldpd`, `dhclient` and snmpsim
-//! (scripts/setup.sh and scripts/setup-snmpsim.sh install them). Without them the test is
-//! skipped with a message, except under CI (`CI=true`), where it fails.
+//! The lab (namespaces, SPAN mirroring, lldpd, dhclient, the sensor) is `tests/netns_lab`,
+//! shared with `engine_live`.
+//!
+//! Needs root, `ip`, `tc`, `lldpd`, `dhclient` and snmpsim (scripts/setup.sh and
+//! scripts/setup-snmpsim.sh install them). Without them the test is skipped with a message,
+//! except under CI (`CI=true`), where it fails.
 
 mod netns_lab;
 mod snmp_support;

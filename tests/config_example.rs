@@ -34,6 +34,10 @@ fn example_config_parses_and_validates() {
     assert_eq!(cfg.capture.len(), 2);
     assert_eq!(cfg.switch.len(), 2);
     assert_eq!(cfg.destination.len(), 2);
+    assert_eq!(cfg.port_profile.len(), 2);
+    assert_eq!(cfg.change_window.len(), 1);
+    assert_eq!(cfg.suppression.len(), 1);
+    assert_eq!(cfg.events, cybriq::config::events::Events::default());
 }
 
 #[test]
@@ -48,6 +52,10 @@ fn example_config_shows_every_section() {
         "[refdb]",
         "[dna]",
         "[dna.weights]",
+        "[events]",
+        "[[port_profile]]",
+        "[[change_window]]",
+        "[[suppression]]",
     ] {
         assert!(
             EXAMPLE.contains(section),

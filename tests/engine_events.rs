@@ -111,6 +111,13 @@ fn settled(site: &mut Site, dev: &Dev, port: &str) -> i64 {
     t
 }
 
+/// The similarity the engine judges `new` by against a baseline learned from `old` alone
+/// (on the families both carry, since the phone speaks CDP and the impostor LLDP).
+fn judged(old: &Dev, new: &Dev) -> f64 {
+    let b = cybriq::dna::Baseline::new(&old.dna, at(0), Default::default());
+    f64::from(b.similarity(&new.dna))
+}
+
 fn baseline_of(site: &Site, port: &str) -> String {
     site.engine
         .ports()
@@ -146,7 +153,7 @@ fn cloned_mac_with_another_stack_is_substituted_with_every_field() {
     assert_eq!(e.port, "Gi1/0/24");
     assert_eq!(e.previous_dna.as_deref(), Some(base.as_str()));
     assert_eq!(e.device_dna.as_deref(), Some(imp.dna.id.0.as_str()));
-    let sim = p.dna.similarity(&imp.dna) as f64;
+    let sim = judged(&p, &imp);
     assert!(sim < 0.65, "{sim}");
     assert!(
         (e.similarity.unwrap() - sim).abs() < 0.02,
@@ -219,7 +226,7 @@ fn another_mac_of_another_kind_after_the_phone_left_is_substituted() {
 fn thresholds_just_above_and_below_with_real_dnas() {
     let p = phone(1);
     let imp = clone_of(&p, &server(2));
-    let sim = f64::from(p.dna.similarity(&imp.dna));
+    let sim = judged(&p, &imp);
     for (thr, fires) in [(sim - 0.01, false), (sim + 0.01, true)] {
         let cfg = format!(
             "{CFG}\n[events]\nhysteresis = 0.0\nsubstitution_threshold = {thr}\nfirmware_threshold = {}\n",
@@ -940,4 +947,125 @@ fn a_restart_after_downtime_does_not_depart_everyone_at_once() {
     assert!(s2.tick(back + 14 * MIN).is_empty());
     // Still silent 15 minutes after the sensor came back: now it departed.
     assert_eq!(types(&s2.tick(back + 15 * MIN)), [T::DeviceDeparted]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partial evidence: a DNA that gained or lost a signal family
+
+/// DHCP clients of three corpus captures (two Linux dhclients and a MUD-URL client).
+const DHCP_CAPTURES: [&str; 3] = [
+    "zeek/dhcp.pcap",
+    "tcpdump/dhcp-mud.pcap",
+    "suricata-verify/dhcp-eve-extended/input.pcap",
+];
+
+#[test]
+fn a_device_heard_first_through_dhcp_then_cdp_is_not_substituted() {
+    for rel in DHCP_CAPTURES {
+        let p = phone(1);
+        let dhcp = dhcp_client(rel);
+        let first = only(&dhcp, p.mac);
+        let full = plus(&p, &dhcp);
+        // Without the family rule this pair scores far below the threshold.
+        assert!(first.dna.similarity(&full.dna) < 0.65, "{rel}");
+        let mut s = Site::new(CFG);
+        let mut o = first.obs[0].clone();
+        o.ts = at(0);
+        s.see_obs(SW, "Gi1/0/24", &first, &o);
+        // 40 s later the phone's CDP frame: the DNA gains the CDP families.
+        let mut t = 40;
+        while t < 2 * DAY {
+            s.see(SW, "Gi1/0/24", &full, t);
+            t += 5 * MIN;
+        }
+        // The confidence rises with the CDP evidence (vendor-hint-confidence-changed); nothing
+        // says the device changed.
+        let changed = [
+            T::DeviceSubstituted,
+            T::DeviceFirmwareShift,
+            T::DeviceDeparted,
+        ];
+        let bad = |ev: &[cybriq::event::Event]| ev.iter().any(|e| changed.contains(&e.event));
+        assert!(
+            !bad(&s.events),
+            "{rel}: {:?}",
+            s.events
+                .iter()
+                .map(|e| (e.event, e.similarity, e.timestamp))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(of(&s.events, T::DeviceAppeared).len(), 1);
+        // And the other way round: a phone settled with CDP + DHCP, whose announcements
+        // expired (only its DHCP renewals are left) is the same phone.
+        let mut o = first.obs[0].clone();
+        o.ts = at(t);
+        s.see_obs(SW, "Gi1/0/24", &first, &o);
+        assert!(
+            !bad(&s.events),
+            "{rel}: {:?}",
+            s.events
+                .iter()
+                .map(|e| (e.event, e.similarity, e.timestamp))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_new_mac_whose_first_frame_is_dhcp_is_judged_on_dhcp() {
+    let dhcp = dhcp_client("zeek/dhcp.pcap");
+    let other = dhcp_client("tcpdump/dhcp-mud.pcap");
+    let p = phone(1);
+    let full = plus(&p, &dhcp);
+    // Like for like: another phone with the same DHCP client, first heard through DHCP.
+    let mut s = Site::new(CFG);
+    let t = settled(&mut s, &full, "Gi1/0/24");
+    let twin = only(&dhcp, mac(77, Some(p.mac)));
+    let mut o = twin.obs[0].clone();
+    o.ts = at(t + DAY);
+    s.tick(t + DAY - 1);
+    let ev = s.see_obs(SW, "Gi1/0/24", &twin, &o);
+    assert!(of(&ev, T::DeviceSubstituted).is_empty(), "{ev:#?}");
+    // Another DHCP client behind a new MAC is judged on its DHCP: substituted.
+    let mut s = Site::new(CFG);
+    let t = settled(&mut s, &full, "Gi1/0/24");
+    s.tick(t + DAY - 1);
+    let stranger = only(&other, mac(78, Some(p.mac)));
+    let mut o = stranger.obs[0].clone();
+    o.ts = at(t + DAY);
+    let ev = s.see_obs(SW, "Gi1/0/24", &stranger, &o);
+    assert_eq!(of(&ev, T::DeviceSubstituted).len(), 1, "{ev:#?}");
+}
+
+#[test]
+fn a_clone_behind_stale_announcements_is_substituted_when_they_expire() {
+    let p = phone(1);
+    let phone_dhcp = dhcp_client("zeek/dhcp.pcap");
+    let full = plus(&p, &phone_dhcp);
+    for rel in &DHCP_CAPTURES[1..] {
+        let laptop_dhcp = dhcp_client(rel);
+        let mut s = Site::new(CFG);
+        let t = settled(&mut s, &full, "Gi1/0/24");
+        // A laptop with the phone's MAC: its DHCP request replaces the phone's while the
+        // phone's last CDP frame is still within its hold time, so the DNA is a mix that can
+        // score anywhere from the match band into the firmware band.
+        let mixed = plus(&p, &laptop_dhcp);
+        let mut o = mixed.obs.last().unwrap().clone();
+        o.ts = at(t + 20);
+        let ev = s.see_obs(SW, "Gi1/0/24", &mixed, &o);
+        // Never a firmware update (no version changed), so no new baseline from the mix.
+        assert!(of(&ev, T::DeviceFirmwareShift).is_empty(), "{rel}: {ev:#?}");
+        // The CDP hold time runs out: the laptop's own DNA is judged.
+        let laptop = only(&laptop_dhcp, p.mac);
+        let mut o = laptop.obs[0].clone();
+        o.ts = at(t + 5 * MIN);
+        s.see_obs(SW, "Gi1/0/24", &laptop, &o);
+        assert_eq!(
+            of(&s.events, T::DeviceSubstituted).len(),
+            1,
+            "{rel} (mix scored {}): {:#?}",
+            judged(&full, &mixed),
+            s.events
+        );
+    }
 }

@@ -1,5 +1,16 @@
 //! Per-port baselines: a learning window, then an exponentially weighted mean fed only by
 //! observations that match.
+//!
+//! **Partial evidence.** A device does not say everything at once: a phone may be heard through
+//! DHCP minutes before its first LLDP frame, and a DNA built from one signal family is not
+//! comparable with one built from three (a DHCP-only DNA against the same phone's LLDP+DHCP DNA
+//! scores 0.2–0.65 on the corpus). So the baseline keeps how often each family was present
+//! (an average of 0/1 with the same weights as the mean) and [`Baseline::similarity`] compares
+//! on the families both sides carry when their family sets differ: the cosine of the token
+//! weights of the shared signal families, leaving out the model and firmware families, which
+//! are drawn from several signals (for equal family sets, the SIMD cosine of the hashed vectors,
+//! which it approximates). When the only shared families are weak ones (OUI, port facts, IP TTL),
+//! there is nothing to compare and the full cosine is used.
 
 use std::collections::BTreeMap;
 
@@ -60,6 +71,38 @@ pub struct Baseline {
     mean: Vec<f32>,
     vector: Vector,
     tokens: BTreeMap<String, (Family, f32)>,
+    /// How often each family (indexed like [`Family::ALL`]) was present, 0–1.
+    presence: [f32; FAMILIES],
+}
+
+const FAMILIES: usize = Family::ALL.len();
+
+/// A family counts as part of the baseline when present in at least half of what it learned.
+const PRESENT: f32 = 0.5;
+
+/// Families that say little about which device it is on their own.
+const WEAK: u16 = bit(Family::Oui) | bit(Family::Port) | bit(Family::Ip);
+
+/// Families drawn from several signals (the model from LLDP-MED, CDP or the DHCP vendor class;
+/// versions from all of them): with different signals on each side they compare different
+/// things, so a partial comparison leaves them out.
+const DERIVED: u16 = bit(Family::Model) | bit(Family::Firmware);
+
+const fn bit(f: Family) -> u16 {
+    1 << f as u16
+}
+
+/// The families a DNA carries, as a bit set.
+pub fn families(dna: &Dna) -> u16 {
+    dna.tokens
+        .iter()
+        .filter(|t| t.weight != 0.0)
+        .fold(0, |m, t| m | bit(t.family))
+}
+
+fn presence_of(dna: &Dna) -> [f32; FAMILIES] {
+    let m = families(dna);
+    std::array::from_fn(|i| if m >> i & 1 == 1 { 1.0 } else { 0.0 })
 }
 
 /// Tokens whose EWMA weight falls below this are forgotten.
@@ -80,7 +123,51 @@ impl Baseline {
                 .iter()
                 .map(|t| (t.token.clone(), (t.family, t.weight)))
                 .collect(),
+            presence: presence_of(first),
         }
+    }
+
+    /// The families the baseline carries (present in at least half of what it learned).
+    pub fn families(&self) -> u16 {
+        self.presence
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p >= PRESENT)
+            .fold(0, |m, (i, _)| m | 1 << i)
+    }
+
+    /// Similarity on the families both carry, firmware left out: what a firmware update does
+    /// not change (the device's structure, model, DHCP client, …).
+    pub fn similarity_beside_firmware(&self, dna: &Dna) -> f32 {
+        let (mine, theirs) = (self.families(), families(dna));
+        let mut shared = mine & theirs & !bit(Family::Firmware);
+        if mine != theirs {
+            shared &= !DERIVED;
+        }
+        if shared & !WEAK == 0 {
+            return self.similarity(dna);
+        }
+        self.shared_similarity(dna, shared)
+    }
+
+    /// Whether the DNA carries a firmware token (`fw:`) the baseline does not: a version
+    /// changed. A DNA that moved for other reasons (another DHCP client behind a MAC whose
+    /// stale announcements still count) is not a firmware update.
+    pub fn firmware_changed(&self, dna: &Dna) -> bool {
+        let max = self
+            .tokens
+            .values()
+            .filter(|(f, _)| *f == Family::Firmware)
+            .map(|(_, w)| *w)
+            .fold(0.0f32, f32::max);
+        dna.tokens
+            .iter()
+            .filter(|t| t.family == Family::Firmware && t.weight > 0.0)
+            .any(|t| {
+                self.tokens
+                    .get(&t.token)
+                    .is_none_or(|(_, w)| *w < 0.25 * max)
+            })
     }
 
     /// Whether the learning window is still open at `now`.
@@ -125,12 +212,38 @@ impl Baseline {
             .collect()
     }
 
-    /// Similarity of a DNA to the baseline (0 when the dimensions differ).
+    /// Similarity of a DNA to the baseline (0 when the dimensions differ): on the families
+    /// both carry when their family sets differ (see the module documentation).
     pub fn similarity(&self, dna: &Dna) -> f32 {
         if dna.vector.dim() != self.vector.dim() {
             return 0.0;
         }
-        similarity(&self.vector, &dna.vector)
+        let (mine, theirs) = (self.families(), families(dna));
+        let shared = mine & theirs & !DERIVED;
+        if mine == theirs || shared & !WEAK == 0 {
+            return similarity(&self.vector, &dna.vector);
+        }
+        self.shared_similarity(dna, shared)
+    }
+
+    /// Cosine of the token weights of the families in `shared`.
+    fn shared_similarity(&self, dna: &Dna, shared: u16) -> f32 {
+        let inside = |f: Family| shared & bit(f) != 0;
+        let (mut dot, mut a2, mut b2) = (0.0f64, 0.0f64, 0.0f64);
+        for t in dna.tokens.iter().filter(|t| inside(t.family)) {
+            let w = f64::from(t.weight);
+            b2 += w * w;
+            if let Some((_, m)) = self.tokens.get(&t.token) {
+                dot += w * f64::from(*m);
+            }
+        }
+        for (_, w) in self.tokens.values().filter(|(f, _)| inside(*f)) {
+            a2 += f64::from(*w) * f64::from(*w);
+        }
+        if a2 <= 0.0 || b2 <= 0.0 {
+            return 0.0;
+        }
+        ((dot / (a2.sqrt() * b2.sqrt())) as f32).clamp(-1.0, 1.0)
     }
 
     /// Similarity and the (at most `limit`) tokens that moved it most.
@@ -183,6 +296,10 @@ impl Baseline {
             e.1 += a * t.weight;
         }
         self.tokens.retain(|_, (_, w)| *w >= FORGET);
+        let now = presence_of(dna);
+        for (p, x) in self.presence.iter_mut().zip(now) {
+            *p += a * (x - *p);
+        }
     }
 }
 
@@ -199,6 +316,10 @@ pub struct BaselineState {
     pub mean: Vec<f32>,
     /// The weighted tokens.
     pub tokens: Vec<WeightedToken>,
+    /// How often each family was present, by family (absent in states written before it was
+    /// kept: then every family with a token counts as present).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub presence: Vec<(Family, f32)>,
 }
 
 impl Baseline {
@@ -210,6 +331,12 @@ impl Baseline {
             samples: self.samples,
             mean: self.mean.clone(),
             tokens: self.tokens(),
+            presence: Family::ALL
+                .iter()
+                .zip(self.presence)
+                .filter(|(_, p)| *p > 0.0)
+                .map(|(f, p)| (*f, p))
+                .collect(),
         }
     }
 
@@ -224,6 +351,16 @@ impl Baseline {
         if vector.is_zero() {
             return None;
         }
+        let mut presence = [0.0f32; FAMILIES];
+        if s.presence.is_empty() {
+            for t in &s.tokens {
+                presence[t.family as usize] = 1.0;
+            }
+        } else {
+            for (f, p) in &s.presence {
+                presence[*f as usize] = p.clamp(0.0, 1.0);
+            }
+        }
         Some(Baseline {
             params,
             started: s.started,
@@ -236,6 +373,7 @@ impl Baseline {
                 .into_iter()
                 .map(|t| (t.token, (t.family, t.weight)))
                 .collect(),
+            presence,
         })
     }
 }

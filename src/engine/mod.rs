@@ -216,7 +216,7 @@ pub struct Engine {
     switches: HashMap<String, SwitchState>,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     dirty: Vec<u32>,
-    resets: Vec<(PortRef, MacAddr)>,
+    resets: Vec<(PortRef, MacAddr, Timestamp)>,
     now: Timestamp,
     /// After `restore`: the first time handed in (set by the first `tick`); timers wait from
     /// there, as after a switch that answers again (the sensor heard nothing while it was down).
@@ -327,10 +327,10 @@ impl Engine {
         s
     }
 
-    /// (port, MAC) pairs whose accumulated facts the pipeline should forget since the last call:
-    /// the device left the port (departed, or replaced after the link went down), so the next
-    /// device with that MAC there is judged on what it says itself.
-    pub fn take_resets(&mut self) -> Vec<(PortRef, MacAddr)> {
+    /// (port, MAC, time) triples whose facts heard before `time` the pipeline should forget,
+    /// since the last call: the device left the port (departed, or replaced after the link went
+    /// down), so the next device with that MAC there is judged on what it says itself.
+    pub fn take_resets(&mut self) -> Vec<(PortRef, MacAddr, Timestamp)> {
         std::mem::take(&mut self.resets)
     }
 

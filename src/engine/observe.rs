@@ -153,7 +153,7 @@ impl Engine {
             let mac = o.mac;
             self.raise_device(idx, EventType::DeviceDeparted, ts, out);
             let port = self.ports[i].port.clone();
-            self.resets.push((port, mac));
+            self.resets.push((port, mac, ts));
         }
         let p = &mut self.ports[i];
         if let Some(o) = p.d.occupant.take() {
@@ -417,6 +417,18 @@ impl Engine {
                     .unwrap_or_default();
                 self.em.push(e, Some(mac), out);
             }
+            // Into the firmware band without a new version, or with the rest of the device
+            // changed too: not a firmware update but a DNA that moved for another reason, e.g.
+            // another DHCP client behind the MAC while the old device's announcements are
+            // still within their TTL. No event and no new baseline: when the stale
+            // announcements expire the DNA is judged again, and a different device then falls
+            // below the substitution threshold.
+            Band::Firmware
+                if band_before == Band::Match
+                    && !p.baseline.as_ref().is_some_and(|b| {
+                        b.firmware_changed(dna)
+                            && f64::from(b.similarity_beside_firmware(dna)) >= self.bands.firmware
+                    }) => {}
             Band::Firmware if band_before == Band::Match => {
                 let c = p.baseline.as_ref().map(|b| b.compare(dna, limit));
                 let prev = p.baseline_id.clone().map(|d| d.0);

@@ -38,6 +38,8 @@ struct BaselineMeta {
     updated: Timestamp,
     samples: u64,
     tokens: Vec<WeightedToken>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    presence: Vec<(crate::dna::Family, f32)>,
 }
 
 impl Engine {
@@ -83,6 +85,7 @@ impl Engine {
                     samples: m.samples,
                     mean,
                     tokens: m.tokens,
+                    presence: m.presence,
                 };
                 if let Some(b) = Baseline::from_state(st, params) {
                     p.set_baseline(b);
@@ -107,6 +110,7 @@ fn record(p: &PortState) -> PortRecord {
                 updated: s.updated,
                 samples: s.samples,
                 tokens: s.tokens,
+                presence: s.presence,
             },
         )
     });

@@ -135,7 +135,7 @@ impl Engine {
                 self.touch(idx);
                 self.raise_device(idx, EventType::DeviceDeparted, now, out);
                 let port = self.ports[i].port.clone();
-                self.resets.push((port, o.mac));
+                self.resets.push((port, o.mac, now));
             } else {
                 // Silence: link up, nothing said for `silence`.
                 if reachable

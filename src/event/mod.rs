@@ -10,7 +10,7 @@
 
 mod id;
 pub mod sample;
-mod time;
+pub(crate) mod time;
 mod types;
 
 use serde::{Deserialize, Serialize};

@@ -96,6 +96,29 @@ pub(crate) mod millis {
     }
 }
 
+/// Serde for an optional [`Timestamp`] as RFC 3339 with milliseconds, UTC (`null` = none).
+pub(crate) mod millis_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::clock::Timestamp;
+
+    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.collect_str(&t.rfc3339_millis()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        match <Option<std::borrow::Cow<'de, str>>>::deserialize(d)? {
+            Some(s) => super::parse_rfc3339(&s)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,10 @@
 //! observation that says nothing new (a DHCP renewal, the next LLDP frame) does not rebuild
 //! the DNA. Built DNAs and identities are cached for the most recently active devices only
 //! (`cache_limit`); a device whose cache entry was evicted is rebuilt from its observations,
-//! which keeps memory bounded at 100,000 devices.
+//! which keeps memory bounded at 100,000 devices. LLDP/CDP/EDP/FDP announcements expire after
+//! their own TTL (plus a grace), as on the switch: a device that stopped announcing is judged on
+//! what it still says. When the engine says a device left its port, the pipeline forgets it
+//! here ([`Devices::forget`]).
 
 use std::collections::HashMap;
 
@@ -127,6 +130,9 @@ impl Devices {
             }
         };
         dev.observations += 1;
+        // Neighbor announcements are valid for their own TTL only: what a device stopped
+        // saying (a phone unplugged and a laptop with its MAC plugged in) leaves the DNA.
+        let expired = expire_announcements(&mut dev.latest, o.ts);
         dev.last_seen = dev.last_seen.max(o.ts);
         dev.first_seen = dev.first_seen.min(o.ts);
         let new_kind = !dev.kinds_seen.contains(&key);
@@ -134,10 +140,6 @@ impl Devices {
             dev.kinds_seen.push(key);
         }
         let changed = match dev.latest.iter_mut().find(|(k, _, _)| *k == key) {
-            // A shutdown LLDPDU (TTL 0) says the device is leaving and describes nothing: it
-            // must not replace what the device said (its DNA would lose its LLDP family, and a
-            // restarting agent would look like another device).
-            Some(_) if shutdown(o) => false,
             Some(slot) => {
                 let changed = !same_facts(&slot.2, &facts);
                 slot.1 = o.clone();
@@ -149,6 +151,7 @@ impl Devices {
                 true
             }
         };
+        let changed = changed || expired;
         if changed && dev.built.take().is_some() {
             self.cached -= 1;
         }
@@ -209,6 +212,28 @@ impl Devices {
         self.cached = 0;
     }
 
+    /// Forgets what a device said on a port before `before` (it left: departed or replaced),
+    /// so that the next device with its MAC there is judged on what it says itself; what it
+    /// said since (it came back) is kept. Whether anything was forgotten.
+    pub fn forget(&mut self, port: &PortRef, mac: MacAddr, before: Timestamp) -> bool {
+        let key = (port.clone(), mac);
+        let Some(d) = self.map.get_mut(&key) else {
+            return false;
+        };
+        let n = d.latest.len();
+        d.latest.retain(|(_, o, _)| o.ts >= before);
+        if d.latest.len() == n {
+            return false;
+        }
+        if d.built.take().is_some() {
+            self.cached -= 1;
+        }
+        if d.latest.is_empty() {
+            self.map.remove(&key);
+        }
+        true
+    }
+
     /// Forgets devices not seen since `before` (their port's state lives in the engine).
     pub fn expire(&mut self, before: Timestamp) -> usize {
         let n = self.map.len();
@@ -250,9 +275,37 @@ impl Devices {
     }
 }
 
-/// Whether the observation only says the device is leaving (an LLDP shutdown LLDPDU).
-fn shutdown(o: &Observation) -> bool {
-    matches!(&o.signal, Signal::Lldp(l) if l.ttl == Some(0))
+/// Extra time an announcement is kept past its TTL (a late or lost frame is not a departure).
+pub const ANNOUNCEMENT_GRACE_US: i64 = 30_000_000;
+
+/// Hold time assumed for EDP/FDP announcements (their hold time is not kept).
+const NEIGHBOR_HOLD_US: i64 = 180_000_000;
+
+/// When an announcement stops being valid: its TTL (LLDP TTL, CDP hold time) after it was
+/// heard, plus [`ANNOUNCEMENT_GRACE_US`]. An LLDP TTL of 0 (shutdown) is void at once. Other
+/// signals (DHCP, EAP, …) carry no lifetime and stay until replaced.
+pub fn valid_until(o: &Observation) -> Option<Timestamp> {
+    let ttl_us = match &o.signal {
+        Signal::Lldp(l) => match l.ttl {
+            Some(0) => return Some(o.ts),
+            Some(t) => i64::from(t) * 1_000_000,
+            None => NEIGHBOR_HOLD_US,
+        },
+        Signal::Cdp(c) if c.ttl > 0 => i64::from(c.ttl) * 1_000_000,
+        Signal::Cdp(_) | Signal::Edp(_) | Signal::Fdp(_) => NEIGHBOR_HOLD_US,
+        _ => return None,
+    };
+    Some(Timestamp(o.ts.0 + ttl_us + ANNOUNCEMENT_GRACE_US))
+}
+
+/// Drops the announcements that expired before `now`; whether any did.
+fn expire_announcements(
+    latest: &mut Vec<(&'static str, Observation, Facts)>,
+    now: Timestamp,
+) -> bool {
+    let n = latest.len();
+    latest.retain(|(_, o, _)| valid_until(o).is_none_or(|until| until >= now));
+    latest.len() != n
 }
 
 /// Whether two single-observation facts say the same (ignoring the observation count, which
@@ -340,30 +393,6 @@ mod tests {
     }
 
     #[test]
-    fn a_shutdown_lldpdu_does_not_replace_what_the_device_said() {
-        let mut d = Devices::new(10);
-        let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
-        let b = DnaBuilder::new(Default::default());
-        let r = RefDb::builtin().unwrap();
-        d.observe(&port(), mac, &lldp(1, "Avaya 9611 SIP 7.1.2"));
-        let before = d.built(&port(), mac, &b, &r, None).unwrap().0.clone();
-        let mut bye = lldp(2, "");
-        if let Signal::Lldp(l) = &mut bye.signal {
-            l.ttl = Some(0);
-            l.system_description = None;
-            l.system_name = None;
-        }
-        let c = d.observe(&port(), mac, &bye);
-        assert!(!c.changed && !c.new);
-        assert_eq!(d.built(&port(), mac, &b, &r, None).unwrap().0.id, before.id);
-        assert_eq!(d.get(&port(), mac).unwrap().last_seen, Timestamp(2));
-        // The agent comes back with the same description: still the same DNA.
-        let c = d.observe(&port(), mac, &lldp(3, "Avaya 9611 SIP 7.1.2"));
-        assert!(!c.changed);
-        assert_eq!(d.built(&port(), mac, &b, &r, None).unwrap().0.id, before.id);
-    }
-
-    #[test]
     fn server_replies_do_not_replace_the_client_message() {
         let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
         let client = Observation {
@@ -381,6 +410,53 @@ mod tests {
         let c = d.observe(&port(), mac, &server);
         assert!(c.new_kind);
         assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 2);
+    }
+
+    #[test]
+    fn announcements_expire_after_their_ttl_and_forget_keeps_what_came_later() {
+        let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
+        let s = |t: i64| t * 1_000_000;
+        let mut l = lldp(s(0), "Avaya 9611 SIP 7.1.2");
+        if let Signal::Lldp(x) = &mut l.signal {
+            x.ttl = Some(120);
+        }
+        let dh = |t: i64| Observation {
+            ts: Timestamp(t),
+            signal: Signal::Dhcp(dhcp(true, 3, vec![1, 3, 6, 15])),
+            ..lldp(t, "x")
+        };
+        let mut d = Devices::new(10);
+        d.observe(&port(), mac, &l);
+        // Within TTL + grace: the LLDP facts stay.
+        let c = d.observe(&port(), mac, &dh(s(149)));
+        assert!(c.changed);
+        assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 2);
+        let c = d.observe(&port(), mac, &dh(s(150)));
+        assert!(!c.changed);
+        // Past it: gone, and the DNA is rebuilt.
+        let c = d.observe(&port(), mac, &dh(s(151)));
+        assert!(c.changed);
+        let kinds: Vec<_> = d
+            .get(&port(), mac)
+            .unwrap()
+            .latest
+            .iter()
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(kinds, ["dhcp"]);
+        // LLDP shutdown (TTL 0) is void at the next observation.
+        let mut bye = lldp(s(200), "Avaya 9611 SIP 7.1.2");
+        if let Signal::Lldp(x) = &mut bye.signal {
+            x.ttl = Some(0);
+        }
+        d.observe(&port(), mac, &bye);
+        d.observe(&port(), mac, &dh(s(201)));
+        assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 1);
+        // Forget what was said before 300 s; what came at 300 s stays.
+        d.observe(&port(), mac, &dh(s(300)));
+        assert!(!d.forget(&port(), mac, Timestamp(s(300))));
+        assert!(d.forget(&port(), mac, Timestamp(s(301))));
+        assert!(d.get(&port(), mac).is_none());
     }
 
     #[test]

@@ -381,6 +381,11 @@ impl Pipeline {
     }
 
     fn flush_events(&mut self) {
+        for (port, mac, at) in self.engine.take_resets() {
+            if self.devices.forget(&port, mac, at) {
+                self.stats.forgotten += 1;
+            }
+        }
         if self.events.is_empty() {
             return;
         }

@@ -2,7 +2,9 @@
 //! clock.
 //!
 //! Several files are merged by timestamp (a site's captures from several SPAN ports replay as
-//! one stream). Port tables from `--fdb` files are applied before the first frame, at its time.
+//! one stream). Port tables from `--fdb` files are applied at their `polled_at` time in the
+//! stream of frames (a series of `cybriq poll --json` outputs replays as it was taken), and the
+//! tables without one before the first frame, at its time.
 //! Frames are attributed as captured on the interface [`REPLAY_INTERFACE`], which `--tap` maps.
 //! As fast as possible by default; at the recorded pace on request.
 
@@ -94,14 +96,22 @@ pub fn replay(
         }
     }
     let mut out = ReplayOutcome::default();
-    let mut tables_done = tables.is_empty();
+    let (mut timed, untimed): (Vec<&PortTable>, Vec<&PortTable>) =
+        tables.iter().partition(|t| t.polled_at.is_some());
+    // Stable by time: tables polled at the same instant keep their file order.
+    timed.sort_by_key(|t| t.polled_at);
+    let mut timed = timed.into_iter().peekable();
+    let mut tables_done = untimed.is_empty();
     let mut pace_origin: Option<(Timestamp, Instant)> = None;
     while let Some(h) = heap.pop() {
         if !tables_done {
-            for t in tables {
+            for t in &untimed {
                 p.table(t, h.ts);
             }
             tables_done = true;
+        }
+        while let Some(t) = timed.next_if(|t| t.polled_at.is_some_and(|at| at <= h.ts)) {
+            p.table(t, t.polled_at.unwrap_or(h.ts));
         }
         if pace == Pace::Recorded {
             let (t0, w0) = *pace_origin.get_or_insert((h.ts, Instant::now()));
@@ -122,9 +132,13 @@ pub fn replay(
         }
     }
     if !tables_done && let Some(t0) = out.span.map(|s| s.0) {
-        for t in tables {
+        for t in &untimed {
             p.table(t, t0);
         }
+    }
+    // Polls after the last frame still count (a port that went dark at the end).
+    for t in timed {
+        p.table(t, t.polled_at.unwrap_or_default());
     }
     p.finish();
     out.elapsed = started.elapsed();

@@ -31,6 +31,8 @@ pub struct PipelineStats {
     pub devices: u64,
     /// DNA builds.
     pub dna_builds: u64,
+    /// Devices whose earlier signals were forgotten because they left their port.
+    pub forgotten: u64,
     /// The attribution counters.
     pub attribution: Option<AttributionStats>,
 }

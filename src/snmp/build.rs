@@ -124,6 +124,7 @@ pub fn build(mut switch: SwitchInfo, walked: &Walked, opts: &BuildOptions) -> Po
         switch,
         status: super::table::Reachability::Ok,
         reason: None,
+        polled_at: None,
         arp: arp(m),
         own_macs: own_macs(m),
         ports,

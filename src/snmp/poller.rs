@@ -119,6 +119,13 @@ pub async fn poll_all(targets: &[Target], opts: &PollOptions) -> Vec<SwitchPoll>
         })
         .collect();
     let mut tables: Vec<PortTable> = polls.iter().map(|p| p.table.clone()).collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| crate::clock::Timestamp(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)))
+        .ok();
+    for t in &mut tables {
+        t.polled_at = now;
+    }
     mark_cross_switch_uplinks(&mut tables);
     for (p, t) in polls.iter_mut().zip(tables) {
         p.table = t;

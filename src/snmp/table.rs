@@ -26,6 +26,15 @@ pub struct PortTable {
     /// Why the switch is unreachable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// When the poll finished (RFC 3339, UTC). `cybriq replay --fdb` applies a table with a
+    /// time at that point of the capture's clock, so a series of polls replays as it happened;
+    /// one without is applied before the first frame.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::event::time::millis_opt"
+    )]
+    pub polled_at: Option<crate::clock::Timestamp>,
     /// Every interface of the switch, by ifIndex.
     #[serde(default)]
     pub ports: Vec<Port>,

@@ -23,7 +23,7 @@ pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
-fn captures() -> Vec<PathBuf> {
+pub fn captures() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(rd) = std::fs::read_dir(dir) else {
             return;
@@ -466,3 +466,45 @@ pub fn hikvision(n: u32) -> Dev {
     }
 }
 pub mod soak;
+
+/// The DHCP client messages of the first client in a corpus capture (server replies and
+/// releases left out).
+pub fn dhcp_client(rel: &str) -> Vec<Observation> {
+    let (link, recs, _) = read_all(&data_dir().join(rel)).expect("capture");
+    let mut out: Vec<Observation> = Vec::new();
+    for (ts, d) in &recs {
+        let Some(o) = Observation::from_frame(*ts, &frame::decode(link, d)) else {
+            continue;
+        };
+        if matches!(&o.signal, Signal::Dhcp(d) if d.from_client && !matches!(d.message_type, Some(4 | 7)))
+            && out.first().is_none_or(|f| f.mac == o.mac)
+        {
+            out.push(o);
+        }
+    }
+    assert!(!out.is_empty(), "no DHCP client in {rel}");
+    out
+}
+
+/// A device made of `dev`'s own signals plus `extra` observations (rewritten to its MAC).
+pub fn plus(dev: &Dev, extra: &[Observation]) -> Dev {
+    let mut obs = dev.obs.clone();
+    obs.extend(with_mac(extra, dev.mac));
+    Dev {
+        mac: dev.mac,
+        dna: dna_of(&obs),
+        identity: identity_of(&obs),
+        obs,
+    }
+}
+
+/// A device that says only `obs` (rewritten to `m`).
+pub fn only(obs: &[Observation], m: MacAddr) -> Dev {
+    let obs = with_mac(obs, m);
+    Dev {
+        mac: m,
+        dna: dna_of(&obs),
+        identity: identity_of(&obs),
+        obs,
+    }
+}

@@ -584,10 +584,6 @@ fn three_weeks_of_a_site_replay_to_exactly_the_expected_events() {
         .unwrap();
     assert!(back.similarity.is_some_and(|s| s >= 0.85), "{back:?}");
 
-    assert!(
-        elapsed.as_secs() < 60,
-        "replay took {elapsed:?} ({n_frames} frames)"
-    );
     if std::env::var_os("KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -255,11 +255,27 @@ impl Baseline {
     }
 
     /// Folds an observation's DNA in: always while learning (running mean), afterwards only
-    /// when it matches (EWMA with α).
+    /// when it matches (EWMA with α). Only complete evidence feeds it: a DNA carrying fewer
+    /// signal families than the baseline (announcements expired, a device heard through one
+    /// protocol so far) is not folded, and while learning, a DNA carrying more families
+    /// (the device's LLDP heard after its DHCP) restarts the mean from that DNA, so the
+    /// baseline is not an average of partial and complete pictures (which would blunt a later
+    /// firmware or stack change).
     pub fn update(&mut self, dna: &Dna, ts: Timestamp) -> Update {
         let similarity = self.similarity(dna);
         if dna.vector.dim() != self.mean.len() {
             return Update::Rejected { similarity };
+        }
+        let (mine, theirs) = (self.families() & !WEAK, families(dna) & !WEAK);
+        if mine != theirs && theirs & mine == theirs {
+            // Fewer families: partial evidence.
+            return Update::Rejected { similarity };
+        }
+        if self.learning(ts) && mine != theirs && mine & theirs == mine {
+            let started = self.started;
+            *self = Baseline::new(dna, ts, self.params);
+            self.started = started;
+            return Update::Learning { similarity };
         }
         let result = if self.learning(ts) {
             // Running mean: mean += (x - mean) / n.

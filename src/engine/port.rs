@@ -147,6 +147,8 @@ pub struct PortState {
     pub scheduled: Option<i64>,
     /// Changed since the last `take_dirty`.
     pub dirty: bool,
+    /// Baseline version in the last record taken (its baseline is not written again).
+    pub recorded_baseline: Option<u64>,
 }
 
 impl PortState {
@@ -162,6 +164,7 @@ impl PortState {
             scored: None,
             scheduled: None,
             dirty: true,
+            recorded_baseline: None,
         }
     }
 

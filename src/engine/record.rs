@@ -16,19 +16,31 @@ pub struct PortRecord {
     pub switch: String,
     /// Interface.
     pub port: String,
-    /// The baseline vector (unnormalised mean), stored as a BLOB.
+    /// The baseline vector (unnormalised mean), stored as a BLOB. From `take_dirty`: only
+    /// when the baseline changed since the port's last record (`None`: unchanged).
     pub baseline: Option<Vec<f32>>,
-    /// Everything else the engine needs to resume.
-    pub state: serde_json::Value,
+    /// The baseline's counters and tokens (JSON), with the same rule.
+    pub baseline_meta: Option<String>,
+    /// Everything else the engine needs to resume (JSON).
+    pub state: String,
 }
 
-/// The JSON of [`PortRecord::state`].
+/// The JSON of [`PortRecord::state`]. Version 1 carried the baseline's meta inside; version 2
+/// keeps it in [`PortRecord::baseline_meta`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Saved {
     /// Record format version.
     v: u32,
     data: PortData,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     baseline: Option<BaselineMeta>,
+}
+
+/// [`Saved`] borrowed, for writing.
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    v: u32,
+    data: &'a PortData,
 }
 
 /// The baseline besides its vector.
@@ -50,7 +62,9 @@ impl Engine {
         for idx in dirty {
             let p = &mut self.ports[idx as usize];
             p.dirty = false;
-            out.push(record(p));
+            let with_baseline = p.recorded_baseline != Some(p.baseline_version);
+            p.recorded_baseline = Some(p.baseline_version);
+            out.push(record(p, with_baseline));
         }
         out
     }
@@ -60,8 +74,12 @@ impl Engine {
     /// `compliance-control-drift` at the first `tick`.
     pub fn restore(&mut self, records: Vec<PortRecord>) {
         for r in records {
-            let Ok(saved) = serde_json::from_value::<Saved>(r.state) else {
+            let Ok(saved) = serde_json::from_str::<Saved>(&r.state) else {
                 continue;
+            };
+            let meta = match r.baseline_meta.as_deref() {
+                Some(m) => serde_json::from_str::<BaselineMeta>(m).ok(),
+                None => saved.baseline,
             };
             let pr = PortRef {
                 switch: r.switch,
@@ -78,7 +96,10 @@ impl Engine {
                 self.now = t;
             }
             p.dirty = false;
-            if let (Some(mean), Some(m)) = (r.baseline, saved.baseline) {
+            // The next record writes the baseline in full (rows from before migration 3 kept it
+            // inside the state).
+            p.recorded_baseline = None;
+            if let (Some(mean), Some(m)) = (r.baseline, meta) {
                 let st = BaselineState {
                     started: m.started,
                     updated: m.updated,
@@ -100,33 +121,27 @@ impl Engine {
     }
 }
 
-fn record(p: &PortState) -> PortRecord {
-    let meta = p.baseline.as_ref().map(|b| {
-        let s = b.state();
-        (
-            s.mean,
-            BaselineMeta {
+fn record(p: &PortState, with_baseline: bool) -> PortRecord {
+    let (baseline, baseline_meta) = match (&p.baseline, with_baseline) {
+        (Some(b), true) => {
+            let s = b.state();
+            let meta = BaselineMeta {
                 started: s.started,
                 updated: s.updated,
                 samples: s.samples,
                 tokens: s.tokens,
                 presence: s.presence,
-            },
-        )
-    });
-    let (mean, meta) = match meta {
-        Some((m, x)) => (Some(m), Some(x)),
-        None => (None, None),
+            };
+            (Some(s.mean), serde_json::to_string(&meta).ok())
+        }
+        _ => (None, None),
     };
-    let saved = Saved {
-        v: 1,
-        data: p.d.clone(),
-        baseline: meta,
-    };
+    let saved = SavedRef { v: 2, data: &p.d };
     PortRecord {
         switch: p.port.switch.clone(),
         port: p.port.port.clone(),
-        baseline: mean,
-        state: serde_json::to_value(&saved).unwrap_or(serde_json::Value::Null),
+        baseline,
+        baseline_meta,
+        state: serde_json::to_string(&saved).unwrap_or_default(),
     }
 }

@@ -139,6 +139,19 @@ impl Devices {
         if new_kind {
             dev.kinds_seen.push(key);
         }
+        // Another announcing agent behind the same MAC (a new LLDP chassis / system name, a new
+        // CDP device ID): another device. What the MAC said before is not its.
+        let other_agent = dev.latest.iter().find(|(k, _, _)| *k == key).is_some_and(
+            |(_, prev, _)| matches!((agent(prev), agent(o)), (Some(a), Some(b)) if a != b),
+        );
+        let mut dropped = false;
+        if other_agent {
+            let n = dev.latest.len();
+            dev.latest
+                .retain(|(k, prev, _)| *k == key || prev.ts >= o.ts);
+            dropped = dev.latest.len() != n;
+        }
+        let expired = expired || dropped;
         let changed = match dev.latest.iter_mut().find(|(k, _, _)| *k == key) {
             Some(slot) => {
                 let changed = !same_facts(&slot.2, &facts);
@@ -296,6 +309,20 @@ pub fn valid_until(o: &Observation) -> Option<Timestamp> {
         _ => return None,
     };
     Some(Timestamp(o.ts.0 + ttl_us + ANNOUNCEMENT_GRACE_US))
+}
+
+/// Who sends an announcement: LLDP chassis ID and system name, CDP/EDP/FDP device ID. A
+/// shutdown LLDPDU (TTL 0) names nobody new.
+fn agent(o: &Observation) -> Option<(Option<&str>, Option<&str>)> {
+    match &o.signal {
+        Signal::Lldp(l) if l.ttl != Some(0) => Some((
+            l.chassis_id.as_ref().map(|(_, c)| c.as_str()),
+            l.system_name.as_deref(),
+        )),
+        Signal::Cdp(c) => Some((c.device_id.as_deref(), None)),
+        Signal::Edp(n) | Signal::Fdp(n) => Some((n.device_id.as_deref(), None)),
+        _ => None,
+    }
 }
 
 /// Drops the announcements that expired before `now`; whether any did.
@@ -457,6 +484,37 @@ mod tests {
         assert!(!d.forget(&port(), mac, Timestamp(s(300))));
         assert!(d.forget(&port(), mac, Timestamp(s(301))));
         assert!(d.get(&port(), mac).is_none());
+    }
+
+    #[test]
+    fn another_announcing_agent_behind_the_mac_drops_what_the_mac_said_before() {
+        let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
+        let dh = Observation {
+            ts: Timestamp(2),
+            signal: Signal::Dhcp(dhcp(true, 3, vec![1, 3, 6, 15])),
+            ..lldp(2, "x")
+        };
+        let mut d = Devices::new(10);
+        d.observe(&port(), mac, &lldp(1, "Avaya 9611 SIP 7.1.2"));
+        d.observe(&port(), mac, &dh);
+        // The same phone again: both kinds stay.
+        d.observe(&port(), mac, &lldp(3, "Avaya 9611 SIP 7.1.2"));
+        assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 2);
+        // Another system name: a laptop running lldpd with the phone's MAC.
+        let mut other = lldp(4, "Linux laptop 6.1.0");
+        if let Signal::Lldp(l) = &mut other.signal {
+            l.system_name = Some("laptop-7".into());
+        }
+        let c = d.observe(&port(), mac, &other);
+        assert!(c.changed);
+        let kinds: Vec<_> = d
+            .get(&port(), mac)
+            .unwrap()
+            .latest
+            .iter()
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(kinds, ["lldp"]);
     }
 
     #[test]

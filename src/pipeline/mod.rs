@@ -155,12 +155,13 @@ impl Pipeline {
     pub fn restore(&mut self, rows: Vec<PortStateRow>) -> usize {
         let mut records = Vec::with_capacity(rows.len());
         for r in rows {
-            match serde_json::from_str(&r.state) {
-                Ok(state) => records.push(crate::engine::PortRecord {
+            match serde_json::from_str::<serde_json::Value>(&r.state) {
+                Ok(_) => records.push(crate::engine::PortRecord {
                     switch: r.switch,
                     port: r.port,
                     baseline: r.baseline,
-                    state,
+                    baseline_meta: r.baseline_meta,
+                    state: r.state,
                 }),
                 Err(e) => tracing::warn!(switch = %r.switch, port = %r.port, error = %e,
                     "Stored port state unreadable; the port starts afresh."),
@@ -408,7 +409,8 @@ impl Pipeline {
                 switch: r.switch,
                 port: r.port,
                 baseline: r.baseline,
-                state: r.state.to_string(),
+                baseline_meta: r.baseline_meta,
+                state: r.state,
                 updated_at: now,
             }));
         }

@@ -23,4 +23,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "inventory, port state, observation timeline and events",
         sql: super::schema::V2,
     },
+    Migration {
+        version: 3,
+        name: "port baselines written apart from the per-frame port state",
+        sql: super::schema::V3,
+    },
 ];

@@ -11,7 +11,10 @@ use crate::event::Event;
 pub fn port_states(c: &Connection) -> Result<Vec<PortStateRow>, StoreError> {
     let e = StoreError::sqlite("reading port state");
     let mut st = c
-        .prepare("SELECT switch, port, baseline, state, updated_at FROM port_state ORDER BY switch, port")
+        .prepare(
+            "SELECT switch, port, baseline, state, updated_at, baseline_meta FROM port_state \
+             ORDER BY switch, port",
+        )
         .map_err(e)?;
     let rows = st
         .query_map([], |r| {
@@ -22,6 +25,7 @@ pub fn port_states(c: &Connection) -> Result<Vec<PortStateRow>, StoreError> {
                 baseline: blob.as_deref().and_then(blob_vector),
                 state: r.get(3)?,
                 updated_at: Timestamp(r.get(4)?),
+                baseline_meta: r.get(5)?,
             })
         })
         .map_err(StoreError::sqlite("reading port state"))?;

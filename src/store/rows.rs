@@ -111,8 +111,10 @@ pub struct PortStateRow {
     pub switch: String,
     /// Interface name.
     pub port: String,
-    /// The baseline vector.
+    /// The baseline vector; `None` in a write: unchanged.
     pub baseline: Option<Vec<f32>>,
+    /// The baseline's tokens and counters, JSON; `None` in a write: unchanged.
+    pub baseline_meta: Option<String>,
     /// Everything else, JSON.
     pub state: String,
     /// When it changed.

@@ -84,3 +84,11 @@ CREATE TABLE events (
 CREATE INDEX events_ts ON events (ts);
 CREATE INDEX events_port ON events (switch, port, ts);
 ";
+
+/// Migration 3's SQL: the baseline's tokens and counters (`baseline_meta`, JSON) get their own
+/// column, written with the vector only when the baseline changed, so that the port state a
+/// sighting changes (timestamps, counters) is a small write. Rows written before keep the
+/// baseline inside `state`, which restore still reads.
+pub const V3: &str = "
+ALTER TABLE port_state ADD COLUMN baseline_meta TEXT;
+";

@@ -178,7 +178,18 @@ impl Batch {
             },
             Write::Observation(r) => self.observations.push(r),
             Write::PortState(r) => {
-                self.states.insert((r.switch.clone(), r.port.clone()), r);
+                // Last wins, except for a baseline the later write leaves unchanged.
+                let key = (r.switch.clone(), r.port.clone());
+                let mut r = r;
+                if let Some(old) = self.states.remove(&key) {
+                    if r.baseline.is_none() {
+                        r.baseline = old.baseline;
+                    }
+                    if r.baseline_meta.is_none() {
+                        r.baseline_meta = old.baseline_meta;
+                    }
+                }
+                self.states.insert(key, r);
             }
             Write::Events(mut e) => self.events.append(&mut e),
         }
@@ -396,8 +407,11 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
     if !b.states.is_empty() {
         let mut st = c
             .prepare_cached(
-                "INSERT INTO port_state (switch, port, baseline, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(switch, port) DO UPDATE SET baseline = excluded.baseline,
+                "INSERT INTO port_state (switch, port, baseline, state, updated_at, baseline_meta)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(switch, port) DO UPDATE SET
+                   baseline = COALESCE(excluded.baseline, port_state.baseline),
+                   baseline_meta = COALESCE(excluded.baseline_meta, port_state.baseline_meta),
                    state = excluded.state, updated_at = excluded.updated_at",
             )
             .map_err(e("writing port state"))?;
@@ -407,7 +421,8 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
                 r.port,
                 r.baseline.as_deref().map(vector_blob),
                 r.state,
-                r.updated_at.0
+                r.updated_at.0,
+                r.baseline_meta
             ])
             .map_err(e("writing port state"))?;
         }

@@ -618,8 +618,14 @@ fn identity_confidence_moving_more_than_the_delta() {
     };
     let delta = p.identity.confidence - weak.identity.confidence;
     assert!(delta > 0.2, "{delta}");
+    // While the port's baseline learns, a rise is the identity settling: not raised.
     s.see(SW, "Gi1/0/16", &weak, 0);
-    let ev = s.see(SW, "Gi1/0/16", &p, 60);
+    assert!(s.see(SW, "Gi1/0/16", &p, 60).is_empty());
+    // After learning, the same move is raised.
+    let mut s = Site::new(CFG);
+    s.see(SW, "Gi1/0/16", &weak, 0);
+    s.see(SW, "Gi1/0/16", &weak, DAY + HOUR);
+    let ev = s.see(SW, "Gi1/0/16", &p, 2 * DAY);
     assert_eq!(types(&ev), [T::VendorHintConfidenceChanged], "{ev:#?}");
     assert_eq!(ev[0].severity, Severity::Low);
     assert_eq!(
@@ -628,7 +634,7 @@ fn identity_confidence_moving_more_than_the_delta() {
     );
     assert_eq!(ev[0].vendor.as_deref(), Some("Cisco 7970"));
     assert_eq!(ev[0].mitre, ["T1036"]);
-    assert!(s.see(SW, "Gi1/0/16", &p, 120).is_empty());
+    assert!(s.see(SW, "Gi1/0/16", &p, 2 * DAY + 120).is_empty());
     // Near-miss: a move of exactly the delta does not fire.
     let mut s = Site::new(CFG);
     let mut a = p.clone();

@@ -136,6 +136,13 @@ impl Baseline {
             .fold(0, |m, (i, _)| m | 1 << i)
     }
 
+    /// Whether the DNA lacks a (not weak) signal family the baseline carries: partial evidence
+    /// (announcements expired or not heard yet).
+    pub fn partial(&self, dna: &Dna) -> bool {
+        let mine = self.families() & !WEAK;
+        families(dna) & mine != mine
+    }
+
     /// Similarity on the families both carry, firmware left out: what a firmware update does
     /// not change (the device's structure, model, DHCP client, …).
     pub fn similarity_beside_firmware(&self, dna: &Dna) -> f32 {

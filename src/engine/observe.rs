@@ -272,7 +272,7 @@ impl Engine {
                 }
             }
         }
-        self.identity_checks(idx, id, ts, out);
+        self.identity_checks(idx, id, s.dna, ts, out);
     }
 
     /// Raises device-appeared (with the comparison against the port's baseline when there was
@@ -338,7 +338,7 @@ impl Engine {
             }
         }
         self.rescore(idx, s.dna, ts, out);
-        self.identity_checks(idx, s.identity, ts, out);
+        self.identity_checks(idx, s.identity, s.dna, ts, out);
     }
 
     /// Compares the occupant's DNA with the baseline (when either changed) and moves its band.
@@ -471,7 +471,14 @@ impl Engine {
     }
 
     /// NDAA, class and confidence conditions of the occupant.
-    fn identity_checks(&mut self, idx: u32, id: &Identity, ts: Timestamp, out: &mut Vec<Event>) {
+    fn identity_checks(
+        &mut self,
+        idx: u32,
+        id: &Identity,
+        dna: &Dna,
+        ts: Timestamp,
+        out: &mut Vec<Event>,
+    ) {
         let i = idx as usize;
         let (classes_ok, expected_empty) = {
             let prof = self.profile(idx);
@@ -503,10 +510,19 @@ impl Engine {
         if class_fire {
             o.class_active = true;
         }
-        // Confidence: moved by more than the delta since it was last reported.
-        let conf_fire =
-            (id.confidence - o.reported_confidence).abs() > self.p.confidence_delta + 1e-9;
-        if conf_fire {
+        // Confidence: moved by more than the delta since it was last reported. Not on partial
+        // evidence (the DNA lacks a family the baseline has: an announcement expired or a
+        // shutdown LLDPDU, not heard yet), and while the baseline learns, a rise is the
+        // identity settling as the device says more (its LLDP-MED after its DHCP): recorded,
+        // not raised.
+        let (partial, learning) = p
+            .baseline
+            .as_ref()
+            .map_or((false, false), |b| (b.partial(dna), b.learning(ts)));
+        let moved = (id.confidence - o.reported_confidence).abs() > self.p.confidence_delta + 1e-9;
+        let settling = learning && id.confidence > o.reported_confidence;
+        let conf_fire = moved && !partial && !settling;
+        if moved && !partial {
             o.reported_confidence = id.confidence;
         }
         if ndaa_fire {

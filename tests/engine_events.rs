@@ -1075,3 +1075,28 @@ fn a_clone_behind_stale_announcements_is_substituted_when_they_expire() {
         );
     }
 }
+
+#[test]
+fn a_firmware_update_of_a_device_first_heard_through_dhcp_is_a_firmware_shift() {
+    // The baseline restarts from the fuller DNA when the CDP frame comes (it is not an
+    // average of the DHCP-only and the complete pictures), so a later version change lands in
+    // the firmware band as it does for a device heard through CDP first.
+    let p = phone(1);
+    let dhcp = dhcp_client("zeek/dhcp.pcap");
+    let first = only(&dhcp, p.mac);
+    let full = plus(&p, &dhcp);
+    let mut s = Site::new(CFG);
+    let mut o = first.obs[0].clone();
+    o.ts = at(0);
+    s.see_obs(SW, "Gi1/0/24", &first, &o);
+    let mut t = 40;
+    while t < 2 * DAY {
+        s.see(SW, "Gi1/0/24", &full, t);
+        t += 5 * MIN;
+    }
+    let new = updated(&full);
+    let ev = s.see(SW, "Gi1/0/24", &new, t);
+    assert_eq!(types(&ev), [T::DeviceFirmwareShift], "{ev:#?}");
+    let sim = ev[0].similarity.unwrap();
+    assert!((0.65..0.85).contains(&sim), "{sim}");
+}

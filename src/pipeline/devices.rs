@@ -47,8 +47,10 @@ pub fn signal_key(o: &Observation) -> &'static str {
 /// One device on one port.
 #[derive(Debug)]
 pub struct Device {
-    /// Latest observation per signal kind, with the facts it gave.
-    latest: Vec<(&'static str, Observation, Facts)>,
+    /// Latest observation per signal kind, with a fingerprint of the facts it gave (the facts
+    /// themselves are rebuilt from the observation when the DNA is: keeping them for 100,000
+    /// devices cost more memory than rebuilding them costs time).
+    latest: Vec<(&'static str, Observation, u64)>,
     /// Cached DNA and identity (None when evicted or not built yet).
     built: Option<Box<(Dna, Identity)>>,
     /// First observation.
@@ -110,7 +112,7 @@ impl Devices {
     /// Folds one observation in.
     pub fn observe(&mut self, port: &PortRef, mac: MacAddr, o: &Observation) -> Change {
         let key = signal_key(o);
-        let facts = Facts::of(o);
+        let facts = fingerprint(&Facts::of(o));
         let (dev, new) = match self.map.get_mut(&(port.clone(), mac)) {
             Some(d) => (d, false),
             None => {
@@ -154,7 +156,7 @@ impl Devices {
         let expired = expired || dropped;
         let changed = match dev.latest.iter_mut().find(|(k, _, _)| *k == key) {
             Some(slot) => {
-                let changed = !same_facts(&slot.2, &facts);
+                let changed = slot.2 != facts;
                 slot.1 = o.clone();
                 slot.2 = facts;
                 changed
@@ -327,7 +329,7 @@ fn agent(o: &Observation) -> Option<(Option<&str>, Option<&str>)> {
 
 /// Drops the announcements that expired before `now`; whether any did.
 fn expire_announcements(
-    latest: &mut Vec<(&'static str, Observation, Facts)>,
+    latest: &mut Vec<(&'static str, Observation, u64)>,
     now: Timestamp,
 ) -> bool {
     let n = latest.len();
@@ -335,10 +337,28 @@ fn expire_announcements(
     latest.len() != n
 }
 
-/// Whether two single-observation facts say the same (ignoring the observation count, which
-/// is always one).
-fn same_facts(a: &Facts, b: &Facts) -> bool {
-    a.tokens() == b.tokens() && a.texts().eq(b.texts()) && a.identity() == b.identity()
+/// A fingerprint of what one observation's facts say (tokens, texts, hard identity), to tell
+/// whether the next observation of the same kind says something new.
+fn fingerprint(f: &Facts) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    for (k, (family, w)) in f.tokens() {
+        k.hash(&mut h);
+        family.hash(&mut h);
+        w.to_bits().hash(&mut h);
+    }
+    0xffu8.hash(&mut h);
+    for (field, text) in f.texts() {
+        field.hash(&mut h);
+        text.hash(&mut h);
+    }
+    0xfeu8.hash(&mut h);
+    let id = f.identity();
+    id.macs.iter().for_each(|m| m.0.hash(&mut h));
+    id.serials.hash(&mut h);
+    id.chassis_ids.hash(&mut h);
+    id.names.hash(&mut h);
+    h.finish()
 }
 
 #[cfg(test)]

@@ -73,6 +73,16 @@ pub(crate) trait Sink {
 /// Appends the decimal digits of `n` (what `Display` writes, without the formatting machinery).
 pub(crate) fn push_num(b: &mut String, n: impl Into<u64>) {
     let mut n: u64 = n.into();
+    // One and two digits (most TLV types, option codes and counts) without the loop.
+    if n < 10 {
+        b.push(char::from(b'0' + n as u8));
+        return;
+    }
+    if n < 100 {
+        b.push(char::from(b'0' + (n / 10) as u8));
+        b.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let mut tmp = [0u8; 20];
     let mut i = tmp.len();
     loop {
@@ -90,6 +100,7 @@ pub(crate) fn push_num(b: &mut String, n: impl Into<u64>) {
 
 /// Appends `prefix` then the numbers joined by commas.
 fn push_list<T: Copy + Into<u64>>(b: &mut String, prefix: &str, v: &[T]) {
+    b.reserve(prefix.len() + 3 * v.len());
     b.push_str(prefix);
     for (i, x) in v.iter().enumerate() {
         if i > 0 {

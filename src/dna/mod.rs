@@ -225,13 +225,12 @@ impl DnaId {
             blake3::hash(&bytes)
         };
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(36);
-        s.push_str("dna:");
-        for b in &h.as_bytes()[..16] {
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 15)]));
+        let mut s = *b"dna:00000000000000000000000000000000";
+        for (i, b) in h.as_bytes()[..16].iter().enumerate() {
+            s[4 + 2 * i] = HEX[usize::from(b >> 4)];
+            s[5 + 2 * i] = HEX[usize::from(b & 15)];
         }
-        DnaId(s)
+        DnaId(std::str::from_utf8(&s).expect("ASCII").to_owned())
     }
 }
 

@@ -106,6 +106,41 @@ pub fn normalise_into(out: &mut String, s: &str) {
 /// [`normalise_into`] (and, with `HASH_DIGITS`, [`port_shape_into`]) for ASCII text: bytes
 /// pushed one by one after one reservation (the output is never longer than the input).
 fn ascii_into<const HASH_DIGITS: bool>(out: &mut String, s: &str) {
+    if s.len() <= 64 {
+        // Short text (names, port descriptions): into a stack buffer, appended once.
+        let mut buf = [0u8; 64];
+        let mut n = 0;
+        let mut any = false;
+        let mut space = false;
+        let mut last_hash = false;
+        for &b in s.as_bytes() {
+            if b <= b' ' || b == 0x7f {
+                space = any;
+                continue;
+            }
+            // Never past the end: a space is written only before a byte of the input.
+            if space {
+                buf[n] = b' ';
+                n += 1;
+                space = false;
+                last_hash = false;
+            }
+            any = true;
+            if HASH_DIGITS && b.is_ascii_digit() {
+                if !last_hash {
+                    buf[n] = b'#';
+                    n += 1;
+                }
+                last_hash = true;
+            } else {
+                buf[n] = b.to_ascii_lowercase();
+                n += 1;
+                last_hash = false;
+            }
+        }
+        out.push_str(std::str::from_utf8(&buf[..n]).expect("ASCII"));
+        return;
+    }
     out.reserve(s.len());
     let mut any = false;
     let mut space = false;

@@ -4,8 +4,10 @@
 //! device's texts, and a token's hash slots only on the token, so both are memoised in bounded
 //! caches inside the builder: a device that keeps sending the same frames costs a few hash-map
 //! look-ups and the vector arithmetic. One observation's structural tokens are written back to
-//! back into a per-thread scratch buffer (no map, no per-token `format!`); the only per-token
-//! allocation left is the token string the [`Dna`] keeps for explanations.
+//! back into a per-thread scratch buffer (no map, no per-token `format!`); their sorted order
+//! and slots are memoised by that buffer's content, so a repeated frame is neither sorted nor
+//! looked up token by token again. The only per-token allocation left is the token string the
+//! [`Dna`] keeps for explanations.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,6 +24,7 @@ use crate::score::Vector;
 /// Cached text results and token slots beyond these counts are dropped (the cache is cleared
 /// and refilled), bounding memory whatever the input.
 const MAX_TEXT_ENTRIES: usize = 4096;
+const MAX_STRUCT_ENTRIES: usize = 4096;
 const MAX_SLOT_ENTRIES: usize = 65_536;
 
 /// A token before weighting.
@@ -74,9 +77,56 @@ struct Slots {
     signs: u8,
 }
 
+/// One observation's structural tokens, sorted by token, with their slots: memoised by the
+/// scratch's token list (keys back to back, families, weights), which every hit compares.
+#[derive(Debug)]
+struct StructTokens {
+    /// The keys back to back, in insertion order.
+    keys: String,
+    /// Per token in insertion order: end of its key in `keys`, family, weight bits.
+    meta: Vec<(u32, Family, u32)>,
+    /// Sorted by key: key range in `keys`, family, weight, slots.
+    sorted: Vec<(u32, u32, Family, f32, Slots)>,
+}
+
+impl StructTokens {
+    fn same(&self, s: &Scratch) -> bool {
+        self.keys == s.keys
+            && self.meta.len() == s.toks.len()
+            && self
+                .meta
+                .iter()
+                .zip(&s.toks)
+                .all(|(m, t)| m.0 == t.1 && m.1 == t.2 && m.2 == t.3.to_bits())
+    }
+}
+
+/// The hasher of maps whose keys are already seeded 64-bit hashes.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 #[derive(Debug, Default)]
 struct Cache {
-    texts: HashMap<u64, Arc<TextTokens>>,
+    texts: KeyMap<Arc<TextTokens>>,
+    structural: KeyMap<Arc<StructTokens>>,
     /// foldhash with a random seed per cache: several times cheaper than SipHash on short
     /// tokens, and still not predictable from outside.
     slots: HashMap<String, Slots, foldhash::fast::RandomState>,
@@ -157,16 +207,17 @@ impl DnaBuilder {
         // The order Facts keeps: texts by field (insertion order within one), tokens by key
         // (unique after the sink merged repeats).
         s.texts.sort_by_key(|t| t.0);
-        {
-            let keys = &s.keys;
-            s.toks.sort_unstable_by(|a, b| {
-                keys[a.0 as usize..a.1 as usize].cmp(&keys[b.0 as usize..b.1 as usize])
-            });
-        }
         let texts = self.text_tokens(s.texts.iter().map(|t| (t.0, s.text_at(t))));
+        let structural = self.struct_tokens(&s);
         let identity = std::mem::take(&mut s.identity);
+        let keys = structural.keys.as_str();
         let dna = self.finish(
-            s.toks.iter().map(|t| (s.key(t), t.2, t.3)),
+            structural.sorted.iter().map(|t| Tok {
+                family: t.2,
+                token: &keys[t.0 as usize..t.1 as usize],
+                weight: t.3,
+                slots: Some(t.4),
+            }),
             &texts,
             identity,
         );
@@ -178,19 +229,71 @@ impl DnaBuilder {
     pub fn build(&self, facts: &Facts) -> Dna {
         let texts = self.text_tokens(facts.texts());
         self.finish(
-            facts
-                .tokens()
-                .iter()
-                .map(|(k, (f, w))| (k.as_str(), *f, *w)),
+            facts.tokens().iter().map(|(k, (f, w))| Tok {
+                family: *f,
+                token: k.as_str(),
+                weight: *w,
+                slots: None,
+            }),
             &texts,
             facts.identity().clone(),
         )
     }
 
+    /// The structural tokens of one observation's scratch, sorted, with their slots
+    /// (memoised by the token list).
+    fn struct_tokens(&self, s: &Scratch) -> Arc<StructTokens> {
+        // The keys alone pick the entry; their boundaries, families and weights are compared
+        // with the entry's on a hit.
+        let mut h = self.seed.build_hasher();
+        h.write(s.keys.as_bytes());
+        h.write_usize(s.toks.len());
+        let key = h.finish();
+        if let Some(t) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .structural
+            .get(&key)
+            && t.same(s)
+        {
+            return t.clone();
+        }
+        let keys = s.keys.clone();
+        let b = keys.as_bytes();
+        let mut sorted: Vec<(u32, u32, Family, f32)> =
+            s.toks.iter().map(|t| (t.0, t.1, t.2, t.3)).collect();
+        // Keys are unique (the sink merged repeats): an unstable sort gives one order.
+        sorted.sort_unstable_by(|x, y| {
+            b[x.0 as usize..x.1 as usize].cmp(&b[y.0 as usize..y.1 as usize])
+        });
+        let ((_, base), (_, fw)) = self.ranges();
+        let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let sorted = sorted
+            .into_iter()
+            .map(|(a, e, f, w)| {
+                let firmware = f == Family::Firmware;
+                let n = if firmware { fw } else { base };
+                let slots = self.slots(&mut c, &keys[a as usize..e as usize], firmware, n);
+                (a, e, f, w, slots)
+            })
+            .collect();
+        let t = Arc::new(StructTokens {
+            meta: s.toks.iter().map(|t| (t.1, t.2, t.3.to_bits())).collect(),
+            keys,
+            sorted,
+        });
+        if c.structural.len() >= MAX_STRUCT_ENTRIES {
+            c.structural.clear();
+        }
+        c.structural.insert(key, t.clone());
+        t
+    }
+
     /// `structural` must be sorted by token.
     fn finish<'a>(
         &self,
-        structural: impl Iterator<Item = (&'a str, Family, f32)>,
+        structural: impl Iterator<Item = Tok<'a>>,
         texts: &TextTokens,
         identity: super::HardIdentity,
     ) -> Dna {
@@ -207,21 +310,16 @@ impl DnaBuilder {
             }
         }
         let mut b = texts.tokens.iter().peekable();
-        for (token, family, weight) in structural {
-            while let Some(x) = b.next_if(|x| x.token.as_str() < token) {
+        for t in structural {
+            while let Some(x) = b.next_if(|x| x.token.as_str() < t.token) {
                 all.push(text_tok(x));
             }
-            all.push(Tok {
-                family,
-                token,
-                weight,
-                slots: None,
-            });
+            all.push(t);
         }
         all.extend(b.map(text_tok));
-        let (vector, tokens) = self.vectorise(&all);
+        let (vector, max, tokens) = self.vectorise(&all);
         Dna {
-            id: DnaId::of(&vector),
+            id: DnaId::of_max(&vector, max),
             vector,
             tokens,
             profile: texts.profile.clone(),
@@ -454,7 +552,8 @@ impl DnaBuilder {
     }
 
     /// `raw` must be sorted by token (the summation order, hence the id, depends on it).
-    fn vectorise(&self, raw: &[Tok<'_>]) -> (Vector, Vec<WeightedToken>) {
+    /// Returns the vector, the largest of its components' magnitudes, and the weighted tokens.
+    fn vectorise(&self, raw: &[Tok<'_>]) -> (Vector, f32, Vec<WeightedToken>) {
         debug_assert!(raw.windows(2).all(|w| w[0].token <= w[1].token));
         let ((_, base_dims), (fw_lo, fw_dims)) = self.ranges();
         let d = base_dims + fw_dims;
@@ -484,10 +583,24 @@ impl DnaBuilder {
             };
             scale[fw] = (fw_mass / mass[fw]).sqrt();
         }
-        let mut v = vec![0.0f32; d];
+        // The token strings are made before the vector is allocated: a build then takes the
+        // small blocks the previous DNA freed before it asks for a large one, which keeps the
+        // allocator from consolidating them on every build.
         let mut tokens = Vec::with_capacity(raw.len());
+        for t in raw {
+            let e = t.weight * scale[t.family as usize];
+            if e != 0.0 {
+                tokens.push(WeightedToken {
+                    token: t.token.to_owned(),
+                    family: t.family,
+                    weight: e,
+                });
+            }
+        }
+        let mut v = vec![0.0f32; d];
         let mut total = 0.0f32;
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        // Locked only for a token without precomputed slots (tokens of merged facts).
+        let mut cache = None;
         for t in raw {
             let e = t.weight * scale[t.family as usize];
             if e == 0.0 {
@@ -501,7 +614,14 @@ impl DnaBuilder {
             };
             let s = match t.slots {
                 Some(s) => s,
-                None => self.slots(&mut cache, t.token, firmware, n),
+                None => self.slots(
+                    cache.get_or_insert_with(|| {
+                        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+                    }),
+                    t.token,
+                    firmware,
+                    n,
+                ),
             };
             let part = e / f32::from(s.k).sqrt();
             for j in 0..usize::from(s.k) {
@@ -509,32 +629,38 @@ impl DnaBuilder {
                 v[lo + usize::from(s.idx[j])] += x;
             }
             total += e * e;
-            tokens.push(WeightedToken {
-                token: t.token.to_owned(),
-                family: t.family,
-                weight: e,
-            });
         }
         drop(cache);
         let norm = total.sqrt();
         if norm > 0.0 {
             tokens.iter_mut().for_each(|t| t.weight /= norm);
         }
-        // Normalise in a fixed order (the same bits on every machine): eight running sums.
+        // Normalise in a fixed order (the same bits on every machine): eight running sums,
+        // and eight running maxima of the magnitudes (for the id's quantisation).
         let mut acc = [0.0f32; 8];
+        let mut top = [0.0f32; 8];
         for c in v.chunks(8) {
-            for (a, x) in acc.iter_mut().zip(c) {
+            for ((a, m), x) in acc.iter_mut().zip(top.iter_mut()).zip(c) {
                 *a += x * x;
+                let y = x.abs();
+                *m = if y > *m { y } else { *m };
             }
         }
         let sq = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        let mut max = top.iter().fold(0.0f32, |m, &y| if y > m { y } else { m });
         if sq > 0.0 {
             let inv = 1.0 / sq.sqrt();
             v.iter_mut().for_each(|x| *x *= inv);
+            // Rounding is monotonic: the largest scaled magnitude is the scaled largest one.
+            max *= inv;
         }
-        let vector = Vector::from_normalised(v).unwrap_or_else(|_| {
-            Vector::from_normalised(vec![0.0; d]).expect("a zero vector is finite")
-        });
-        (vector, tokens)
+        match Vector::from_normalised(v) {
+            Ok(vector) => (vector, max, tokens),
+            Err(_) => (
+                Vector::from_normalised(vec![0.0; d]).expect("a zero vector is finite"),
+                0.0,
+                tokens,
+            ),
+        }
     }
 }

@@ -73,6 +73,16 @@ pub(crate) trait Sink {
 /// Appends the decimal digits of `n` (what `Display` writes, without the formatting machinery).
 pub(crate) fn push_num(b: &mut String, n: impl Into<u64>) {
     let mut n: u64 = n.into();
+    // One and two digits (most TLV types, option codes and counts) without the loop.
+    if n < 10 {
+        b.push(char::from(b'0' + n as u8));
+        return;
+    }
+    if n < 100 {
+        b.push(char::from(b'0' + (n / 10) as u8));
+        b.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let mut tmp = [0u8; 20];
     let mut i = tmp.len();
     loop {
@@ -90,6 +100,7 @@ pub(crate) fn push_num(b: &mut String, n: impl Into<u64>) {
 
 /// Appends `prefix` then the numbers joined by commas.
 fn push_list<T: Copy + Into<u64>>(b: &mut String, prefix: &str, v: &[T]) {
+    b.reserve(prefix.len() + 3 * v.len());
     b.push_str(prefix);
     for (i, x) in v.iter().enumerate() {
         if i > 0 {
@@ -100,23 +111,25 @@ fn push_list<T: Copy + Into<u64>>(b: &mut String, prefix: &str, v: &[T]) {
 }
 
 fn push_cap_names(out: &mut String, bits: u32, names: &[&str]) {
-    let start = out.len();
-    for i in 0..32 {
-        if bits & (1 << i) != 0 {
-            if out.len() > start {
-                out.push(',');
-            }
-            match names.get(i) {
-                Some(n) => out.push_str(n),
-                None => {
-                    out.push_str("bit");
-                    push_num(out, i as u32);
-                }
+    if bits == 0 {
+        out.push_str("none");
+        return;
+    }
+    // The set bits, lowest first.
+    let mut rest = bits;
+    while rest != 0 {
+        let i = rest.trailing_zeros();
+        rest &= rest - 1;
+        match names.get(i as usize) {
+            Some(n) => out.push_str(n),
+            None => {
+                out.push_str("bit");
+                push_num(out, i);
             }
         }
-    }
-    if out.len() == start {
-        out.push_str("none");
+        if rest != 0 {
+            out.push(',');
+        }
     }
 }
 
@@ -272,11 +285,6 @@ impl Scratch {
         self.identity = HardIdentity::default();
     }
 
-    /// A token's key.
-    pub fn key(&self, t: &(u32, u32, Family, f32)) -> &str {
-        &self.keys[t.0 as usize..t.1 as usize]
-    }
-
     /// A text.
     pub fn text_at(&self, t: &(Field, u32, u32)) -> &str {
         &self.text_buf[t.1 as usize..t.2 as usize]
@@ -288,12 +296,12 @@ impl Sink for Scratch {
         let start = self.keys.len();
         key(&mut self.keys);
         let end = self.keys.len();
-        let k = &self.keys[start..end];
-        let keys = &self.keys;
+        let keys = self.keys.as_bytes();
+        let k = &keys[start..end];
         if let Some(e) = self
             .toks
             .iter_mut()
-            .find(|t| &keys[t.0 as usize..t.1 as usize] == k)
+            .find(|t| t.1 - t.0 == (end - start) as u32 && &keys[t.0 as usize..t.1 as usize] == k)
         {
             e.3 = e.3.max(weight);
             self.keys.truncate(start);

@@ -199,18 +199,23 @@ impl fmt::Display for DnaId {
 impl DnaId {
     /// The id of a vector: blake3 over its i8 quantisation, first 16 bytes, hex.
     pub fn of(v: &Vector) -> DnaId {
+        let max = v.as_slice().iter().fold(0.0f32, |m, &y| m.max(y.abs()));
+        DnaId::of_max(v, max)
+    }
+
+    /// [`of`](Self::of) given the largest magnitude of the vector's components (finite).
+    pub(crate) fn of_max(v: &Vector, max: f32) -> DnaId {
         let x = v.as_slice();
         let h = if x.len() <= QUANT_STACK {
             // The quantisation of `Vector::quantise` (one scale, round half away from zero,
             // clamped to ±127), written into a stack buffer as bytes: no allocation, and a loop
-            // the compiler vectorises.
+            // the compiler vectorises (no float-to-int conversion, see `trunc_i8`).
             let mut buf = [0u8; QUANT_STACK];
-            let max = x.iter().fold(0.0f32, |m, &y| m.max(y.abs()));
             if max != 0.0 {
                 let inv = 127.0 / max;
                 for (b, &y) in buf.iter_mut().zip(x) {
                     let y = y * inv;
-                    *b = (y + 0.5f32.copysign(y)).clamp(-127.0, 127.0) as i8 as u8;
+                    *b = trunc_i8((y + 0.5f32.copysign(y)).clamp(-127.0, 127.0)) as u8;
                 }
             }
             blake3::hash(&buf[..x.len()])
@@ -220,14 +225,26 @@ impl DnaId {
             blake3::hash(&bytes)
         };
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(36);
-        s.push_str("dna:");
-        for b in &h.as_bytes()[..16] {
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 15)]));
+        let mut s = *b"dna:00000000000000000000000000000000";
+        for (i, b) in h.as_bytes()[..16].iter().enumerate() {
+            s[4 + 2 * i] = HEX[usize::from(b >> 4)];
+            s[5 + 2 * i] = HEX[usize::from(b & 15)];
         }
-        DnaId(s)
+        DnaId(std::str::from_utf8(&s).expect("ASCII").to_owned())
     }
+}
+
+/// `z as i8` for a finite `z` in [-127, 127] (truncation toward zero), in float and integer
+/// lane operations only: `2^23` added to a magnitude below it leaves the integer nearest to
+/// the magnitude in the low mantissa bits; one less when that rounded up gives the floor.
+#[inline(always)]
+fn trunc_i8(z: f32) -> i8 {
+    const M: f32 = 8_388_608.0;
+    let a = z.abs();
+    let t = (a + M) - M;
+    let f = if t > a { t - 1.0 } else { t };
+    let i = ((f + M).to_bits() as i32).wrapping_sub(0x4B00_0000);
+    (if z < 0.0 { i.wrapping_neg() } else { i }) as i8
 }
 
 /// A device's DNA.

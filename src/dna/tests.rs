@@ -411,3 +411,60 @@ fn build_one_equals_the_build_of_the_observations_facts() {
         }
     });
 }
+
+#[test]
+fn quantising_without_float_to_int_casts_truncates_like_as() {
+    // Every half-integer and integer in range, their float neighbours, and a stride through
+    // all the floats of [-127, 127].
+    let mut zs: Vec<f32> = Vec::new();
+    for i in -254..=254 {
+        let z = i as f32 / 2.0;
+        zs.extend([
+            z,
+            f32::from_bits(z.to_bits() + 1),
+            z.next_down(),
+            z.next_up(),
+        ]);
+    }
+    let mut b = 0u32;
+    while b < 127.0f32.to_bits() {
+        let z = f32::from_bits(b);
+        zs.extend([z, -z]);
+        b += 9_973;
+    }
+    for z in zs.into_iter().filter(|z| z.abs() <= 127.0) {
+        assert_eq!(super::trunc_i8(z), z as i8, "{z:?}");
+    }
+}
+
+#[test]
+fn dna_id_equals_blake3_of_the_reference_quantisation() {
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for round in 0..200 {
+        let d = [16, 256, 1024][round % 3];
+        let mut v: Vec<f32> = (0..d)
+            .map(|_| ((rnd() >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 3.0)
+            .collect();
+        // Exact ties after scaling (x · 127 / max = k + 0.5) and zeros.
+        v[0] = 1.0;
+        v[1] = 63.5 / 127.0;
+        v[2] = -0.5 / 127.0;
+        v[3] = 0.0;
+        v[4] = -0.0;
+        let v = Vector::from_normalised(v).unwrap();
+        let (q, _) = v.quantise();
+        let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
+        let h = blake3::hash(&bytes);
+        let want: String = h.as_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(DnaId::of(&v).0, format!("dna:{want}"));
+    }
+}

@@ -96,51 +96,76 @@ fn normalise_each(s: &str, mut f: impl FnMut(char)) {
 /// Appends [`normalise`]`(s)` to `out`.
 pub fn normalise_into(out: &mut String, s: &str) {
     if s.is_ascii() {
-        ascii_into(out, s, false);
+        ascii_into::<false>(out, s);
     } else {
         out.reserve(s.len());
         normalise_each(s, |c| out.push(c));
     }
 }
 
-/// [`normalise_into`] (and, with `hash_digits`, [`port_shape_into`]) for ASCII text: bytes
-/// collected in a small stack buffer and appended in runs.
-fn ascii_into(out: &mut String, s: &str, hash_digits: bool) {
-    let mut buf = [0u8; 64];
-    let mut n = 0;
+/// [`normalise_into`] (and, with `HASH_DIGITS`, [`port_shape_into`]) for ASCII text: bytes
+/// pushed one by one after one reservation (the output is never longer than the input).
+fn ascii_into<const HASH_DIGITS: bool>(out: &mut String, s: &str) {
+    if s.len() <= 64 {
+        // Short text (names, port descriptions): into a stack buffer, appended once.
+        let mut buf = [0u8; 64];
+        let mut n = 0;
+        let mut any = false;
+        let mut space = false;
+        let mut last_hash = false;
+        for &b in s.as_bytes() {
+            if b <= b' ' || b == 0x7f {
+                space = any;
+                continue;
+            }
+            // Never past the end: a space is written only before a byte of the input.
+            if space {
+                buf[n] = b' ';
+                n += 1;
+                space = false;
+                last_hash = false;
+            }
+            any = true;
+            if HASH_DIGITS && b.is_ascii_digit() {
+                if !last_hash {
+                    buf[n] = b'#';
+                    n += 1;
+                }
+                last_hash = true;
+            } else {
+                buf[n] = b.to_ascii_lowercase();
+                n += 1;
+                last_hash = false;
+            }
+        }
+        out.push_str(std::str::from_utf8(&buf[..n]).expect("ASCII"));
+        return;
+    }
+    out.reserve(s.len());
     let mut any = false;
     let mut space = false;
     let mut last_hash = false;
-    let mut put = |b: u8, buf: &mut [u8; 64], n: &mut usize| {
-        if *n == buf.len() {
-            out.push_str(std::str::from_utf8(&buf[..]).expect("ASCII"));
-            *n = 0;
-        }
-        buf[*n] = b;
-        *n += 1;
-    };
     for &b in s.as_bytes() {
         if b <= b' ' || b == 0x7f {
             space = any;
             continue;
         }
         if space {
-            put(b' ', &mut buf, &mut n);
+            out.push(' ');
             space = false;
             last_hash = false;
         }
         any = true;
-        if hash_digits && b.is_ascii_digit() {
+        if HASH_DIGITS && b.is_ascii_digit() {
             if !last_hash {
-                put(b'#', &mut buf, &mut n);
+                out.push('#');
             }
             last_hash = true;
         } else {
-            put(b.to_ascii_lowercase(), &mut buf, &mut n);
+            out.push(char::from(b.to_ascii_lowercase()));
             last_hash = false;
         }
     }
-    out.push_str(std::str::from_utf8(&buf[..n]).expect("ASCII"));
 }
 
 /// Whether a word is a version or build number that escaped the profile (`1.0.8.3`, `(fc1)`).
@@ -197,6 +222,33 @@ pub fn shape(s: &str) -> String {
 
 /// Appends [`shape`]`(s)` to `out`.
 pub fn shape_into(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        // The same rules on bytes, into a stack buffer (at most 12 bytes come out).
+        let mut buf = [0u8; 12];
+        let mut n = 0;
+        let mut last = 0u8;
+        for &b in s.as_bytes() {
+            let k = if b.is_ascii_alphabetic() {
+                b'a'
+            } else if b.is_ascii_digit() {
+                b'9'
+            } else if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+                b' '
+            } else {
+                b
+            };
+            if k != last {
+                buf[n] = k;
+                n += 1;
+                last = k;
+                if n == buf.len() {
+                    break;
+                }
+            }
+        }
+        out.push_str(std::str::from_utf8(&buf[..n]).expect("ASCII"));
+        return;
+    }
     let start = out.len();
     let mut last = '\0';
     for c in s.chars() {
@@ -230,7 +282,7 @@ pub fn port_shape(s: &str) -> String {
 /// Appends [`port_shape`]`(s)` to `out`.
 pub fn port_shape_into(out: &mut String, s: &str) {
     if s.is_ascii() {
-        return ascii_into(out, s, true);
+        return ascii_into::<true>(out, s);
     }
     let mut last_hash = false;
     normalise_each(s, |c| {

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use cybriq::attribution::PortRef;
@@ -18,36 +17,11 @@ use cybriq::refdb::profile::Profile;
 use cybriq::refdb::{DeviceClass, Identity, NdaaStatus, RefDb};
 use cybriq::wire::{MacAddr, frame};
 
-/// `tests/data/`.
-pub fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
+#[path = "../common/mod.rs"]
+mod common;
 
-pub fn captures() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                if p.file_name().is_some_and(|n| n == "oracle-tshark") {
-                    continue;
-                }
-                walk(&p, out);
-            } else if p
-                .extension()
-                .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "trace")
-            {
-                out.push(p);
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(&data_dir(), &mut v);
-    v.sort();
-    v
-}
+/// `tests/data/` and every capture in it (the corpus walker the oracle tests use).
+pub use common::{all_captures as captures, data_dir};
 
 /// One real device of the corpus.
 #[derive(Debug, Clone)]

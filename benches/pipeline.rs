@@ -166,7 +166,11 @@ fn peak_rss_mb() -> f64 {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let frames = if full { 1_000_000 } else { 5_000 };
+    // CYBRIQ_BENCH_FRAMES overrides the frame count (a shorter run under a heap profiler).
+    let frames = std::env::var("CYBRIQ_BENCH_FRAMES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if full { 1_000_000 } else { 5_000 });
     let dir = root().join("target/bench-pipeline");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

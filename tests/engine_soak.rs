@@ -62,3 +62,34 @@ fn soak_5000_ports_30_days() {
     }
     assert!(out.observations > 1_000_000, "{}", out.observations);
 }
+
+/// `Engine::observe_known` (the pipeline's path for a device that says nothing new) raises
+/// exactly what `observe` with the full DNA and identity raises, event for event, on a soak
+/// with swaps, firmware updates, departures, NDAA cameras and unreachable switches; and it
+/// handles most sightings.
+#[test]
+fn observe_known_matches_observe() {
+    let p = SoakParams {
+        ports: 600,
+        days: 20,
+        seed: 7,
+        log: true,
+        ..SoakParams::default()
+    };
+    let full = run(p);
+    let known = run(SoakParams { known: true, ..p });
+    assert_eq!(full.known, 0);
+    assert!(
+        known.known * 2 > known.observations,
+        "observe_known handled {} of {} sightings",
+        known.known,
+        known.observations
+    );
+    assert_eq!(full.observations, known.observations);
+    assert!(!full.log.is_empty());
+    for (i, (a, b)) in full.log.iter().zip(&known.log).enumerate() {
+        assert_eq!(a, b, "event {i} differs");
+    }
+    assert_eq!(full.log.len(), known.log.len());
+    assert_eq!(full.fired, known.fired);
+}

@@ -12,8 +12,6 @@
 //! which it approximates). When the only shared families are weak ones (OUI, port facts, IP TTL),
 //! there is nothing to compare and the full cosine is used.
 
-use std::collections::BTreeMap;
-
 use super::explain::{Comparison, compare};
 use super::{Dna, DnaId, Family, WeightedToken};
 use crate::clock::Timestamp;
@@ -67,15 +65,34 @@ pub struct Baseline {
     started: Timestamp,
     updated: Timestamp,
     samples: u64,
-    /// Unnormalised running mean during learning, the EWMA afterwards.
-    mean: Vec<f32>,
+    /// The running mean during learning, the EWMA afterwards, is `vector · norm`: kept as the
+    /// normalised vector and its length, not twice (a port's baseline is a few hundred bytes
+    /// smaller, which counts at 50,000 ports).
     vector: Vector,
-    tokens: BTreeMap<String, (Family, f32)>,
+    norm: f32,
+    /// Weighted tokens, sorted by token.
+    tokens: Vec<BaseToken>,
     /// How often each family (indexed like [`Family::ALL`]) was present, 0–1.
     presence: [f32; FAMILIES],
 }
 
 const FAMILIES: usize = Family::ALL.len();
+
+/// A token of the baseline, its family and its weight.
+#[derive(Debug, Clone, PartialEq)]
+struct BaseToken {
+    token: Box<str>,
+    family: Family,
+    weight: f32,
+}
+
+/// The L2 length of `v`, computed in f64.
+fn length(v: &[f32]) -> f32 {
+    v.iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        .sqrt() as f32
+}
 
 /// A family counts as part of the baseline when present in at least half of what it learned.
 const PRESENT: f32 = 0.5;
@@ -116,13 +133,13 @@ impl Baseline {
             started: ts,
             updated: ts,
             samples: 1,
-            mean: first.vector.as_slice().to_vec(),
             vector: first.vector.clone(),
-            tokens: first
-                .tokens
-                .iter()
-                .map(|t| (t.token.clone(), (t.family, t.weight)))
-                .collect(),
+            norm: length(first.vector.as_slice()),
+            tokens: sorted_tokens(first.tokens.iter().map(|t| BaseToken {
+                token: t.token.as_str().into(),
+                family: t.family,
+                weight: t.weight,
+            })),
             presence: presence_of(first),
         }
     }
@@ -163,18 +180,14 @@ impl Baseline {
     pub fn firmware_changed(&self, dna: &Dna) -> bool {
         let max = self
             .tokens
-            .values()
-            .filter(|(f, _)| *f == Family::Firmware)
-            .map(|(_, w)| *w)
+            .iter()
+            .filter(|t| t.family == Family::Firmware)
+            .map(|t| t.weight)
             .fold(0.0f32, f32::max);
         dna.tokens
             .iter()
             .filter(|t| t.family == Family::Firmware && t.weight > 0.0)
-            .any(|t| {
-                self.tokens
-                    .get(&t.token)
-                    .is_none_or(|(_, w)| *w < 0.25 * max)
-            })
+            .any(|t| self.weight(&t.token).is_none_or(|w| w < 0.25 * max))
     }
 
     /// Whether the learning window is still open at `now`.
@@ -211,12 +224,20 @@ impl Baseline {
     pub fn tokens(&self) -> Vec<WeightedToken> {
         self.tokens
             .iter()
-            .map(|(k, (f, w))| WeightedToken {
-                token: k.clone(),
-                family: *f,
-                weight: *w,
+            .map(|t| WeightedToken {
+                token: t.token.to_string(),
+                family: t.family,
+                weight: t.weight,
             })
             .collect()
+    }
+
+    /// The weight of a token in the baseline.
+    fn weight(&self, token: &str) -> Option<f32> {
+        self.tokens
+            .binary_search_by(|t| (*t.token).cmp(token))
+            .ok()
+            .map(|i| self.tokens[i].weight)
     }
 
     /// Similarity of a DNA to the baseline (0 when the dimensions differ): on the families
@@ -240,12 +261,12 @@ impl Baseline {
         for t in dna.tokens.iter().filter(|t| inside(t.family)) {
             let w = f64::from(t.weight);
             b2 += w * w;
-            if let Some((_, m)) = self.tokens.get(&t.token) {
-                dot += w * f64::from(*m);
+            if let Some(m) = self.weight(&t.token) {
+                dot += w * f64::from(m);
             }
         }
-        for (_, w) in self.tokens.values().filter(|(f, _)| inside(*f)) {
-            a2 += f64::from(*w) * f64::from(*w);
+        for t in self.tokens.iter().filter(|t| inside(t.family)) {
+            a2 += f64::from(t.weight) * f64::from(t.weight);
         }
         if a2 <= 0.0 || b2 <= 0.0 {
             return 0.0;
@@ -270,7 +291,7 @@ impl Baseline {
     /// firmware or stack change).
     pub fn update(&mut self, dna: &Dna, ts: Timestamp) -> Update {
         let similarity = self.similarity(dna);
-        if dna.vector.dim() != self.mean.len() {
+        if dna.vector.dim() != self.vector.dim() {
             return Update::Rejected { similarity };
         }
         let (mine, theirs) = (self.families() & !WEAK, families(dna) & !WEAK);
@@ -302,23 +323,49 @@ impl Baseline {
     }
 
     fn fold(&mut self, dna: &Dna, a: f32) {
-        for (m, x) in self.mean.iter_mut().zip(dna.vector.as_slice()) {
+        let mut mean = self.mean();
+        for (m, x) in mean.iter_mut().zip(dna.vector.as_slice()) {
             *m += a * (x - *m);
         }
-        if let Ok(v) = Vector::new(self.mean.clone()) {
+        let norm = length(&mean);
+        if let Ok(v) = Vector::new(mean) {
             self.vector = v;
+            self.norm = norm;
         }
-        for (_, w) in self.tokens.values_mut() {
-            *w *= 1.0 - a;
+        // Both token lists are sorted: merge them, decaying the baseline's weights by 1 − α and
+        // adding α × the DNA's.
+        let old = std::mem::take(&mut self.tokens);
+        let mut merged: Vec<BaseToken> = Vec::with_capacity(old.len() + dna.tokens.len());
+        let add = |merged: &mut Vec<BaseToken>, d: &WeightedToken| match merged.last_mut() {
+            Some(last) if *last.token == *d.token => last.weight += a * d.weight,
+            _ => merged.push(BaseToken {
+                token: d.token.as_str().into(),
+                family: d.family,
+                weight: a * d.weight,
+            }),
+        };
+        // A DNA's tokens are sorted by token (`Dna::tokens`); one built by hand may not be.
+        let mut sorted: Vec<&WeightedToken> = dna.tokens.iter().collect();
+        if !sorted.is_sorted_by(|x, y| x.token <= y.token) {
+            sorted.sort_by(|x, y| x.token.cmp(&y.token));
         }
-        for t in &dna.tokens {
-            let e = self
-                .tokens
-                .entry(t.token.clone())
-                .or_insert((t.family, 0.0));
-            e.1 += a * t.weight;
+        let mut new = sorted.into_iter().peekable();
+        for mut t in old {
+            t.weight *= 1.0 - a;
+            while let Some(d) = new.next_if(|d| *d.token < *t.token) {
+                add(&mut merged, d);
+            }
+            while let Some(d) = new.next_if(|d| *d.token == *t.token) {
+                t.weight += a * d.weight;
+            }
+            merged.push(t);
         }
-        self.tokens.retain(|_, (_, w)| *w >= FORGET);
+        for d in new {
+            add(&mut merged, d);
+        }
+        merged.retain(|t| t.weight >= FORGET);
+        merged.shrink_to_fit();
+        self.tokens = merged;
         let now = presence_of(dna);
         for (p, x) in self.presence.iter_mut().zip(now) {
             *p += a * (x - *p);
@@ -352,7 +399,7 @@ impl Baseline {
             started: self.started,
             updated: self.updated,
             samples: self.samples,
-            mean: self.mean.clone(),
+            mean: self.mean(),
             tokens: self.tokens(),
             presence: Family::ALL
                 .iter()
@@ -364,13 +411,18 @@ impl Baseline {
     }
 
     /// The unnormalised mean (what [`BaselineState::mean`] holds).
-    pub fn mean(&self) -> &[f32] {
-        &self.mean
+    pub fn mean(&self) -> Vec<f32> {
+        self.vector
+            .as_slice()
+            .iter()
+            .map(|&x| x * self.norm)
+            .collect()
     }
 
     /// A baseline from a persisted state; `None` when the mean is empty, zero or not finite.
     pub fn from_state(s: BaselineState, params: BaselineParams) -> Option<Baseline> {
-        let vector = Vector::new(s.mean.clone()).ok()?;
+        let norm = length(&s.mean);
+        let vector = Vector::new(s.mean).ok()?;
         if vector.is_zero() {
             return None;
         }
@@ -389,14 +441,28 @@ impl Baseline {
             started: s.started,
             updated: s.updated,
             samples: s.samples,
-            mean: s.mean,
             vector,
-            tokens: s
-                .tokens
-                .into_iter()
-                .map(|t| (t.token, (t.family, t.weight)))
-                .collect(),
+            norm,
+            tokens: sorted_tokens(s.tokens.into_iter().map(|t| BaseToken {
+                token: t.token.into(),
+                family: t.family,
+                weight: t.weight,
+            })),
             presence,
         })
     }
+}
+
+/// Tokens sorted by token, one entry per token (the last of duplicates wins, as a map would).
+fn sorted_tokens(tokens: impl Iterator<Item = BaseToken>) -> Vec<BaseToken> {
+    let mut v: Vec<BaseToken> = tokens.collect();
+    v.sort_by(|a, b| a.token.cmp(&b.token));
+    let mut out: Vec<BaseToken> = Vec::with_capacity(v.len());
+    for t in v {
+        match out.last_mut() {
+            Some(last) if last.token == t.token => *last = t,
+            _ => out.push(t),
+        }
+    }
+    out
 }

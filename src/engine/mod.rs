@@ -212,7 +212,9 @@ pub struct Engine {
     baseline: BaselineParams,
     profiles: Vec<Profile>,
     em: Emitter,
-    ports: Vec<PortState>,
+    /// Every port's state, by index. Boxed: a state is several hundred bytes, and 50,000 of
+    /// them inline would be copied on growth and leave up to half the capacity unused.
+    ports: Vec<Box<PortState>>,
     switches: HashMap<String, SwitchState>,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     dirty: Vec<u32>,
@@ -365,7 +367,7 @@ impl Engine {
             },
             false,
         );
-        self.ports.push(st);
+        self.ports.push(Box::new(st));
         self.dirty.push(i);
         self.switches
             .entry(port.switch.clone())

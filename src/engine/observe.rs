@@ -4,11 +4,13 @@
 use super::band::Band;
 use super::port::{Occupant, vendor_label};
 use super::{Engine, Sighting};
+use crate::attribution::PortRef;
 use crate::clock::Timestamp;
-use crate::dna::{Baseline, Dna, Update};
+use crate::dna::{Baseline, Dna, DnaId, Update};
 use crate::event::{Event, EventType, NdaaStatus as EvNdaa};
-use crate::observe::Signal;
+use crate::observe::{Observation, Signal};
 use crate::refdb::{DeviceClass, Identity, NdaaStatus};
+use crate::wire::MacAddr;
 
 /// LLDP capability bits.
 const LLDP_BRIDGE: u16 = 1 << 2;
@@ -36,10 +38,95 @@ fn round(v: f64) -> f64 {
 impl Engine {
     /// Handles one sighting; events go to `out`. Timers due at the sighting's time run first.
     pub fn observe(&mut self, s: &Sighting<'_>, out: &mut Vec<Event>) {
-        let ts = s.observation.ts;
+        self.tick(s.observation.ts, out);
+        self.sight(s.port, s.mac, s.observation, Some(s), out);
+    }
+
+    /// Handles a sighting of a MAC whose DNA (`dna`) and identity are what they were when it
+    /// was last seen on this port (the pipeline found nothing new in what it said), without
+    /// them, when nothing needs them: the MAC is an extra beside a present occupant, or it is
+    /// the occupant, already scored against the current baseline, with no baseline fold, band
+    /// move or confidence report due. Returns false when the full sighting is needed
+    /// ([`observe`](Self::observe)); the sighting is then not counted (the timers due at its
+    /// time have run, which `observe` does again harmlessly). The result is the same as
+    /// `observe` with the same DNA and identity: at 100,000 devices speaking in turn the
+    /// pipeline cannot keep every built DNA, and rebuilding each one to learn nothing new was
+    /// most of its time.
+    pub fn observe_known(
+        &mut self,
+        port: &PortRef,
+        mac: MacAddr,
+        observation: &Observation,
+        dna: &DnaId,
+        out: &mut Vec<Event>,
+    ) -> bool {
+        let ts = observation.ts;
         self.tick(ts, out);
+        if !self.known_suffices(port, mac, dna, ts) {
+            return false;
+        }
+        self.sight(port, mac, observation, None, out);
+        true
+    }
+
+    /// Whether a sighting of `mac` with its previous DNA `dna` needs neither the DNA nor the
+    /// identity (see [`observe_known`](Self::observe_known)).
+    fn known_suffices(&self, port: &PortRef, mac: MacAddr, dna: &DnaId, ts: Timestamp) -> bool {
+        let Some(&idx) = self
+            .switches
+            .get(&port.switch)
+            .and_then(|s| s.ports.get(&port.port))
+        else {
+            return false;
+        };
+        let p = &self.ports[idx as usize];
+        let Some(o) = p.d.occupant.as_ref() else {
+            return false;
+        };
+        if o.mac != mac {
+            // An extra beside the occupant, unless it replaces it.
+            return !p.occupant_gone(mac);
+        }
+        if o.departed || o.dna != *dna {
+            return false;
+        }
+        if p.baseline.is_some() {
+            let fresh = p
+                .scored
+                .as_ref()
+                .is_some_and(|(d, v)| d == dna && *v == p.baseline_version);
+            if !fresh {
+                return false;
+            }
+            let sim = o.similarity.map(f64::from).unwrap_or(1.0);
+            if self.bands.next(o.band, sim) != o.band {
+                return false;
+            }
+            let fold_due = match &o.folded {
+                Some((d, t)) => d != dna || ts.0 - t.0 >= self.p.refresh_us,
+                None => true,
+            };
+            if o.band == Band::Match && fold_due {
+                return false;
+            }
+        }
+        // A confidence move to report would need the DNA's families (partial evidence).
+        (o.confidence - o.reported_confidence).abs() <= self.p.confidence_delta + 1e-9
+    }
+
+    /// One sighting, with its DNA and identity (`full`) or without (see
+    /// [`observe_known`](Self::observe_known)); the timers have run.
+    fn sight(
+        &mut self,
+        port: &PortRef,
+        mac: MacAddr,
+        observation: &Observation,
+        full: Option<&Sighting<'_>>,
+        out: &mut Vec<Event>,
+    ) {
+        let ts = observation.ts;
         self.em.stats.observations += 1;
-        let idx = self.port_index(s.port);
+        let idx = self.port_index(port);
         self.touch(idx);
         let i = idx as usize;
         {
@@ -50,7 +137,7 @@ impl Engine {
             }
         }
         // Frames that are evidence about the port rather than a device speaking for itself.
-        match &s.observation.signal {
+        match &observation.signal {
             Signal::Eapol(e) => {
                 self.ports[i].d.eapol_seen = true;
                 match e.eap_code {
@@ -75,7 +162,7 @@ impl Engine {
                     let stop =
                         p.d.occupant
                             .as_ref()
-                            .is_some_and(|o| o.mac == s.mac && o.enrolled && !o.unenrolled);
+                            .is_some_and(|o| o.mac == mac && o.enrolled && !o.unenrolled);
                     if stop {
                         if let Some(o) = p.d.occupant.as_mut() {
                             o.enrolled = false;
@@ -110,21 +197,25 @@ impl Engine {
             .occupant
             .as_ref()
             .map(|o| (o.mac, o.departed));
-        match occ {
-            None => self.establish(idx, s, out),
-            Some((m, departed)) if m == s.mac => {
+        match (occ, full) {
+            (Some((m, false)), None) if m == mac => self.update_known(idx, observation, out),
+            (Some((m, _)), None) if m != mac => self.extra(idx, mac, ts),
+            // known_suffices admits nothing else.
+            (_, None) => return,
+            (None, Some(s)) => self.establish(idx, s, out),
+            (Some((m, departed)), Some(s)) if m == mac => {
                 if departed {
                     self.establish(idx, s, out);
                 } else {
                     self.update(idx, s, out);
                 }
             }
-            Some(_) => {
-                if self.ports[i].occupant_gone(s.mac) {
+            (Some(_), Some(s)) => {
+                if self.ports[i].occupant_gone(mac) {
                     self.replace(idx, ts, out);
                     self.establish(idx, s, out);
                 } else {
-                    self.extra(idx, s.mac, ts);
+                    self.extra(idx, mac, ts);
                 }
             }
         }
@@ -133,7 +224,7 @@ impl Engine {
     }
 
     /// Notes an extra MAC beside the occupant.
-    fn extra(&mut self, idx: u32, mac: crate::wire::MacAddr, ts: Timestamp) {
+    fn extra(&mut self, idx: u32, mac: MacAddr, ts: Timestamp) {
         let max = self.p.max_tracked_macs;
         let d = &mut self.ports[idx as usize].d;
         d.extras.retain(|(m, _)| *m != mac);
@@ -181,7 +272,7 @@ impl Engine {
             last_seen: ts,
             sightings: 1,
             interval_us: None,
-            ttl_us: ttl_us(s),
+            ttl_us: ttl_us(s.observation),
             band: Band::Match,
             similarity: None,
             enrolled: false,
@@ -211,7 +302,7 @@ impl Engine {
                 occ.ttl_us = occ.ttl_us.max(prev.ttl_us);
             }
         }
-        occ.leaving = leaving(s);
+        occ.leaving = leaving(s.observation);
         let label = vendor_label(id.vendor.as_deref(), id.model.as_deref());
         let limit = self.p.changed;
         let cmp = self.ports[i]
@@ -311,9 +402,35 @@ impl Engine {
     fn update(&mut self, idx: u32, s: &Sighting<'_>, out: &mut Vec<Event>) {
         let ts = s.observation.ts;
         let i = idx as usize;
-        let ttl = ttl_us(s);
+        self.seen(idx, s.observation);
         {
             let Some(o) = self.ports[i].d.occupant.as_mut() else {
+                return;
+            };
+            refresh_identity(o, s.identity);
+            if let Some(serial) = s.dna.identity.serials.first()
+                && o.serial.as_deref() != Some(serial.as_str())
+            {
+                o.serial = Some(serial.clone());
+            }
+        }
+        self.rescore(idx, s.dna, ts, out);
+        self.identity_checks(idx, s.identity, s.dna, ts, out);
+    }
+
+    /// The occupant speaks again with its previous DNA and identity (see
+    /// [`observe_known`](Self::observe_known)): already scored, nothing to fold, no band move.
+    fn update_known(&mut self, idx: u32, observation: &Observation, out: &mut Vec<Event>) {
+        self.seen(idx, observation);
+        self.identity_conditions(idx, None, observation.ts, out);
+    }
+
+    /// The occupant's activity: interval, last sighting, TTL, leaving.
+    fn seen(&mut self, idx: u32, observation: &Observation) {
+        let ts = observation.ts;
+        let ttl = ttl_us(observation);
+        {
+            let Some(o) = self.ports[idx as usize].d.occupant.as_mut() else {
                 return;
             };
             let gap = ts.0 - o.last_seen.0;
@@ -329,16 +446,8 @@ impl Engine {
             if ttl > 0 {
                 o.ttl_us = ttl;
             }
-            o.leaving = leaving(s);
-            refresh_identity(o, s.identity);
-            if let Some(serial) = s.dna.identity.serials.first()
-                && o.serial.as_deref() != Some(serial.as_str())
-            {
-                o.serial = Some(serial.clone());
-            }
+            o.leaving = leaving(observation);
         }
-        self.rescore(idx, s.dna, ts, out);
-        self.identity_checks(idx, s.identity, s.dna, ts, out);
     }
 
     /// Compares the occupant's DNA with the baseline (when either changed) and moves its band.
@@ -479,20 +588,38 @@ impl Engine {
         ts: Timestamp,
         out: &mut Vec<Event>,
     ) {
+        if let Some(o) = self.ports[idx as usize].d.occupant.as_mut() {
+            refresh_identity(o, id);
+        }
+        self.identity_conditions(idx, Some(dna), ts, out);
+    }
+
+    /// The conditions of the occupant's identity (as last refreshed); `dna` tells partial
+    /// evidence apart (without it, none is assumed: only a confidence move needs it).
+    fn identity_conditions(
+        &mut self,
+        idx: u32,
+        dna: Option<&Dna>,
+        ts: Timestamp,
+        out: &mut Vec<Event>,
+    ) {
         let i = idx as usize;
+        let Some(class) = self.ports[i].d.occupant.as_ref().map(|o| o.class) else {
+            return;
+        };
         let (classes_ok, expected_empty) = {
             let prof = self.profile(idx);
-            (prof.classes.contains(&id.class), prof.classes.is_empty())
+            (prof.classes.contains(&class), prof.classes.is_empty())
         };
         let p = &mut self.ports[i];
         let Some(o) = p.d.occupant.as_mut() else {
             return;
         };
-        refresh_identity(o, id);
+        let (confidence, ndaa_status) = (o.confidence, o.ndaa);
         // NDAA: fires at or above the threshold, clears 0.03 below it (or when not prohibited).
-        let prohibited = id.ndaa_status == NdaaStatus::Prohibited;
-        let ndaa_fire = prohibited && id.confidence >= self.p.ndaa_confidence && !o.ndaa_active;
-        if !prohibited || id.confidence < self.p.ndaa_confidence - self.p.hysteresis {
+        let prohibited = ndaa_status == NdaaStatus::Prohibited;
+        let ndaa_fire = prohibited && confidence >= self.p.ndaa_confidence && !o.ndaa_active;
+        if !prohibited || confidence < self.p.ndaa_confidence - self.p.hysteresis {
             o.ndaa_active = false;
         }
         if ndaa_fire {
@@ -500,8 +627,8 @@ impl Engine {
         }
         // Class: a confident class outside the profile's expected classes.
         let mismatch = !expected_empty
-            && id.class != DeviceClass::Unknown
-            && id.confidence >= self.p.class_confidence
+            && class != DeviceClass::Unknown
+            && confidence >= self.p.class_confidence
             && !classes_ok;
         let class_fire = mismatch && !o.class_active;
         if !mismatch && (classes_ok || expected_empty) {
@@ -515,15 +642,14 @@ impl Engine {
         // shutdown LLDPDU, not heard yet), and while the baseline learns, a rise is the
         // identity settling as the device says more (its LLDP-MED after its DHCP): recorded,
         // not raised.
-        let (partial, learning) = p
-            .baseline
-            .as_ref()
-            .map_or((false, false), |b| (b.partial(dna), b.learning(ts)));
-        let moved = (id.confidence - o.reported_confidence).abs() > self.p.confidence_delta + 1e-9;
-        let settling = learning && id.confidence > o.reported_confidence;
+        let (partial, learning) = p.baseline.as_ref().map_or((false, false), |b| {
+            (dna.is_some_and(|d| b.partial(d)), b.learning(ts))
+        });
+        let moved = (confidence - o.reported_confidence).abs() > self.p.confidence_delta + 1e-9;
+        let settling = learning && confidence > o.reported_confidence;
         let conf_fire = moved && !partial && !settling;
         if moved && !partial {
-            o.reported_confidence = id.confidence;
+            o.reported_confidence = confidence;
         }
         if ndaa_fire {
             self.raise_device(idx, EventType::NdaaProhibitedDetected, ts, out);
@@ -650,8 +776,8 @@ fn refresh_identity(o: &mut Occupant, id: &Identity) {
 }
 
 /// The LLDP TTL / CDP hold time of a sighting, µs (0 when it carries none).
-fn ttl_us(s: &Sighting<'_>) -> i64 {
-    match &s.observation.signal {
+fn ttl_us(o: &Observation) -> i64 {
+    match &o.signal {
         Signal::Lldp(l) => i64::from(l.ttl.unwrap_or(0)) * 1_000_000,
         Signal::Cdp(c) => i64::from(c.ttl) * 1_000_000,
         _ => 0,
@@ -659,8 +785,8 @@ fn ttl_us(s: &Sighting<'_>) -> i64 {
 }
 
 /// Whether the frame says the device is leaving (LLDP shutdown: TTL 0; EAPOL-Logoff).
-fn leaving(s: &Sighting<'_>) -> bool {
-    match &s.observation.signal {
+fn leaving(o: &Observation) -> bool {
+    match &o.signal {
         Signal::Lldp(l) => l.ttl == Some(0),
         Signal::Eapol(e) => e.packet_type == 2,
         _ => false,

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use crate::attribution::PortRef;
 use crate::clock::Timestamp;
-use crate::dna::{Dna, DnaBuilder, Facts, PortFacts};
+use crate::dna::{Dna, DnaBuilder, DnaId, Facts, PortFacts};
 use crate::observe::{Observation, Signal};
 use crate::refdb::{Identity, RefDb, profile::Profile};
 use crate::wire::MacAddr;
@@ -49,10 +49,15 @@ pub fn signal_key(o: &Observation) -> &'static str {
 pub struct Device {
     /// Latest observation per signal kind, with a fingerprint of the facts it gave (the facts
     /// themselves are rebuilt from the observation when the DNA is: keeping them for 100,000
-    /// devices cost more memory than rebuilding them costs time).
-    latest: Vec<(&'static str, Observation, u64)>,
+    /// devices cost more memory than rebuilding them costs time). Boxed, and the vector kept at
+    /// its length: most devices speak one or two kinds, and an inline observation is as large
+    /// as its largest kind (LLDP).
+    latest: Vec<(&'static str, Box<Observation>, u64)>,
     /// Cached DNA and identity (None when evicted or not built yet).
     built: Option<Box<(Dna, Identity)>>,
+    /// Id of the DNA last built, and the [`state`] it was built from (kept when the build is
+    /// evicted: while the state is the same, so are the DNA and the identity).
+    dna: Option<(DnaId, u64)>,
     /// First observation.
     pub first_seen: Timestamp,
     /// Last observation.
@@ -122,6 +127,7 @@ impl Devices {
                     .or_insert_with(|| Device {
                         latest: Vec::new(),
                         built: None,
+                        dna: None,
                         first_seen: o.ts,
                         last_seen: o.ts,
                         observations: 0,
@@ -132,13 +138,15 @@ impl Devices {
             }
         };
         dev.observations += 1;
+        let before = state(&dev.latest, None);
         // Neighbor announcements are valid for their own TTL only: what a device stopped
         // saying (a phone unplugged and a laptop with its MAC plugged in) leaves the DNA.
-        let expired = expire_announcements(&mut dev.latest, o.ts);
+        expire_announcements(&mut dev.latest, o.ts);
         dev.last_seen = dev.last_seen.max(o.ts);
         dev.first_seen = dev.first_seen.min(o.ts);
         let new_kind = !dev.kinds_seen.contains(&key);
         if new_kind {
+            dev.kinds_seen.reserve_exact(1);
             dev.kinds_seen.push(key);
         }
         // Another announcing agent behind the same MAC (a new LLDP chassis / system name, a new
@@ -146,27 +154,23 @@ impl Devices {
         let other_agent = dev.latest.iter().find(|(k, _, _)| *k == key).is_some_and(
             |(_, prev, _)| matches!((agent(prev), agent(o)), (Some(a), Some(b)) if a != b),
         );
-        let mut dropped = false;
         if other_agent {
-            let n = dev.latest.len();
             dev.latest
                 .retain(|(k, prev, _)| *k == key || prev.ts >= o.ts);
-            dropped = dev.latest.len() != n;
         }
-        let expired = expired || dropped;
-        let changed = match dev.latest.iter_mut().find(|(k, _, _)| *k == key) {
+        match dev.latest.iter_mut().find(|(k, _, _)| *k == key) {
             Some(slot) => {
-                let changed = slot.2 != facts;
-                slot.1 = o.clone();
+                *slot.1 = o.clone();
                 slot.2 = facts;
-                changed
             }
             None => {
-                dev.latest.push((key, o.clone(), facts));
-                true
+                dev.latest.reserve_exact(1);
+                dev.latest.push((key, Box::new(o.clone()), facts));
             }
-        };
-        let changed = changed || expired;
+        }
+        // Changed: what it says now differs from what it said before. An announcement that
+        // expired between two identical ones (a device heard every few hours) changes nothing.
+        let changed = new || state(&dev.latest, None) != before;
         if changed && dev.built.take().is_some() {
             self.cached -= 1;
         }
@@ -190,6 +194,12 @@ impl Devices {
             self.evict();
         }
         let dev = self.map.get_mut(&(port.clone(), mac))?;
+        let now = state(&dev.latest, port_facts);
+        if dev.built.is_some() && dev.dna.as_ref().is_none_or(|(_, s)| *s != now) {
+            // Built for other port facts.
+            dev.built = None;
+            self.cached -= 1;
+        }
         if dev.built.is_none() {
             let mut facts = Facts::new();
             let mut profile = Profile::new(Some(mac));
@@ -202,11 +212,25 @@ impl Devices {
             }
             let dna = builder.build(&facts);
             let identity = refdb.resolve(&profile);
+            dev.dna = Some((dna.id.clone(), now));
             dev.built = Some(Box::new((dna, identity)));
             self.cached += 1;
             self.rebuilds += 1;
         }
         dev.built.as_deref()
+    }
+
+    /// The id of the DNA last built for a device, when what it says now (and the port's
+    /// facts) are what that build was made from: its DNA and identity are still that build's.
+    pub fn known_dna(
+        &self,
+        port: &PortRef,
+        mac: MacAddr,
+        port_facts: Option<&PortFacts>,
+    ) -> Option<&DnaId> {
+        let dev = self.map.get(&(port.clone(), mac))?;
+        let (id, built) = dev.dna.as_ref()?;
+        (*built == state(&dev.latest, port_facts)).then_some(id)
     }
 
     /// The device record, if known.
@@ -223,6 +247,7 @@ impl Devices {
     pub fn invalidate(&mut self) {
         for d in self.map.values_mut() {
             d.built = None;
+            d.dna = None;
         }
         self.cached = 0;
     }
@@ -329,7 +354,7 @@ fn agent(o: &Observation) -> Option<(Option<&str>, Option<&str>)> {
 
 /// Drops the announcements that expired before `now`; whether any did.
 fn expire_announcements(
-    latest: &mut Vec<(&'static str, Observation, u64)>,
+    latest: &mut Vec<(&'static str, Box<Observation>, u64)>,
     now: Timestamp,
 ) -> bool {
     let n = latest.len();
@@ -339,6 +364,26 @@ fn expire_announcements(
 
 /// A fingerprint of what one observation's facts say (tokens, texts, hard identity), to tell
 /// whether the next observation of the same kind says something new.
+/// What a device says now, as one number: its latest observations' kinds and facts (in any
+/// order) and the port's facts. The DNA and identity are functions of it.
+fn state(latest: &[(&'static str, Box<Observation>, u64)], port_facts: Option<&PortFacts>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut sum = 0u64;
+    for (kind, _, facts) in latest {
+        let mut h = std::hash::DefaultHasher::new();
+        kind.hash(&mut h);
+        facts.hash(&mut h);
+        sum = sum.wrapping_add(h.finish());
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    sum.hash(&mut h);
+    latest.len().hash(&mut h);
+    if let Some(p) = port_facts {
+        (p.speed_mbps, p.full_duplex, p.poe_class, p.poe_power_mw).hash(&mut h);
+    }
+    h.finish()
+}
+
 fn fingerprint(f: &Facts) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();

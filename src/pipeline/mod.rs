@@ -25,7 +25,9 @@ use crate::event::Event;
 use crate::observe::Observation;
 use crate::refdb::RefDb;
 use crate::snmp::{PortTable, Reachability};
-use crate::store::{DeviceRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, Writer};
+use crate::store::{
+    DeviceRow, DeviceSeenRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, Writer,
+};
 use crate::wire::LinkType;
 
 pub use devices::{Devices, signal_key};
@@ -50,7 +52,7 @@ impl Default for Settings {
             tick_every_us: 10_000_000,
             device_write_every_us: 300_000_000,
             max_pending: 100_000,
-            dna_cache: 20_000,
+            dna_cache: 2_000,
         }
     }
 }
@@ -313,23 +315,39 @@ impl Pipeline {
         let Some(mac) = o.mac else { return };
         self.stats.attributed += 1;
         let change = self.devices.observe(&port, mac, &o);
-        let facts = self.port_facts.get(&port);
-        let Some((dna, identity)) =
-            self.devices
-                .built(&port, mac, &self.builder, &self.refdb, facts)
-        else {
-            return;
+        // Nothing new from a device whose DNA was built before: the engine usually needs
+        // neither its DNA nor its identity again (they are what they were).
+        let known = self
+            .devices
+            .known_dna(&port, mac, self.port_facts.get(&port))
+            .cloned();
+        let handled = known.as_ref().is_some_and(|id| {
+            self.engine
+                .observe_known(&port, mac, &o, id, &mut self.events)
+        });
+        let dna_id = if handled {
+            self.stats.known += 1;
+            known.expect("handled implies known")
+        } else {
+            let facts = self.port_facts.get(&port);
+            let Some((dna, identity)) =
+                self.devices
+                    .built(&port, mac, &self.builder, &self.refdb, facts)
+            else {
+                return;
+            };
+            self.engine.observe(
+                &Sighting {
+                    port: &port,
+                    mac,
+                    observation: &o,
+                    dna,
+                    identity,
+                },
+                &mut self.events,
+            );
+            dna.id.clone()
         };
-        self.engine.observe(
-            &Sighting {
-                port: &port,
-                mac,
-                observation: &o,
-                dna,
-                identity,
-            },
-            &mut self.events,
-        );
         if let Some(store) = &self.store {
             let dev = self
                 .devices
@@ -338,9 +356,12 @@ impl Pipeline {
             let due = dev
                 .written_at
                 .is_none_or(|w| o.ts.0 - w.0 >= self.settings.device_write_every_us);
-            if change.new || change.changed || due {
-                let (first_seen, last_seen, observations) =
-                    (dev.first_seen, dev.last_seen, dev.observations);
+            let (first_seen, last_seen, observations) =
+                (dev.first_seen, dev.last_seen, dev.observations);
+            if change.new || change.changed {
+                // Said something new: the DNA was built for this sighting (a change clears
+                // the known DNA), and is still cached.
+                let facts = self.port_facts.get(&port);
                 let (dna, identity) = self
                     .devices
                     .built(&port, mac, &self.builder, &self.refdb, facts)
@@ -356,26 +377,35 @@ impl Pipeline {
                     ndaa_status: Some(identity.ndaa_status.as_str().to_owned()),
                     serial: dna.identity.serials.first().cloned(),
                     dna: Some(dna.id.0.clone()),
-                    tokens: (change.new || change.changed)
-                        .then(|| serde_json::to_string(&dna.tokens).unwrap_or_default()),
+                    tokens: Some(serde_json::to_string(&dna.tokens).unwrap_or_default()),
                     first_seen,
                     last_seen,
                     observations,
                 }));
-                if change.new || change.changed || change.new_kind {
-                    store.send(Write::Observation(ObservationRow {
-                        mac: mac.to_string(),
-                        ts: o.ts,
-                        switch: Some(port.switch.clone()),
-                        port: Some(port.port.clone()),
-                        proto: o.proto().to_owned(),
-                        via: Some(via.as_str().to_owned()),
-                        dna: Some(dna.id.0.clone()),
-                    }));
-                }
-                if let Some(d) = self.devices.get_mut(&port, mac) {
-                    d.written_at = Some(o.ts);
-                }
+            } else if due {
+                store.send(Write::DeviceSeen(DeviceSeenRow {
+                    mac: mac.to_string(),
+                    switch: port.switch.clone(),
+                    port: port.port.clone(),
+                    last_seen,
+                    observations,
+                }));
+            }
+            if change.new || change.changed || change.new_kind {
+                store.send(Write::Observation(ObservationRow {
+                    mac: mac.to_string(),
+                    ts: o.ts,
+                    switch: Some(port.switch.clone()),
+                    port: Some(port.port.clone()),
+                    proto: o.proto().to_owned(),
+                    via: Some(via.as_str().to_owned()),
+                    dna: Some(dna_id.0),
+                }));
+            }
+            if (change.new || change.changed || due)
+                && let Some(d) = self.devices.get_mut(&port, mac)
+            {
+                d.written_at = Some(o.ts);
             }
         }
         self.flush_events();

@@ -31,6 +31,9 @@ pub struct PipelineStats {
     pub devices: u64,
     /// DNA builds.
     pub dna_builds: u64,
+    /// Sightings the engine handled without the DNA (nothing new said; see
+    /// `Engine::observe_known`).
+    pub known: u64,
     /// Devices whose earlier signals were forgotten because they left their port.
     pub forgotten: u64,
     /// The attribution counters.

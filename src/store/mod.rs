@@ -20,7 +20,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use migrations::{MIGRATIONS, Migration};
-pub use rows::{DeviceRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write};
+pub use rows::{DeviceRow, DeviceSeenRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write};
 pub use writer::{Notify, Writer, WriterSettings, WriterStats};
 
 /// File name of the database inside `sensor.data_dir`.

@@ -85,6 +85,22 @@ pub struct DeviceRow {
     pub observations: u64,
 }
 
+/// A device seen again with nothing new to say (`devices`: its attribution, last sighting and
+/// count only; the row exists).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceSeenRow {
+    /// Lower-case colon hex.
+    pub mac: String,
+    /// Switch it was attributed to.
+    pub switch: String,
+    /// Port it was attributed to.
+    pub port: String,
+    /// Last seen.
+    pub last_seen: Timestamp,
+    /// Observations merged so far.
+    pub observations: u64,
+}
+
 /// One entry of a device's timeline (`observations`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservationRow {
@@ -130,6 +146,8 @@ pub enum Write {
     Port(PortRow),
     /// Upsert a device.
     Device(DeviceRow),
+    /// A known device seen again.
+    DeviceSeen(DeviceSeenRow),
     /// Append to a timeline.
     Observation(ObservationRow),
     /// Upsert a port's engine state.

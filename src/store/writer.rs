@@ -23,7 +23,7 @@ use rusqlite::{Connection, params};
 
 use super::StoreError;
 use super::rows::{
-    DeviceRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, vector_blob,
+    DeviceRow, DeviceSeenRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, vector_blob,
 };
 use crate::event::Event;
 
@@ -42,8 +42,11 @@ impl Default for WriterSettings {
     fn default() -> Self {
         WriterSettings {
             max_delay: Duration::from_millis(250),
-            max_writes: 50_000,
-            channel: 65_536,
+            // Up to max_writes + channel writes are in memory at once (a device row with its
+            // DNA tokens is a few kB): 18,000 of them keep a busy site's pipeline fed without
+            // holding hundreds of MB when SQLite falls behind.
+            max_writes: 10_000,
+            channel: 8_192,
         }
     }
 }
@@ -150,6 +153,7 @@ struct Batch {
     switches: HashMap<String, SwitchRow>,
     ports: HashMap<(String, String), PortRow>,
     devices: HashMap<String, DeviceRow>,
+    seen: HashMap<String, DeviceSeenRow>,
     states: HashMap<(String, String), PortStateRow>,
     observations: Vec<ObservationRow>,
     events: Vec<Event>,
@@ -166,16 +170,51 @@ impl Batch {
             Write::Port(r) => {
                 self.ports.insert((r.switch.clone(), r.port.clone()), r);
             }
-            Write::Device(r) => match self.devices.get_mut(&r.mac) {
-                Some(old) => {
-                    let first = old.first_seen.min(r.first_seen);
-                    *old = r;
-                    old.first_seen = first;
+            Write::Device(mut r) => {
+                // A sighting queued before this row is part of it.
+                if let Some(s) = self.seen.remove(&r.mac) {
+                    r.observations = r.observations.max(s.observations);
+                    if s.last_seen > r.last_seen {
+                        r.last_seen = s.last_seen;
+                        r.switch = Some(s.switch);
+                        r.port = Some(s.port);
+                    }
                 }
-                None => {
-                    self.devices.insert(r.mac.clone(), r);
+                match self.devices.get_mut(&r.mac) {
+                    Some(old) => {
+                        let first = old.first_seen.min(r.first_seen);
+                        *old = r;
+                        old.first_seen = first;
+                    }
+                    None => {
+                        self.devices.insert(r.mac.clone(), r);
+                    }
                 }
-            },
+            }
+            Write::DeviceSeen(s) => {
+                if let Some(r) = self.devices.get_mut(&s.mac) {
+                    r.observations = r.observations.max(s.observations);
+                    if s.last_seen >= r.last_seen {
+                        r.last_seen = s.last_seen;
+                        r.switch = Some(s.switch);
+                        r.port = Some(s.port);
+                    }
+                } else {
+                    match self.seen.get_mut(&s.mac) {
+                        Some(old) if old.last_seen > s.last_seen => {
+                            old.observations = old.observations.max(s.observations);
+                        }
+                        Some(old) => {
+                            let n = old.observations.max(s.observations);
+                            *old = s;
+                            old.observations = n;
+                        }
+                        None => {
+                            self.seen.insert(s.mac.clone(), s);
+                        }
+                    }
+                }
+            }
             Write::Observation(r) => self.observations.push(r),
             Write::PortState(r) => {
                 // Last wins, except for a baseline the later write leaves unchanged.
@@ -203,6 +242,7 @@ impl Batch {
         self.switches.len()
             + self.ports.len()
             + self.devices.len()
+            + self.seen.len()
             + self.states.len()
             + self.observations.len()
             + self.events.len()
@@ -398,6 +438,24 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
                 r.dna,
                 r.tokens,
                 r.first_seen.0,
+                r.last_seen.0,
+                r.observations.min(i64::MAX as u64) as i64
+            ])
+            .map_err(e("writing devices"))?;
+        }
+    }
+    if !b.seen.is_empty() {
+        let mut st = c
+            .prepare_cached(
+                "UPDATE devices SET switch = ?2, port = ?3, last_seen = MAX(last_seen, ?4),
+                   observations = MAX(observations, ?5) WHERE mac = ?1",
+            )
+            .map_err(e("writing devices"))?;
+        for r in b.seen.values() {
+            st.execute(params![
+                r.mac,
+                r.switch,
+                r.port,
                 r.last_seen.0,
                 r.observations.min(i64::MAX as u64) as i64
             ])

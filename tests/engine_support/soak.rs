@@ -36,6 +36,11 @@ pub struct SoakParams {
     pub poll_every: i64,
     /// Measure the time of every `observe` call.
     pub measure: bool,
+    /// Hand a device that speaks again with the DNA it had to `Engine::observe_known` first
+    /// (as the pipeline does), falling back to `observe` when the engine needs the DNA.
+    pub known: bool,
+    /// Keep every event (`Outcome::log`).
+    pub log: bool,
 }
 
 impl Default for SoakParams {
@@ -47,6 +52,8 @@ impl Default for SoakParams {
             period: (60 * MIN, 180 * MIN),
             poll_every: HOUR,
             measure: false,
+            known: false,
+            log: false,
         }
     }
 }
@@ -68,6 +75,10 @@ pub struct Outcome {
     pub engine_secs: f64,
     /// Per-observation latency, ns (when measured).
     pub latencies_ns: Vec<u32>,
+    /// Sightings `observe_known` handled.
+    pub known: u64,
+    /// Every event, when logged.
+    pub log: Vec<Event>,
 }
 
 /// Precision and recall of one event type.
@@ -440,6 +451,9 @@ pub fn run(p: SoakParams) -> Outcome {
     let mut templates: Vec<Observation> = kinds.iter().map(|k| k.obs.clone()).collect();
     let extra_kind = ordinary[0];
     let mut events: Vec<Event> = Vec::new();
+    // The DNA each (port, MAC) was last sighted with.
+    let mut last: std::collections::HashMap<(usize, MacAddr), cybriq::dna::DnaId> =
+        std::collections::HashMap::new();
     let mut engine_ns: u128 = 0;
     let mut tables: Vec<PortTable> = (0..n_sw)
         .map(|s| {
@@ -492,7 +506,15 @@ pub fn run(p: SoakParams) -> Outcome {
                             identity: id,
                         };
                         let t0 = Instant::now();
-                        engine.observe(&s, &mut events);
+                        let known = p.known
+                            && last.get(&(i, m)) == Some(&dna.id)
+                            && engine.observe_known(&port.pref, m, o, &dna.id, &mut events);
+                        if known {
+                            out.known += 1;
+                        } else {
+                            engine.observe(&s, &mut events);
+                            last.insert((i, m), dna.id.clone());
+                        }
                         let ns = t0.elapsed().as_nanos();
                         engine_ns += ns;
                         if p.measure {
@@ -577,6 +599,9 @@ pub fn run(p: SoakParams) -> Outcome {
             let i = index[&pr];
             *out.fired.entry((i, e.event)).or_default() += 1;
             out.events += 1;
+            if p.log {
+                out.log.push(e);
+            }
         }
     }
     out.engine_secs = engine_ns as f64 / 1e9;

@@ -214,6 +214,7 @@ pub struct Engine {
     em: Emitter,
     /// Every port's state, by index. Boxed: a state is several hundred bytes, and 50,000 of
     /// them inline would be copied on growth and leave up to half the capacity unused.
+    #[allow(clippy::vec_box)]
     ports: Vec<Box<PortState>>,
     switches: HashMap<String, SwitchState>,
     heap: BinaryHeap<Reverse<(i64, u32)>>,

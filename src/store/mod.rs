@@ -163,6 +163,7 @@ pub fn migrate(conn: &mut Connection, list: &[Migration]) -> Result<i64, StoreEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Timestamp;
 
     fn tmp(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("cybriq-store-{name}-{}", std::process::id()));
@@ -204,6 +205,65 @@ mod tests {
         conn.execute("INSERT INTO t VALUES (1)", []).unwrap();
         let e = migrate(&mut conn, MIGRATIONS).unwrap_err();
         assert!(matches!(e, StoreError::TooNew { found: 10_000, .. }), "{e}");
+        let _ = std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap());
+    }
+
+    fn device(mac: &str, port: &str, last: i64, n: u64) -> DeviceRow {
+        DeviceRow {
+            mac: mac.into(),
+            switch: Some("sw".into()),
+            port: Some(port.into()),
+            vendor: Some("Cisco".into()),
+            model: None,
+            class: Some("voip-phone".into()),
+            confidence: Some(0.9),
+            ndaa_status: Some("clean".into()),
+            serial: None,
+            dna: Some("dna:00".into()),
+            tokens: Some("[]".into()),
+            first_seen: Timestamp(1),
+            last_seen: Timestamp(last),
+            observations: n,
+        }
+    }
+
+    fn seen(mac: &str, port: &str, last: i64, n: u64) -> DeviceSeenRow {
+        DeviceSeenRow {
+            mac: mac.into(),
+            switch: "sw".into(),
+            port: port.into(),
+            last_seen: Timestamp(last),
+            observations: n,
+        }
+    }
+
+    #[test]
+    fn a_device_seen_again_updates_its_row_only() {
+        let p = tmp("seen");
+        let w = Writer::start(&p, WriterSettings::default(), None).unwrap();
+        // Committed row, then sightings in a later batch (one older, out of order).
+        w.send(Write::Device(device("00:00:00:00:00:01", "Gi1", 10, 1)));
+        w.flush();
+        w.send(Write::DeviceSeen(seen("00:00:00:00:00:01", "Gi2", 30, 3)));
+        w.send(Write::DeviceSeen(seen("00:00:00:00:00:01", "Gi1", 20, 2)));
+        // In one batch: a sighting, then a newer full row (the row wins), and a sighting of a
+        // MAC without a row (nothing is created).
+        w.send(Write::DeviceSeen(seen("00:00:00:00:00:02", "Gi3", 40, 4)));
+        w.send(Write::Device(device("00:00:00:00:00:02", "Gi4", 50, 5)));
+        w.send(Write::DeviceSeen(seen("00:00:00:00:00:03", "Gi5", 60, 6)));
+        w.stop();
+        let conn = open(&p).unwrap();
+        let mut rows = read::devices(&conn).unwrap();
+        rows.sort_by(|a, b| a.mac.cmp(&b.mac));
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].port.as_deref(), Some("Gi2"));
+        assert_eq!(rows[0].last_seen, Timestamp(30));
+        assert_eq!(rows[0].observations, 3);
+        assert_eq!(rows[0].vendor.as_deref(), Some("Cisco"));
+        assert_eq!(rows[0].tokens.as_deref(), Some("[]"));
+        assert_eq!(rows[1].port.as_deref(), Some("Gi4"));
+        assert_eq!(rows[1].last_seen, Timestamp(50));
+        assert_eq!(rows[1].observations, 5);
         let _ = std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap());
     }
 }

@@ -72,6 +72,8 @@ impl FdbIndex {
                     mine.push(mac);
                 }
                 if !v.contains(&loc) {
+                    // Most MACs are in one place: no spare capacity for 100,000 of them.
+                    v.reserve_exact(1);
                     v.push(loc);
                 }
             }

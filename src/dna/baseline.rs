@@ -12,7 +12,10 @@
 //! which it approximates). When the only shared families are weak ones (OUI, port facts, IP TTL),
 //! there is nothing to compare and the full cosine is used.
 
+use std::sync::Arc;
+
 use super::explain::{Comparison, compare};
+use super::intern::intern;
 use super::{Dna, DnaId, Family, WeightedToken};
 use crate::clock::Timestamp;
 use crate::score::{Vector, similarity};
@@ -81,7 +84,8 @@ const FAMILIES: usize = Family::ALL.len();
 /// A token of the baseline, its family and its weight.
 #[derive(Debug, Clone, PartialEq)]
 struct BaseToken {
-    token: Box<str>,
+    /// Shared with every other baseline carrying it ([`intern`]).
+    token: Arc<str>,
     family: Family,
     weight: f32,
 }
@@ -136,7 +140,7 @@ impl Baseline {
             vector: first.vector.clone(),
             norm: length(first.vector.as_slice()),
             tokens: sorted_tokens(first.tokens.iter().map(|t| BaseToken {
-                token: t.token.as_str().into(),
+                token: intern(&t.token),
                 family: t.family,
                 weight: t.weight,
             })),
@@ -339,7 +343,7 @@ impl Baseline {
         let add = |merged: &mut Vec<BaseToken>, d: &WeightedToken| match merged.last_mut() {
             Some(last) if *last.token == *d.token => last.weight += a * d.weight,
             _ => merged.push(BaseToken {
-                token: d.token.as_str().into(),
+                token: intern(&d.token),
                 family: d.family,
                 weight: a * d.weight,
             }),
@@ -444,7 +448,7 @@ impl Baseline {
             vector,
             norm,
             tokens: sorted_tokens(s.tokens.into_iter().map(|t| BaseToken {
-                token: t.token.into(),
+                token: intern(&t.token),
                 family: t.family,
                 weight: t.weight,
             })),

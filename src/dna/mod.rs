@@ -29,6 +29,7 @@ mod build;
 mod explain;
 mod facts;
 pub mod firmware;
+mod intern;
 pub mod text;
 
 use std::fmt;

@@ -44,14 +44,14 @@ fn phone_lldp(load: &str, model: &str) -> Observation {
             .map(String::from)
             .to_vec(),
             med_class: Some(3),
-            inventory: Inventory {
+            inventory: Box::new(Inventory {
                 software_revision: Some(load.into()),
                 model_name: Some(format!("CP-{model}")),
                 manufacturer: Some("Cisco Systems, Inc.".into()),
                 serial_number: Some("FCH1234ABCD".into()),
                 hardware_revision: Some("4".into()),
                 ..Inventory::default()
-            },
+            }),
             poe_class: Some(4),
             ..Lldp::default()
         }),

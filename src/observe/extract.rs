@@ -95,7 +95,7 @@ fn from_lldp(r: &lldp::Repr<'_>) -> Lldp {
             .collect(),
         tlv_order: r.tlv_order(),
         med_class: med.and_then(|m| m.device_class).map(|c| c.code()),
-        inventory: Inventory {
+        inventory: Box::new(Inventory {
             hardware_revision: inv(med, |m| &m.hardware_revision),
             firmware_revision: inv(med, |m| &m.firmware_revision),
             software_revision: inv(med, |m| &m.software_revision),
@@ -103,7 +103,7 @@ fn from_lldp(r: &lldp::Repr<'_>) -> Lldp {
             manufacturer: inv(med, |m| &m.manufacturer),
             model_name: inv(med, |m| &m.model_name),
             asset_id: inv(med, |m| &m.asset_id),
-        },
+        }),
         // The TLV carries the class plus one (1 = class 0).
         poe_class: power.map(|p| p.class.saturating_sub(1)),
         power_mw: med

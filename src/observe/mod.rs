@@ -87,8 +87,9 @@ pub struct Lldp {
     pub tlv_order: Vec<String>,
     /// LLDP-MED device class (1-3 endpoints, 4 network connectivity).
     pub med_class: Option<u8>,
-    /// LLDP-MED inventory.
-    pub inventory: Inventory,
+    /// LLDP-MED inventory (boxed: seven strings that most LLDP frames do not carry would
+    /// otherwise size every observation).
+    pub inventory: Box<Inventory>,
     /// PoE class from the 802.3 power TLV (0-8), when sent.
     pub poe_class: Option<u8>,
     /// Power requested/needed in mW (802.3at allocated/requested or LLDP-MED extended power).

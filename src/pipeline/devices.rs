@@ -22,6 +22,26 @@ use crate::observe::{Observation, Signal};
 use crate::refdb::{Identity, RefDb, profile::Profile};
 use crate::wire::MacAddr;
 
+/// Every [`signal_key`].
+pub const KINDS: [&str; 12] = [
+    "lldp",
+    "cdp",
+    "edp",
+    "fdp",
+    "dhcp-server",
+    "dhcp-release",
+    "dhcp",
+    "dhcpv6",
+    "arp",
+    "eapol",
+    "eap-authenticator",
+    "stp",
+];
+
+fn kind_bit(key: &str) -> u16 {
+    KINDS.iter().position(|k| *k == key).map_or(0, |i| 1 << i)
+}
+
 /// The kind of signal an observation carries; the latest observation of each kind is kept.
 /// Server-side DHCP replies and EAP requests from the authenticator are kept apart from what
 /// the device itself sends, so they never replace it.
@@ -66,8 +86,8 @@ pub struct Device {
     pub observations: u64,
     /// When the device row was last written to the store.
     pub written_at: Option<Timestamp>,
-    /// Signal kinds seen so far (for the timeline).
-    pub kinds_seen: Vec<&'static str>,
+    /// Signal kinds seen so far (for the timeline), as bits of [`KINDS`].
+    kinds_seen: u16,
 }
 
 /// What [`Devices::observe`] reports.
@@ -84,7 +104,9 @@ pub struct Change {
 /// Every (port, MAC).
 #[derive(Debug, Default)]
 pub struct Devices {
-    map: HashMap<(PortRef, MacAddr), Device>,
+    /// Devices by (port id, MAC): a port's name is kept once, not per device.
+    map: HashMap<(u32, MacAddr), Device>,
+    ports: HashMap<PortRef, u32>,
     cached: usize,
     cache_limit: usize,
     rebuilds: u64,
@@ -118,22 +140,27 @@ impl Devices {
     pub fn observe(&mut self, port: &PortRef, mac: MacAddr, o: &Observation) -> Change {
         let key = signal_key(o);
         let facts = fingerprint(&Facts::of(o));
-        let (dev, new) = match self.map.get_mut(&(port.clone(), mac)) {
+        let id = match self.ports.get(port) {
+            Some(&id) => id,
+            None => {
+                let id = self.ports.len() as u32;
+                self.ports.insert(port.clone(), id);
+                id
+            }
+        };
+        let (dev, new) = match self.map.get_mut(&(id, mac)) {
             Some(d) => (d, false),
             None => {
-                let d = self
-                    .map
-                    .entry((port.clone(), mac))
-                    .or_insert_with(|| Device {
-                        latest: Vec::new(),
-                        built: None,
-                        dna: None,
-                        first_seen: o.ts,
-                        last_seen: o.ts,
-                        observations: 0,
-                        written_at: None,
-                        kinds_seen: Vec::new(),
-                    });
+                let d = self.map.entry((id, mac)).or_insert_with(|| Device {
+                    latest: Vec::new(),
+                    built: None,
+                    dna: None,
+                    first_seen: o.ts,
+                    last_seen: o.ts,
+                    observations: 0,
+                    written_at: None,
+                    kinds_seen: 0,
+                });
                 (d, true)
             }
         };
@@ -144,11 +171,9 @@ impl Devices {
         expire_announcements(&mut dev.latest, o.ts);
         dev.last_seen = dev.last_seen.max(o.ts);
         dev.first_seen = dev.first_seen.min(o.ts);
-        let new_kind = !dev.kinds_seen.contains(&key);
-        if new_kind {
-            dev.kinds_seen.reserve_exact(1);
-            dev.kinds_seen.push(key);
-        }
+        let bit = kind_bit(key);
+        let new_kind = dev.kinds_seen & bit == 0;
+        dev.kinds_seen |= bit;
         // Another announcing agent behind the same MAC (a new LLDP chassis / system name, a new
         // CDP device ID): another device. What the MAC said before is not its.
         let other_agent = dev.latest.iter().find(|(k, _, _)| *k == key).is_some_and(
@@ -193,7 +218,7 @@ impl Devices {
         if self.cached >= self.cache_limit {
             self.evict();
         }
-        let dev = self.map.get_mut(&(port.clone(), mac))?;
+        let dev = self.map.get_mut(&(*self.ports.get(port)?, mac))?;
         let now = state(&dev.latest, port_facts);
         if dev.built.is_some() && dev.dna.as_ref().is_none_or(|(_, s)| *s != now) {
             // Built for other port facts.
@@ -228,19 +253,19 @@ impl Devices {
         mac: MacAddr,
         port_facts: Option<&PortFacts>,
     ) -> Option<&DnaId> {
-        let dev = self.map.get(&(port.clone(), mac))?;
+        let dev = self.map.get(&(*self.ports.get(port)?, mac))?;
         let (id, built) = dev.dna.as_ref()?;
         (*built == state(&dev.latest, port_facts)).then_some(id)
     }
 
     /// The device record, if known.
     pub fn get(&self, port: &PortRef, mac: MacAddr) -> Option<&Device> {
-        self.map.get(&(port.clone(), mac))
+        self.map.get(&(*self.ports.get(port)?, mac))
     }
 
     /// The device record, mutable.
     pub fn get_mut(&mut self, port: &PortRef, mac: MacAddr) -> Option<&mut Device> {
-        self.map.get_mut(&(port.clone(), mac))
+        self.map.get_mut(&(*self.ports.get(port)?, mac))
     }
 
     /// Drops every built DNA (new firmware profiles or reference data after a reload).
@@ -256,7 +281,10 @@ impl Devices {
     /// so that the next device with its MAC there is judged on what it says itself; what it
     /// said since (it came back) is kept. Whether anything was forgotten.
     pub fn forget(&mut self, port: &PortRef, mac: MacAddr, before: Timestamp) -> bool {
-        let key = (port.clone(), mac);
+        let Some(&id) = self.ports.get(port) else {
+            return false;
+        };
+        let key = (id, mac);
         let Some(d) = self.map.get_mut(&key) else {
             return false;
         };

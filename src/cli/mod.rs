@@ -4,6 +4,7 @@
 //! arguments and returns the process exit code; the work itself is done by the library modules.
 
 mod decode;
+mod demo;
 mod poll;
 mod refdb;
 mod replay;
@@ -41,6 +42,9 @@ enum Command {
     /// The sensor pipeline on capture files, with capture time as the clock: prints the
     /// events and a per-port summary.
     Replay(Box<replay::Args>),
+    /// The appliance on its embedded defaults: replays a bundled site scenario through the
+    /// pipeline (SQLite in a temporary directory) and prints its events and port summary.
+    Demo(demo::Args),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -53,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Poll(a) => poll::run(*a),
         Command::Run(a) => run::run(a),
         Command::Replay(a) => replay::run(*a),
+        Command::Demo(a) => demo::run(a),
     }
 }
 

@@ -9,7 +9,7 @@
 //! `--data-dir` names one (a second replay into it resumes with the same baselines).
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +23,7 @@ use crate::engine::PortSummary;
 use crate::event::Event;
 use crate::pipeline::replay::{Pace, REPLAY_INTERFACE, replay};
 use crate::pipeline::{Pipeline, Settings, fdb, tap_rules};
+use crate::snmp::PortTable;
 use crate::store::{self, Writer, WriterSettings};
 
 #[derive(Debug, clap::Args)]
@@ -69,7 +70,8 @@ fn parse_tap(s: &str) -> Result<PortRef, String> {
     }
 }
 
-struct TempDir(PathBuf);
+/// A directory removed (with its contents) when dropped.
+pub(super) struct TempDir(pub(super) PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
@@ -77,17 +79,19 @@ impl Drop for TempDir {
     }
 }
 
-fn temp_dir() -> std::io::Result<TempDir> {
+/// A fresh `cybriq-<what>-<pid>-<nanos>` directory under the system's temporary directory.
+pub(super) fn temp_dir(what: &str) -> std::io::Result<TempDir> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    let d = std::env::temp_dir().join(format!("cybriq-replay-{}-{nanos}", std::process::id()));
+    let d = std::env::temp_dir().join(format!("cybriq-{what}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&d)?;
     Ok(TempDir(d))
 }
 
-fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
+/// Prints `cybriq: error: MSG` on stderr and returns the exit code.
+pub(super) fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
     eprintln!("cybriq: error: {msg}");
     ExitCode::from(code)
 }
@@ -119,6 +123,53 @@ pub fn run(args: Args) -> ExitCode {
             Err(e) => return fail(e, 2),
         }
     }
+    let (_tmp, dir) = match &args.data_dir {
+        Some(d) => (None, d.clone()),
+        None => match temp_dir("replay") {
+            Ok(t) => {
+                let d = t.0.clone();
+                (Some(t), d)
+            }
+            Err(e) => return fail(format!("temporary directory: {e}"), 1),
+        },
+    };
+    let opts = Options {
+        json: args.json,
+        seed: args.seed,
+        pace: if args.recorded_speed {
+            Pace::Recorded
+        } else {
+            Pace::AsFastAsPossible
+        },
+        drain_timeout_secs: args.drain_timeout_secs,
+    };
+    replay_into(&cfg, &tables, &extra, &args.captures, &dir, &opts)
+}
+
+/// How [`replay_into`] runs and prints.
+pub(super) struct Options {
+    /// One JSON object per event on stdout, the summary on stderr (else RFC 5424 lines and the
+    /// summary on stdout).
+    pub json: bool,
+    /// Seed of the event ids.
+    pub seed: Option<u64>,
+    /// Frame pacing.
+    pub pace: Pace,
+    /// Longest wait for the destinations to confirm every event.
+    pub drain_timeout_secs: u64,
+}
+
+/// Replays `captures` through the pipeline with its state in `dir`: prints the events as they
+/// are raised, then the per-port summary, sends the events to the configured destinations and
+/// waits for them. `replay` and `demo` share it.
+pub(super) fn replay_into(
+    cfg: &Config,
+    tables: &[PortTable],
+    extra: &[TapRule],
+    captures: &[PathBuf],
+    dir: &Path,
+    opts: &Options,
+) -> ExitCode {
     let profiles = match cfg.dna.load_profiles() {
         Ok(p) => p,
         Err(e) => return fail(e, 2),
@@ -127,17 +178,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(r) => Arc::new(r),
         Err(e) => return fail(format!("reference database: {e}"), 2),
     };
-    let (_tmp, dir) = match &args.data_dir {
-        Some(d) => (None, d.clone()),
-        None => match temp_dir() {
-            Ok(t) => {
-                let d = t.0.clone();
-                (Some(t), d)
-            }
-            Err(e) => return fail(format!("temporary directory: {e}"), 1),
-        },
-    };
-    let db = store::db_path(&dir);
+    let db = store::db_path(dir);
     let hostname = if cfg.sensor.hostname.is_empty() {
         crate::emit::system_hostname()
     } else {
@@ -180,7 +221,7 @@ pub fn run(args: Args) -> ExitCode {
         &procid,
         64 * 1024,
     );
-    let json = args.json;
+    let json = opts.json;
     let sink = Box::new(move |events: &[Event]| {
         let mut out = std::io::stdout().lock();
         let mut buf = Vec::with_capacity(1024);
@@ -200,31 +241,26 @@ pub fn run(args: Args) -> ExitCode {
         let _ = out.flush();
     });
     let mut pipeline = Pipeline::new(
-        &cfg,
+        cfg,
         Settings::default(),
         DnaBuilder::with_profiles(cfg.dna.params(), profiles),
         refdb,
-        tap_rules(&cfg, &extra),
+        tap_rules(cfg, extra),
         Some(writer.clone()),
     )
     .with_sink(sink);
-    if let Some(seed) = args.seed {
+    if let Some(seed) = opts.seed {
         pipeline = pipeline.with_seed(seed);
     }
     pipeline.restore(states);
-    let pace = if args.recorded_speed {
-        Pace::Recorded
-    } else {
-        Pace::AsFastAsPossible
-    };
-    let outcome = match replay(&mut pipeline, &args.captures, &tables, pace) {
+    let outcome = match replay(&mut pipeline, captures, tables, opts.pace) {
         Ok(o) => o,
         Err(e) => return fail(e, 2),
     };
     writer.stop();
     let ports = pipeline.ports();
     let stats = pipeline.stats();
-    let res = if args.json {
+    let res = if opts.json {
         write_summary(&mut std::io::stderr().lock(), &ports)
     } else {
         write_summary(&mut std::io::stdout().lock(), &ports)
@@ -245,7 +281,7 @@ pub fn run(args: Args) -> ExitCode {
     );
     let mut code = ExitCode::SUCCESS;
     if let Some(e) = emitter {
-        match e.drain(Duration::from_secs(args.drain_timeout_secs)) {
+        match e.drain(Duration::from_secs(opts.drain_timeout_secs)) {
             Ok(outcomes) => {
                 for (name, o) in outcomes {
                     match o {
@@ -262,7 +298,7 @@ pub fn run(args: Args) -> ExitCode {
                         } => {
                             eprintln!(
                                 "cybriq: destination {name}: {remaining} events not delivered after {} s{}",
-                                args.drain_timeout_secs,
+                                opts.drain_timeout_secs,
                                 last_error
                                     .map(|e| format!(" (last error: {e})"))
                                     .unwrap_or_default()

@@ -27,6 +27,8 @@ use cybriq::wire::{LinkType, MacAddr, frame};
 const SWITCHES: usize = 200;
 const PORTS_PER_SWITCH: usize = 250;
 const DEVICES: usize = 100_000;
+/// Time of the capture's first frame, µs.
+const CAPTURE_START: i64 = 1_760_000_000_000_000;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -140,7 +142,7 @@ fn build_capture(path: &Path, frames: usize) {
     let t = templates();
     let f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let mut w = PcapWriter::new(f, 1, 65535).unwrap();
-    let start = 1_760_000_000_000_000i64;
+    let start = CAPTURE_START;
     let step = 86_400_000_000 / frames.max(1) as i64;
     let mut buf = Vec::new();
     for k in 0..frames {
@@ -191,14 +193,23 @@ fn main() {
         Some(writer.clone()),
     )
     .with_seed(1);
+    // The port tables are handed in at the capture's start (as `replay` does with tables that
+    // carry no poll time) and then dropped: 50,000 ports of poller output are the benchmark's
+    // input, not the pipeline's memory.
+    let t0 = Instant::now();
+    for t in &tables {
+        p.table(t, Timestamp(CAPTURE_START));
+    }
+    drop(tables);
     let rss_before = peak_rss_mb();
-    let out = replay(
+    let mut out = replay(
         &mut p,
         std::slice::from_ref(&cap),
-        &tables,
+        &[],
         Pace::AsFastAsPossible,
     )
     .unwrap();
+    out.elapsed += t0.elapsed();
     writer.stop();
     let rate = out.frames as f64 / out.elapsed.as_secs_f64();
     let s = p.stats();

@@ -136,7 +136,11 @@ fn dna_of_a_device_is_stable_and_survives_a_json_round_trip() {
         .collect();
     let (x, y) = (dna(&b, &obs), dna(&b, &back));
     assert_eq!(x.id, y.id);
-    assert!(x.id.0.starts_with("dna:") && x.id.0.len() == 36, "{}", x.id);
+    assert!(
+        x.id.to_string().starts_with("dna:") && x.id.to_string().len() == 36,
+        "{}",
+        x.id
+    );
     assert!((x.similarity(&y) - 1.0).abs() < 1e-5);
 }
 
@@ -391,7 +395,7 @@ fn every_corpus_dna_is_pinned() {
     let mut n = 0usize;
     let mut add = |d: &Dna| {
         n += 1;
-        h.update(d.id.0.as_bytes());
+        h.update(d.id.to_string().as_bytes());
         for x in d.vector.as_slice() {
             h.update(&x.to_bits().to_le_bytes());
         }

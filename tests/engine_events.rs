@@ -125,7 +125,7 @@ fn baseline_of(site: &Site, port: &str) -> String {
         .find(|p| p.port == port)
         .and_then(|p| p.baseline)
         .expect("baseline")
-        .0
+        .to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +152,10 @@ fn cloned_mac_with_another_stack_is_substituted_with_every_field() {
     assert_eq!(e.switch.as_deref(), Some(SW));
     assert_eq!(e.port, "Gi1/0/24");
     assert_eq!(e.previous_dna.as_deref(), Some(base.as_str()));
-    assert_eq!(e.device_dna.as_deref(), Some(imp.dna.id.0.as_str()));
+    assert_eq!(
+        e.device_dna.as_deref(),
+        Some(imp.dna.id.to_string().as_str())
+    );
     let sim = judged(&p, &imp);
     assert!(sim < 0.65, "{sim}");
     assert!(
@@ -260,7 +263,7 @@ fn firmware_update_is_a_firmware_shift_once() {
     let e = &ev[0];
     assert_eq!(e.severity, Severity::Low);
     assert_eq!(e.previous_dna.as_deref(), Some(base.as_str()));
-    assert_eq!(e.device_dna.as_deref(), Some(u.dna.id.0.as_str()));
+    assert_eq!(e.device_dna.as_deref(), Some(u.dna.id.to_string().as_str()));
     assert!((e.similarity.unwrap() - sim).abs() < 0.02);
     assert_eq!(e.threshold, Some(0.65));
     assert_eq!(e.vendor.as_deref(), Some("Cisco 7970"));
@@ -318,7 +321,7 @@ fn first_device_on_an_empty_port_appears_with_every_field() {
     assert_eq!(types(&ev), [T::DeviceAppeared]);
     let e = &ev[0];
     assert_eq!(e.severity, Severity::Medium);
-    assert_eq!(e.device_dna.as_deref(), Some(p.dna.id.0.as_str()));
+    assert_eq!(e.device_dna.as_deref(), Some(p.dna.id.to_string().as_str()));
     assert_eq!(e.previous_dna, None);
     assert_eq!(e.similarity, None);
     assert_eq!(e.vendor.as_deref(), Some("Cisco 7970"));
@@ -353,7 +356,10 @@ fn like_for_like_replacement_is_departed_plus_appeared() {
     let d = &ev[0];
     assert_eq!(d.severity, Severity::Low);
     assert_eq!(d.mac.as_deref(), Some(old.mac.to_string().as_str()));
-    assert_eq!(d.device_dna.as_deref(), Some(old.dna.id.0.as_str()));
+    assert_eq!(
+        d.device_dna.as_deref(),
+        Some(old.dna.id.to_string().as_str())
+    );
     assert!(d.mitre.is_empty());
     // The same model with another MAC arrives: appeared, compared with the port's baseline.
     let new = phone(2);
@@ -467,7 +473,10 @@ fn hikvision_camera_is_ndaa_prohibited_once() {
     );
     assert_eq!(e.ndaa_status, Some(NdaaStatus::Prohibited));
     assert_eq!(e.mitre, ["T1199"]);
-    assert_eq!(e.device_dna.as_deref(), Some(cam.dna.id.0.as_str()));
+    assert_eq!(
+        e.device_dna.as_deref(),
+        Some(cam.dna.id.to_string().as_str())
+    );
     assert_eq!(e.change_window_match, None, "not a change event");
     for k in 1..10 {
         assert!(s.see(SW, "Gi2/0/06", &cam, k * 60).is_empty());
@@ -533,7 +542,10 @@ fn link_up_and_silent_for_seven_days() {
     let ev = poll(&mut s, last + 7 * DAY);
     assert_eq!(types(&ev), [T::DeviceSilentExtended], "{ev:#?}");
     assert_eq!(ev[0].severity, Severity::Low);
-    assert_eq!(ev[0].device_dna.as_deref(), Some(p.dna.id.0.as_str()));
+    assert_eq!(
+        ev[0].device_dna.as_deref(),
+        Some(p.dna.id.to_string().as_str())
+    );
     assert!(poll(&mut s, last + 8 * DAY).is_empty(), "once");
     // It speaks: clears; silent again for 7 days: fires again.
     s.see(SW, "Gi1/0/14", &p, last + 8 * DAY + 60);
@@ -666,7 +678,10 @@ fn a_port_dark_for_fourteen_days_is_orphaned() {
     assert_eq!(types(&ev), [T::PortOrphaned], "{ev:#?}");
     let e = &ev[0];
     assert_eq!(e.severity, Severity::Low);
-    assert_eq!(e.previous_dna.as_deref(), Some(p.dna.id.0.as_str()));
+    assert_eq!(
+        e.previous_dna.as_deref(),
+        Some(p.dna.id.to_string().as_str())
+    );
     assert_eq!(e.controls, controls(&["PCI-4.0/12.5.1", "SOC2/CC6.1"]));
     assert!(s.tick(last + 20 * DAY).is_empty(), "once");
     let st = s

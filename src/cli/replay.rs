@@ -337,7 +337,9 @@ fn write_summary(out: &mut impl std::io::Write, ports: &[PortSummary]) -> std::i
             p.port,
             p.mac.map(|m| m.to_string()).unwrap_or_else(|| "-".into()),
             identity,
-            p.dna.as_ref().map(|d| d.0.as_str()).unwrap_or("-"),
+            p.dna
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), |d| d.to_string()),
             p.similarity
                 .map(|s| format!("{s:.3}"))
                 .unwrap_or_else(|| "-".into()),

@@ -105,8 +105,7 @@ impl Packed {
         let scale = if max > 0.0 { max / 32767.0 } else { 0.0 };
         let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
         Packed {
-            q: v
-                .iter()
+            q: v.iter()
                 .map(|x| (x * inv).round().clamp(-32767.0, 32767.0) as i16)
                 .collect(),
             scale,

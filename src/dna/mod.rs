@@ -186,14 +186,60 @@ pub struct WeightedToken {
 /// Vectors up to this dimension are quantised for their id on the stack.
 const QUANT_STACK: usize = 1024;
 
-/// A DNA id: `dna:` and 32 hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DnaId(pub String);
+/// A DNA id: the first 16 bytes of a blake3 hash, written `dna:` and 32 lower-case hex digits
+/// (its [`Display`](fmt::Display) and serde form). Kept as the bytes: a port's state holds
+/// several ids, and 50,000 ports of 72-byte strings add up.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DnaId([u8; 16]);
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl fmt::Display for DnaId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        let mut s = *b"dna:00000000000000000000000000000000";
+        for (i, b) in self.0.iter().enumerate() {
+            s[4 + 2 * i] = HEX[usize::from(b >> 4)];
+            s[5 + 2 * i] = HEX[usize::from(b & 15)];
+        }
+        f.write_str(std::str::from_utf8(&s).expect("ASCII"))
+    }
+}
+
+impl fmt::Debug for DnaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DnaId({self})")
+    }
+}
+
+impl std::str::FromStr for DnaId {
+    type Err = String;
+
+    /// `dna:` and 32 hex digits (either case).
+    fn from_str(s: &str) -> Result<DnaId, String> {
+        let bad = || format!("not a DNA id (dna: and 32 hex digits): {s:?}");
+        let hex = s.strip_prefix("dna:").ok_or_else(bad)?.as_bytes();
+        if hex.len() != 32 {
+            return Err(bad());
+        }
+        let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let mut b = [0u8; 16];
+        for (i, pair) in hex.chunks_exact(2).enumerate() {
+            b[i] = digit(pair[0]).ok_or_else(bad)? << 4 | digit(pair[1]).ok_or_else(bad)?;
+        }
+        Ok(DnaId(b))
+    }
+}
+
+impl Serialize for DnaId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DnaId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<DnaId, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -225,13 +271,9 @@ impl DnaId {
             let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
             blake3::hash(&bytes)
         };
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut s = *b"dna:00000000000000000000000000000000";
-        for (i, b) in h.as_bytes()[..16].iter().enumerate() {
-            s[4 + 2 * i] = HEX[usize::from(b >> 4)];
-            s[5 + 2 * i] = HEX[usize::from(b & 15)];
-        }
-        DnaId(std::str::from_utf8(&s).expect("ASCII").to_owned())
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&h.as_bytes()[..16]);
+        DnaId(id)
     }
 }
 

@@ -180,7 +180,7 @@ fn calibration_firmware_update_model_change_and_re_observation() {
 fn dna_id_is_pinned_across_runs_and_machines() {
     // The id depends only on the tokens, blake3 and IEEE f32 arithmetic in a fixed order.
     let d = builder().build(&phone("sip88xx.12-8-1-0001-455", "8851"));
-    assert_eq!(d.id.0, "dna:7b59d10cd64b275a2bca20fada4c182c");
+    assert_eq!(d.id.to_string(), "dna:7b59d10cd64b275a2bca20fada4c182c");
 }
 
 #[test]
@@ -327,7 +327,7 @@ fn baseline_learns_then_follows_only_matching_observations() {
     // The old firmware's tokens fade from the baseline's explanation.
     let c = base.compare(&x, 3);
     assert!(c.changed[0].token.starts_with("fw:"), "{:?}", c.changed);
-    assert!(base.id().0.starts_with("dna:"));
+    assert!(base.id().to_string().starts_with("dna:"));
 }
 
 #[test]
@@ -368,10 +368,10 @@ fn dna_id_equals_the_id_of_the_vectors_quantisation() {
     for d in [1usize, 16, 255, 256, 1024, 1025, 4096] {
         for _ in 0..5 {
             let v = Vector::new((0..d).map(|_| next()).collect()).unwrap();
-            assert_eq!(DnaId::of(&v).0, reference(&v), "d = {d}");
+            assert_eq!(DnaId::of(&v).to_string(), reference(&v), "d = {d}");
         }
         let z = Vector::from_normalised(vec![0.0; d]).unwrap();
-        assert_eq!(DnaId::of(&z).0, reference(&z), "zero, d = {d}");
+        assert_eq!(DnaId::of(&z).to_string(), reference(&z), "zero, d = {d}");
     }
 }
 
@@ -465,6 +465,44 @@ fn dna_id_equals_blake3_of_the_reference_quantisation() {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        assert_eq!(DnaId::of(&v).0, format!("dna:{want}"));
+        assert_eq!(DnaId::of(&v).to_string(), format!("dna:{want}"));
     }
+}
+
+#[test]
+fn dna_ids_read_back_from_their_text_and_refuse_other_text() {
+    let id = DnaId::of(&Vector::new(vec![0.5, -0.25, 0.125, 1.0]).unwrap());
+    let text = id.to_string();
+    assert!(text.starts_with("dna:") && text.len() == 36, "{text}");
+    assert_eq!(text.parse::<DnaId>().unwrap(), id);
+    assert_eq!(
+        text.to_uppercase()
+            .replace("DNA:", "dna:")
+            .parse::<DnaId>()
+            .unwrap(),
+        id
+    );
+    let json = serde_json::to_string(&id).unwrap();
+    assert_eq!(json, format!("\"{text}\""));
+    assert_eq!(serde_json::from_str::<DnaId>(&json).unwrap(), id);
+    for bad in [
+        "",
+        "dna:",
+        "dna:00",
+        &text[4..],
+        &format!("{text}0"),
+        "dna:0g000000000000000000000000000000",
+    ] {
+        assert!(bad.parse::<DnaId>().is_err(), "{bad:?}");
+        assert!(
+            serde_json::from_str::<DnaId>(&format!("\"{bad}\"")).is_err(),
+            "{bad:?}"
+        );
+    }
+    // Ordered as their text is.
+    let other: DnaId = "dna:ffffffffffffffffffffffffffffffff".parse().unwrap();
+    assert_eq!(
+        id.cmp(&other),
+        text.as_str().cmp("dna:ffffffffffffffffffffffffffffffff")
+    );
 }

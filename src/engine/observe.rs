@@ -335,8 +335,8 @@ impl Engine {
                         &self.ports[i],
                         Some(s.mac),
                     );
-                    e.previous_dna = prev.map(|d| d.0);
-                    e.device_dna = Some(s.dna.id.0.clone());
+                    e.previous_dna = prev.map(|d| d.to_string());
+                    e.device_dna = Some(s.dna.id.to_string());
                     e.similarity = Some(round(sim));
                     e.threshold = Some(self.p.substitution);
                     e.previous_vendor = prev_vendor;
@@ -384,13 +384,13 @@ impl Engine {
         let mut e = self
             .em
             .event(EventType::DeviceAppeared, ts, &self.ports[i], Some(mac));
-        e.device_dna = Some(o.dna.0.clone());
+        e.device_dna = Some(o.dna.to_string());
         e.vendor = Some(o.vendor_label());
         e.confidence = Some(round(o.confidence));
         e.ndaa_status = Some(ndaa(o.ndaa));
         e.unenrolled = Some(applies && !o.enrolled);
         if let Some((prev, sim, changed)) = cmp {
-            e.previous_dna = prev.map(|d| d.0);
+            e.previous_dna = prev.map(|d| d.to_string());
             e.similarity = Some(round(sim));
             e.threshold = Some(self.p.substitution);
             e.changed = changed.iter().map(|c| c.label()).collect();
@@ -504,7 +504,7 @@ impl Engine {
                     o.reported_confidence = o.confidence;
                 }
                 let c = p.baseline.as_ref().map(|b| b.compare(dna, limit));
-                let prev = p.baseline_id.clone().map(|d| d.0);
+                let prev = p.baseline_id.clone().map(|d| d.to_string());
                 let prev_vendor = p.d.baseline_vendor.clone();
                 let (label, conf, st) = {
                     let o = p.d.occupant.as_ref().expect("occupant");
@@ -514,7 +514,7 @@ impl Engine {
                     self.em
                         .event(EventType::DeviceSubstituted, ts, &self.ports[i], Some(mac));
                 e.previous_dna = prev;
-                e.device_dna = Some(dna.id.0.clone());
+                e.device_dna = Some(dna.id.to_string());
                 e.similarity = Some(round(sim));
                 e.threshold = Some(self.p.substitution);
                 e.previous_vendor = prev_vendor;
@@ -540,7 +540,7 @@ impl Engine {
                     }) => {}
             Band::Firmware if band_before == Band::Match => {
                 let c = p.baseline.as_ref().map(|b| b.compare(dna, limit));
-                let prev = p.baseline_id.clone().map(|d| d.0);
+                let prev = p.baseline_id.clone().map(|d| d.to_string());
                 let (label, conf) = {
                     let o = p.d.occupant.as_ref().expect("occupant");
                     (o.vendor_label(), o.confidence)
@@ -552,7 +552,7 @@ impl Engine {
                     Some(mac),
                 );
                 e.previous_dna = prev;
-                e.device_dna = Some(dna.id.0.clone());
+                e.device_dna = Some(dna.id.to_string());
                 e.similarity = Some(round(sim));
                 e.threshold = Some(self.p.substitution);
                 e.vendor = Some(label.clone());
@@ -677,7 +677,7 @@ impl Engine {
         };
         let mac = o.mac;
         let mut e = self.em.event(t, ts, &self.ports[i], Some(mac));
-        e.device_dna = Some(o.dna.0.clone());
+        e.device_dna = Some(o.dna.to_string());
         e.vendor = Some(o.vendor_label());
         e.confidence = Some(round(o.confidence));
         match t {
@@ -708,7 +708,7 @@ impl Engine {
         self.ports[i].d.topology_active = active;
         if active && !was {
             let mac = offender;
-            let dna = self.ports[i].present().map(|o| o.dna.0.clone());
+            let dna = self.ports[i].present().map(|o| o.dna.to_string());
             let mut e = self
                 .em
                 .event(EventType::PortTopologyChanged, now, &self.ports[i], mac);

@@ -108,7 +108,7 @@ impl Engine {
             self.ports[i].d.controls = want;
             self.touch(idx);
             let mac = self.ports[i].present().map(|o| o.mac);
-            let dna = self.ports[i].present().map(|o| o.dna.0.clone());
+            let dna = self.ports[i].present().map(|o| o.dna.to_string());
             let mut e = self
                 .em
                 .event(EventType::ComplianceControlDrift, now, &self.ports[i], mac);
@@ -183,8 +183,8 @@ impl Engine {
                     let o = d.occupant.as_ref();
                     (
                         o.map(|o| o.mac).or(d.last_mac),
-                        o.map(|o| o.dna.0.clone())
-                            .or_else(|| d.last_dna.clone().map(|x| x.0)),
+                        o.map(|o| o.dna.to_string())
+                            .or_else(|| d.last_dna.clone().map(|x| x.to_string())),
                     )
                 };
                 let mut e = self

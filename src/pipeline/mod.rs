@@ -376,7 +376,7 @@ impl Pipeline {
                     confidence: Some(identity.confidence),
                     ndaa_status: Some(identity.ndaa_status.as_str().to_owned()),
                     serial: dna.identity.serials.first().cloned(),
-                    dna: Some(dna.id.0.clone()),
+                    dna: Some(dna.id.to_string()),
                     tokens: Some(serde_json::to_string(&dna.tokens).unwrap_or_default()),
                     first_seen,
                     last_seen,
@@ -399,7 +399,7 @@ impl Pipeline {
                     port: Some(port.port.clone()),
                     proto: o.proto().to_owned(),
                     via: Some(via.as_str().to_owned()),
-                    dna: Some(dna_id.0),
+                    dna: Some(dna_id.to_string()),
                 }));
             }
             if (change.new || change.changed || due)

@@ -42,7 +42,8 @@ pub struct Settings {
     pub device_write_every_us: i64,
     /// Observations waiting for the FDB, at most.
     pub max_pending: usize,
-    /// Built DNAs kept in memory, at most.
+    /// Built DNAs kept in memory, at most. Few are needed: a device that says nothing new is
+    /// handled by its DNA id (`Engine::observe_known`), and one that does is rebuilt anyway.
     pub dna_cache: usize,
 }
 
@@ -52,7 +53,7 @@ impl Default for Settings {
             tick_every_us: 10_000_000,
             device_write_every_us: 300_000_000,
             max_pending: 100_000,
-            dna_cache: 2_000,
+            dna_cache: 512,
         }
     }
 }

@@ -548,12 +548,7 @@ fn lldp(sink: &mut impl Sink, l: &crate::observe::Lldp) {
     if !l.tlv_order.is_empty() {
         sink.tok(Family::Lldp, 1.0, |b| {
             b.push_str("lldp.tlvs:");
-            for (i, t) in l.tlv_order.iter().enumerate() {
-                if i > 0 {
-                    b.push(',');
-                }
-                b.push_str(t);
-            }
+            b.push_str(&l.tlv_order);
         });
     }
     if let Some((st, v)) = &l.chassis_id {

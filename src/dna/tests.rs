@@ -41,8 +41,7 @@ fn phone_lldp(load: &str, model: &str) -> Observation {
                 "127/0012bb/9",
                 "0",
             ]
-            .map(String::from)
-            .to_vec(),
+            .join(","),
             med_class: Some(3),
             inventory: Box::new(Inventory {
                 software_revision: Some(load.into()),

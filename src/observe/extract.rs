@@ -93,7 +93,7 @@ fn from_lldp(r: &lldp::Repr<'_>) -> Lldp {
                 MgmtAddress::Hex(h) => h.to_string(),
             })
             .collect(),
-        tlv_order: r.tlv_order(),
+        tlv_order: r.tlv_order().join(","),
         med_class: med.and_then(|m| m.device_class).map(|c| c.code()),
         inventory: Box::new(Inventory {
             hardware_revision: inv(med, |m| &m.hardware_revision),

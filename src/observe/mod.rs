@@ -83,8 +83,9 @@ pub struct Lldp {
     pub caps_enabled: u16,
     /// Management addresses.
     pub management_addresses: Vec<String>,
-    /// TLV types in wire order (`"1"`, …, `"127/0012bb/1"`).
-    pub tlv_order: Vec<String>,
+    /// TLV types in wire order, comma-separated (`"1,2,3,…,127/0012bb/1,0"`; empty when
+    /// none): one string, as the DNA's `lldp.tlvs:` token spells it, not one per TLV.
+    pub tlv_order: String,
     /// LLDP-MED device class (1-3 endpoints, 4 network connectivity).
     pub med_class: Option<u8>,
     /// LLDP-MED inventory (boxed: seven strings that most LLDP frames do not carry would

@@ -42,11 +42,12 @@ impl Default for WriterSettings {
     fn default() -> Self {
         WriterSettings {
             max_delay: Duration::from_millis(250),
-            // Up to max_writes + channel writes are in memory at once (a device row with its
-            // DNA tokens is a few kB): 18,000 of them keep a busy site's pipeline fed without
-            // holding hundreds of MB when SQLite falls behind.
-            max_writes: 10_000,
-            channel: 8_192,
+            // Up to max_writes + channel writes are in memory at once (a new device's row with
+            // its DNA tokens is ~2 kB): 7,000 of them keep a busy site's pipeline fed (a
+            // transaction of 5,000 rows commits in milliseconds) without holding tens of MB
+            // when SQLite falls behind.
+            max_writes: 5_000,
+            channel: 2_048,
         }
     }
 }

@@ -212,3 +212,33 @@ pub fn poll(sw: &str, at: Timestamp, ports: &[(String, bool, Vec<MacAddr>)]) -> 
         ..PortTable::default()
     }
 }
+
+/// The Hikvision camera of the site scenario and the demo: the Ubuntu host's LLDP frame of
+/// `tcpdump/lldp_mudurl.pcap` with the camera's MAC, names, station
+/// capability and LLDP-MED inventory; the RFC 8520 MUD URL TLV left out.
+pub fn hikvision_frame(m: MacAddr) -> Vec<u8> {
+    let f = corpus_frame("tcpdump/lldp_mudurl.pcap", 1);
+    let dst: [u8; 6] = f[0..6].try_into().unwrap();
+    let mut out = Vec::new();
+    for t in lldp_tlvs(&f) {
+        match t.ty {
+            // Chassis ID / port ID by MAC (subtype 4 / 3).
+            1 | 2 if t.value.len() == 7 => {
+                let mut v = vec![t.value[0]];
+                v.extend_from_slice(&m.0);
+                out.push(Tlv::new(t.ty, v));
+            }
+            5 => out.push(Tlv::new(5, "DS-2CD2T47G2-L")),
+            6 => out.push(Tlv::new(6, "Hikvision DS-2CD2T47G2-L V5.7.3 build 220112")),
+            // System capabilities: station only, enabled.
+            7 => out.push(Tlv::new(7, [0x00, 0x80, 0x00, 0x80])),
+            127 if t.org_id() == Some(([0x00, 0x00, 0x5e], 1)) => {}
+            _ => out.push(t),
+        }
+    }
+    const MED: [u8; 3] = [0x00, 0x12, 0xbb];
+    out.push(Tlv::org(MED, 6, b"V5.7.3"));
+    out.push(Tlv::org(MED, 9, b"Hikvision"));
+    out.push(Tlv::org(MED, 10, b"DS-2CD2T47G2-L"));
+    lldp_frame(dst, m, &out)
+}

@@ -113,41 +113,6 @@ start = "2026-05-09T09:00:00Z"
 end = "2026-05-09T12:00:00Z"
 "#;
 
-/// One device speaking on one port.
-struct Speaker {
-    port: usize,
-    mac: MacAddr,
-    /// The frame it sends (already rewritten to `mac`).
-    frame: Vec<u8>,
-    period: i64,
-    offset: i64,
-    /// When it speaks: [from, to).
-    talk: Vec<(i64, i64)>,
-    /// Extra single frames (a DHCP request on reconnect).
-    once: Vec<i64>,
-    /// When its link is up and its MAC in the forwarding table: [from, to).
-    plugged: Vec<(i64, i64)>,
-}
-
-impl Speaker {
-    fn times(&self) -> Vec<i64> {
-        let mut v = self.once.clone();
-        for &(a, b) in &self.talk {
-            let mut t = a + self.offset;
-            while t < b {
-                v.push(t);
-                t += self.period;
-            }
-        }
-        v.sort_unstable();
-        v
-    }
-
-    fn plugged_at(&self, t: i64) -> bool {
-        self.plugged.iter().any(|&(a, b)| a <= t && t < b)
-    }
-}
-
 fn mac(s: &str) -> MacAddr {
     s.parse().unwrap()
 }

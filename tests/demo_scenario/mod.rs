@@ -31,7 +31,7 @@ use cybriq::event::EventType as T;
 use cybriq::wire::MacAddr;
 
 use crate::scenario_support::{
-    cdp_as, corpus_frame, dhcp_as, hikvision_frame, poll, write_capture,
+    Speaker, cdp_as, corpus_frame, dhcp_as, hikvision_frame, poll, write_capture,
 };
 
 /// The switch.
@@ -118,38 +118,6 @@ start = "2026-05-04T10:00:00Z"
 end = "2026-05-04T11:00:00Z"
 "#;
 
-/// One device speaking on one port.
-struct Speaker {
-    port: usize,
-    mac: MacAddr,
-    /// The frame it sends (already rewritten to `mac`).
-    frame: Vec<u8>,
-    period: i64,
-    offset: i64,
-    /// When it speaks: [from, to).
-    talk: Vec<(i64, i64)>,
-    /// When its link is up and its MAC in the forwarding table: [from, to).
-    plugged: Vec<(i64, i64)>,
-}
-
-impl Speaker {
-    fn times(&self) -> Vec<i64> {
-        let mut v = Vec::new();
-        for &(a, b) in &self.talk {
-            let mut t = a + self.offset;
-            while t < b {
-                v.push(t);
-                t += self.period;
-            }
-        }
-        v
-    }
-
-    fn plugged_at(&self, t: i64) -> bool {
-        self.plugged.iter().any(|&(a, b)| a <= t && t < b)
-    }
-}
-
 fn mac(s: &str) -> MacAddr {
     s.parse().unwrap()
 }
@@ -214,6 +182,7 @@ fn speakers() -> Vec<Speaker> {
             period: 170,
             offset: 7,
             talk: vec![(0, fw)],
+            once: vec![],
             plugged: all.clone(),
         },
         Speaker {
@@ -223,6 +192,7 @@ fn speakers() -> Vec<Speaker> {
             period: 170,
             offset: 3 * MIN,
             talk: vec![(fw, END)],
+            once: vec![],
             plugged: vec![],
         },
         Speaker {
@@ -232,6 +202,7 @@ fn speakers() -> Vec<Speaker> {
             period: 170,
             offset: 31,
             talk: vec![(0, unplug)],
+            once: vec![],
             plugged: vec![(0, unplug)],
         },
         Speaker {
@@ -241,6 +212,7 @@ fn speakers() -> Vec<Speaker> {
             period: DHCP_EVERY,
             offset: 20,
             talk: vec![(clone_in, END)],
+            once: vec![],
             plugged: vec![(clone_in, END)],
         },
         Speaker {
@@ -250,6 +222,7 @@ fn speakers() -> Vec<Speaker> {
             period: DHCP_EVERY,
             offset: 5 * MIN,
             talk: vec![(0, quiet_from), (quiet_to, END)],
+            once: vec![],
             plugged: all.clone(),
         },
         Speaker {
@@ -259,6 +232,7 @@ fn speakers() -> Vec<Speaker> {
             period: 110,
             offset: 11,
             talk: all.clone(),
+            once: vec![],
             plugged: all.clone(),
         },
         Speaker {
@@ -268,6 +242,7 @@ fn speakers() -> Vec<Speaker> {
             period: DHCP_EVERY,
             offset: 10 * MIN,
             talk: all.clone(),
+            once: vec![],
             plugged: all.clone(),
         },
         Speaker {
@@ -277,6 +252,7 @@ fn speakers() -> Vec<Speaker> {
             period: DHCP_EVERY,
             offset: 30,
             talk: vec![(hub, END)],
+            once: vec![],
             plugged: vec![(hub, END)],
         },
         Speaker {
@@ -286,6 +262,7 @@ fn speakers() -> Vec<Speaker> {
             period: DHCP_EVERY,
             offset: 60,
             talk: vec![(hub, END)],
+            once: vec![],
             plugged: vec![(hub, END)],
         },
         Speaker {
@@ -295,6 +272,7 @@ fn speakers() -> Vec<Speaker> {
             period: DHCP_EVERY,
             offset: 15 * MIN,
             talk: vec![(0, dark_from), (dark_to, END)],
+            once: vec![],
             plugged: vec![(0, dark_from), (dark_to, END)],
         },
     ]

@@ -242,3 +242,40 @@ pub fn hikvision_frame(m: MacAddr) -> Vec<u8> {
     out.push(Tlv::org(MED, 10, b"DS-2CD2T47G2-L"));
     lldp_frame(dst, m, &out)
 }
+
+/// One device speaking on one port (the site scenario's and the demo's story).
+pub struct Speaker {
+    pub port: usize,
+    pub mac: MacAddr,
+    /// The frame it sends (already rewritten to `mac`).
+    pub frame: Vec<u8>,
+    pub period: i64,
+    pub offset: i64,
+    /// When it speaks: [from, to).
+    pub talk: Vec<(i64, i64)>,
+    /// Extra single frames (a DHCP request on reconnect).
+    pub once: Vec<i64>,
+    /// When its link is up and its MAC in the forwarding table: [from, to).
+    pub plugged: Vec<(i64, i64)>,
+}
+
+impl Speaker {
+    /// When it sends its frame, in order.
+    pub fn times(&self) -> Vec<i64> {
+        let mut v = self.once.clone();
+        for &(a, b) in &self.talk {
+            let mut t = a + self.offset;
+            while t < b {
+                v.push(t);
+                t += self.period;
+            }
+        }
+        v.sort_unstable();
+        v
+    }
+
+    /// Whether its link is up at `t`.
+    pub fn plugged_at(&self, t: i64) -> bool {
+        self.plugged.iter().any(|&(a, b)| a <= t && t < b)
+    }
+}

@@ -34,15 +34,44 @@ pub struct Change {
 }
 
 impl Change {
-    /// `+token`, `-token` or `~token`, as events carry it in `changed`.
+    /// The name events carry in `changed`: `+` (added), `-` (removed) or `~` (in both, with
+    /// another weight), then the feature's `family.feature` name without its value, so the
+    /// comma-separated list can be split: `+dhcp.prl`, `-lldp.med.model`, `+oui.prefix`.
     pub fn label(&self) -> String {
         let c = match self.change {
             ChangeKind::Added => '+',
             ChangeKind::Removed => '-',
             ChangeKind::Reweighted => '~',
         };
-        format!("{c}{}", self.token)
+        format!("{c}{}", feature_name(&self.token))
     }
+}
+
+/// The `family.feature` name of a token (the part before its first `:`), without the value.
+/// Names of one word get the feature they stand for (`oui:001b54` → `oui.prefix`,
+/// `fw:cisco-ios:…` → `fw.versions`); anything that could split a list is replaced.
+pub fn feature_name(token: &str) -> String {
+    let name = token.split_once(':').map_or(token, |(n, _)| n);
+    let name = match name {
+        "oui" => "oui.prefix",
+        "model" => "model.name",
+        "fw" => "fw.versions",
+        n if !n.contains('.') => return format!("{}.value", clean_name(n)),
+        n => n,
+    };
+    clean_name(name)
+}
+
+fn clean_name(n: &str) -> String {
+    n.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// A similarity and what moved it.

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 pub use baseline::{Baseline, BaselineParams, BaselineState, Update};
 pub use build::DnaBuilder;
-pub use explain::{Change, ChangeKind, Comparison, compare};
+pub use explain::{Change, ChangeKind, Comparison, compare, feature_name};
 pub use facts::{Facts, HardIdentity, PortFacts};
 pub use firmware::{FirmwareProfiles, ProfileError};
 

@@ -15,7 +15,7 @@
 //! | `site`, `switch`, `port`, `device_dna`, `previous_dna`, `vendor` | `cs1`..`cs6` with `cs1Label`..`cs6Label` = the field name |
 //! | `similarity`, `threshold`, `confidence` | `cfp1`..`cfp3` with `cfp1Label`..`cfp3Label` |
 //! | `ndaa_status`, `mitre` | `flexString1`, `flexString2` with their labels |
-//! | `previous_vendor`, `controls`, `change_window_match`, `changed`, `unenrolled` | `cybriqPreviousVendor`, `cybriqControls`, `cybriqChangeWindowMatch`, `cybriqChanged`, `cybriqUnenrolled` |
+//! | `current_dna`, `previous_vendor`, `current_vendor`, `controls`, `change_window_match`, `changed`, `unenrolled` | `cybriqCurrentDna`, `cybriqPreviousVendor`, `cybriqCurrentVendor`, `cybriqControls`, `cybriqChangeWindowMatch`, `cybriqChanged`, `cybriqUnenrolled` |
 //! | summary | `msg` (last, shortened to fit `max_message_size`) |
 
 use crate::event::{Event, Severity};
@@ -146,8 +146,14 @@ pub fn write_record(ev: &Event, hostname: &str, out: &mut Vec<u8>, summary: &str
     ext(out, "cybriqSeverity", ev.severity.as_str());
     out.extend_from_slice(b" cybriqPriority=P");
     push_u64(out, ev.priority().0 as u64);
+    if let Some(v) = &ev.current_dna {
+        ext(out, "cybriqCurrentDna", v);
+    }
     if let Some(v) = &ev.previous_vendor {
         ext(out, "cybriqPreviousVendor", v);
+    }
+    if let Some(v) = &ev.current_vendor {
+        ext(out, "cybriqCurrentVendor", v);
     }
     list(out, "cybriqControls", &ev.controls);
     if let Some(b) = ev.change_window_match {

@@ -96,11 +96,13 @@ fn write_sd(ev: &Event, out: &mut Vec<u8>, ts: Option<&[u8]>) {
     param(out, "site", &ev.site);
     param_opt(out, "switch", &ev.switch);
     param(out, "port", &ev.port);
-    param_opt(out, "previous_dna", &ev.previous_dna);
     param_opt(out, "device_dna", &ev.device_dna);
+    param_opt(out, "previous_dna", &ev.previous_dna);
+    param_opt(out, "current_dna", &ev.current_dna);
     param_f64(out, "similarity", ev.similarity);
     param_f64(out, "threshold", ev.threshold);
     param_opt(out, "previous_vendor", &ev.previous_vendor);
+    param_opt(out, "current_vendor", &ev.current_vendor);
     param_opt(out, "vendor", &ev.vendor);
     param_f64(out, "confidence", ev.confidence);
     if let Some(s) = ev.ndaa_status {

@@ -200,6 +200,8 @@ impl Emitter {
             .position(|t| *t == e.event)
             .unwrap_or(0);
         self.stats.events[i] += 1;
+        let mut e = e;
+        e.fill_change_fields();
         out.push(e);
     }
 }

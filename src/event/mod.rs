@@ -41,12 +41,16 @@ pub struct Event {
     pub switch: Option<String>,
     /// Switch interface (`Gi1/0/24`).
     pub port: String,
-    /// Prior Device DNA on the same port (change events).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous_dna: Option<String>,
     /// Current Device DNA (device-scoped events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_dna: Option<String>,
+    /// Prior Device DNA on the same port (change events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_dna: Option<String>,
+    /// Change events: the current Device DNA (equal to `device_dna`), the name the
+    /// reference's sample message gives it. Set by [`Event::fill_change_fields`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_dna: Option<String>,
     /// Current vs previous similarity, 0 to 1 (change events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f64>,
@@ -56,6 +60,10 @@ pub struct Event {
     /// Vendor + model resolved for the previous occupant (substitutions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_vendor: Option<String>,
+    /// Change events: vendor + model of the current device (equal to `vendor`, `unknown` when
+    /// none was resolved). Set by [`Event::fill_change_fields`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_vendor: Option<String>,
     /// Vendor + model resolved from the reference database (identity-resolved events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
@@ -74,8 +82,9 @@ pub struct Event {
     /// Whether an approved change window covers the event's time and port (change events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_window_match: Option<bool>,
-    /// The features that moved the similarity most (`lldp.med.model`, `dhcp.prl`), so an
-    /// analyst sees why; comma-separated in syslog.
+    /// The features that moved the similarity most, as `+family.feature` / `-family.feature`
+    /// names without values (`+lldp.med.model`, `-dhcp.prl`), so an analyst sees why;
+    /// comma-separated in syslog (the values are in the device timeline).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
     /// device-appeared: whether the device has not (yet) authenticated with 802.1X.
@@ -106,11 +115,13 @@ impl Event {
             site: site.into(),
             switch: None,
             port: port.into(),
-            previous_dna: None,
             device_dna: None,
+            previous_dna: None,
+            current_dna: None,
             similarity: None,
             threshold: None,
             previous_vendor: None,
+            current_vendor: None,
             vendor: None,
             confidence: None,
             ndaa_status: None,
@@ -121,6 +132,28 @@ impl Event {
             unenrolled: None,
             mac: None,
         }
+    }
+
+    /// Fills the fields derived from others, once, right before the event is stored and sent:
+    /// on change events (those with `previous_dna`) `current_dna` = `device_dna` and
+    /// `current_vendor` = `vendor` (or `unknown`), as the reference's sample message shows;
+    /// elsewhere both are cleared. `changed` loses repeated names (two words of one system
+    /// description both read `+lldp.descr`), keeping the first (largest) one's place.
+    pub fn fill_change_fields(&mut self) {
+        if self.previous_dna.is_some() {
+            self.current_dna = self.device_dna.clone();
+            self.current_vendor = Some(
+                self.vendor
+                    .clone()
+                    .filter(|v| !v.trim().is_empty())
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            );
+        } else {
+            self.current_dna = None;
+            self.current_vendor = None;
+        }
+        let mut seen = std::collections::HashSet::new();
+        self.changed.retain(|c| seen.insert(c.clone()));
     }
 
     /// The event's priority (P1 pages, P4 is informational).

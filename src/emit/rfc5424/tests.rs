@@ -38,9 +38,9 @@ fn reference_event() -> Event {
     e.similarity = Some(0.31);
     e.threshold = Some(0.65);
     e.previous_vendor = Some("Cisco IP Phone 8851".into());
-    e.vendor = Some("unknown".into());
     e.mitre = vec!["T1200".into(), "T1556".into()];
     e.controls = vec!["PCI-4.0/12.5.1".into(), "SOC2/CC6.1".into()];
+    e.fill_change_fields();
     e
 }
 
@@ -49,7 +49,7 @@ fn reference_sample_line() {
     let e = reference_event();
     let line = String::from_utf8(fmt(&opts(8192), &e)).unwrap();
     let expected = format!(
-        "<134>1 2026-05-10T17:08:12.482Z ese-bldg-3 cybriq 4231 device-substituted [event@29051 event_id=\"{}\" event=\"device-substituted\" severity=\"high\" timestamp=\"2026-05-10T17:08:12.482Z\" site=\"hq-bldg-3\" switch=\"core-sw-02\" port=\"Gi1/0/24\" previous_dna=\"dna:5f8d2a1b\" device_dna=\"dna:7e9c4d2f\" similarity=\"0.31\" threshold=\"0.65\" previous_vendor=\"Cisco IP Phone 8851\" vendor=\"unknown\" mitre=\"T1200,T1556\" controls=\"PCI-4.0/12.5.1,SOC2/CC6.1\"] Substituted device on port Gi1/0/24, switch core-sw-02, site hq-bldg-3. Severity high.",
+        "<134>1 2026-05-10T17:08:12.482Z ese-bldg-3 cybriq 4231 device-substituted [event@29051 event_id=\"{}\" event=\"device-substituted\" severity=\"high\" timestamp=\"2026-05-10T17:08:12.482Z\" site=\"hq-bldg-3\" switch=\"core-sw-02\" port=\"Gi1/0/24\" device_dna=\"dna:7e9c4d2f\" previous_dna=\"dna:5f8d2a1b\" current_dna=\"dna:7e9c4d2f\" similarity=\"0.31\" threshold=\"0.65\" previous_vendor=\"Cisco IP Phone 8851\" current_vendor=\"unknown\" mitre=\"T1200,T1556\" controls=\"PCI-4.0/12.5.1,SOC2/CC6.1\"] Substituted device on port Gi1/0/24, switch core-sw-02, site hq-bldg-3. Severity high.",
         e.event_id
     );
     assert_eq!(line, expected);

@@ -49,7 +49,10 @@ fn phone() -> Profile {
     p.add("cdp.caps", "host,phone");
     p.add("cdp.software", "sip88xx.14-1-1MN2-36");
     p.add("lldp.sysname", "SEP001B54C24107");
-    p.add("lldp.sysdescr", "Cisco IP Phone CP-8851, V1, sip88xx.14-1-1MN2-36");
+    p.add(
+        "lldp.sysdescr",
+        "Cisco IP Phone CP-8851, V1, sip88xx.14-1-1MN2-36",
+    );
     p.add("lldp.caps", "bridge,telephone");
     p.add("lldp.med.class", "3");
     p.add("lldp.med.model", "CP-8851");

@@ -59,10 +59,10 @@ E = [
       patterns=[r"hikrobot"], oui_org=r"^hangzhou hikrobot",
       source="Hikvision annual report 2022: Hangzhou Hikrobot Co., Ltd., a controlled subsidiary (machine vision, mobile robots)",
       note=""),
- dict(name="LTS (LT Security)", group="Hikvision", relation="oem-brand", status="unknown",
+ dict(name="LTS (LT Security)", group="Hikvision", relation="oem-brand", status="prohibited",
       patterns=[r"^lt ?security\b", r"^lts\b"], oui_org=r"^lt security",
       source="IPVM, 'Hikvision OEM Directory' (ipvm.com): LTS sells Hikvision-made cameras and recorders under its brand",
-      note="White-label brand: a device is prohibited when it is Hikvision-made; check the model."),
+      note="White-label brand of Hikvision-made equipment: it resolves to Hikvision (prohibited), as the FCC Covered List covers equipment produced by Hikvision whatever the label; an analyst who has confirmed a model is not Hikvision-made suppresses it."),
  dict(name="Zhejiang Dahua Technology Company", group="Dahua", relation="covered", status="prohibited",
       patterns=[r"zhejiang dahua", r"dahua technology", r"^dahua$"], oui_org=r"^zhejiang dahua",
       source=S889 + " (s. 889(f)(3)(B): Dahua Technology Company)", note=""),
@@ -74,10 +74,10 @@ E = [
       patterns=[r"\blorex\b"], oui_org=r"^lorex technology",
       source="Dahua acquisition of Lorex Technology (2018) and its sale to SkyWatch (2023), as reported by IPVM",
       note="Dahua-owned 2018-2023 and long a Dahua OEM: check the model and its production date."),
- dict(name="Amcrest", group="Dahua", relation="oem-brand", status="unknown",
+ dict(name="Amcrest", group="Dahua", relation="oem-brand", status="prohibited",
       patterns=[r"\bamcrest\b"], oui_org=r"^amcrest",
       source="IPVM, 'Dahua OEM Directory' (ipvm.com): Amcrest sells Dahua-made cameras and recorders under its brand",
-      note="White-label brand: a device is prohibited when it is Dahua-made; check the model."),
+      note="White-label brand of Dahua-made equipment: it resolves to Dahua (prohibited), as the FCC Covered List covers equipment produced by Dahua whatever the label; an analyst who has confirmed a model is not Dahua-made suppresses it."),
 ]
 
 def q(s):

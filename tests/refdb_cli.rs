@@ -160,7 +160,7 @@ fn bad_input_exits_2_and_a_bad_database_exits_1_naming_file_line_key() {
     let d = scratch("broken");
     std::fs::create_dir_all(d.join("rules")).unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference-db");
-    for f in ["oui.txt", "ndaa889.toml"] {
+    for f in ["oui.txt", "ndaa889.toml", "class-map.toml"] {
         std::fs::copy(src.join(f), d.join(f)).unwrap();
     }
     let rules = std::fs::read_to_string(src.join("rules/00-cybriq.toml")).unwrap();

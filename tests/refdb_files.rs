@@ -18,11 +18,56 @@ fn directory_and_builtin_copies_load() {
     assert_eq!(names, ["cybriq", "satori-dhcp", "fingerbank-dhcp"]);
     let b = RefDb::builtin().expect("builtin loads");
     assert_eq!(b.oui.len(), d.oui.len());
-    assert_eq!(b.rules.sets().len(), 1);
+    assert_eq!(b.rules.sets().len(), 3);
+    assert_eq!(b.rules.rules().len(), d.rules.rules().len());
     assert_eq!(b.ndaa.entities().len(), d.ndaa.entities().len());
+    assert_eq!(b.origin, "builtin");
+    assert!(
+        b.digest.starts_with("blake3:") && b.digest.len() == 39,
+        "{}",
+        b.digest
+    );
     // Loading again gives an independent value (the daemon swaps it in).
     let again = RefDb::load(&dir()).unwrap();
     assert_eq!(again.rules.rules().len(), d.rules.rules().len());
+}
+
+/// One database: the copy built into the binary is the shipped directory, file for file.
+#[test]
+fn the_builtin_copy_is_the_shipped_directory() {
+    let d = RefDb::load(&dir()).unwrap();
+    let b = RefDb::builtin().unwrap();
+    let mut on_disk: Vec<String> = vec![
+        "oui.txt".into(),
+        "ndaa889.toml".into(),
+        "class-map.toml".into(),
+    ];
+    let mut rules: Vec<String> = std::fs::read_dir(dir().join("rules"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .map(|n| format!("rules/{n}"))
+        .collect();
+    rules.sort();
+    on_disk.extend(rules);
+    let built: Vec<(&str, &str)> = RefDb::builtin_files().collect();
+    let names: Vec<&str> = built.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names, on_disk,
+        "the built-in copy has other files than reference-db/"
+    );
+    for (name, text) in built {
+        let disk = std::fs::read_to_string(dir().join(name)).unwrap();
+        assert!(
+            disk == text,
+            "built-in {name} differs from reference-db/{name}: rebuild"
+        );
+    }
+    assert_eq!(b.digest, d.digest);
+    assert_eq!(
+        d.describe(),
+        format!("reference database: {} ({})", dir().display(), d.digest)
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::capture::read_all;
 use crate::observe::Observation;
 use crate::refdb::import::{fingerbank, ieee, satori};
 use crate::refdb::oui::OuiRegistry;
-use crate::refdb::{Effect, Identity, RefDb, RefdbError};
+use crate::refdb::{ClassMap, Effect, Identity, RefDb, RefdbError};
 use crate::wire::{MacAddr, frame};
 
 /// Arguments of `cybriq refdb`.
@@ -38,6 +38,9 @@ enum Command {
         /// Rule file to write.
         #[arg(long, default_value = "reference-db/rules/50-satori-dhcp.toml")]
         out: PathBuf,
+        /// The reviewed class map giving each device type its class.
+        #[arg(long, default_value = "reference-db/class-map.toml")]
+        class_map: PathBuf,
     },
     /// Import Fingerbank's dhcp_fingerprints.conf (ODbL/DbCL) as a rule file; its licence
     /// texts are copied beside it.
@@ -47,10 +50,13 @@ enum Command {
         /// Rule file to write.
         #[arg(long, default_value = "reference-db/rules/60-fingerbank-dhcp.toml")]
         out: PathBuf,
+        /// The reviewed class map giving each device type its class.
+        #[arg(long, default_value = "reference-db/class-map.toml")]
+        class_map: PathBuf,
     },
     /// Load and validate a reference database; print what it holds.
     Check {
-        /// Reference-database directory (default: see `lookup --db`).
+        /// Reference-database directory (default: $CYBRIQ_REFDB, else the built-in copy).
         #[arg(long)]
         db: Option<PathBuf>,
     },
@@ -66,8 +72,8 @@ enum Command {
         /// One JSON object per device instead of text.
         #[arg(long)]
         json: bool,
-        /// Reference-database directory. Default: $CYBRIQ_REFDB, else ./reference-db, else
-        /// /usr/share/cybriq/reference-db, else the copy built into the binary.
+        /// Reference-database directory. Default: $CYBRIQ_REFDB, else the copy built into the
+        /// binary (the shipped reference-db/). The working directory is never searched.
         #[arg(long)]
         db: Option<PathBuf>,
     },
@@ -78,15 +84,25 @@ enum Command {
 pub fn run(args: Args) -> ExitCode {
     match args.command {
         Command::ImportOui { from, out } => report(import_oui(&from, &out)),
-        Command::ImportSatori { file, out } => report(import_third_party(
+        Command::ImportSatori {
+            file,
+            out,
+            class_map,
+        } => report(import_third_party(
             &file,
             &out,
+            &class_map,
             satori::import,
             &[("LICENSE", "satori-dhcp.LICENSE")],
         )),
-        Command::ImportFingerbank { file, out } => report(import_third_party(
+        Command::ImportFingerbank {
+            file,
+            out,
+            class_map,
+        } => report(import_third_party(
             &file,
             &out,
+            &class_map,
             fingerbank::import,
             &[
                 ("LICENSE.odbl-10.txt", "fingerbank-dhcp.LICENSE.odbl-10.txt"),
@@ -96,10 +112,13 @@ pub fn run(args: Args) -> ExitCode {
         Command::Check { db } => match open_db(db.as_deref()) {
             Ok(db) => {
                 let mut text = format!(
-                    "reference database: {}\n  OUI assignments: {}\n  NDAA 889 entries: {}\n",
-                    db.origin,
+                    "{}\n  OUI assignments: {}\n  NDAA 889 entries: {}\n  class map: {} satori, {} Fingerbank entries, {} OS families\n",
+                    db.describe(),
                     db.oui.len(),
-                    db.ndaa.entities().len()
+                    db.ndaa.entities().len(),
+                    db.classmap.satori.len(),
+                    db.classmap.fingerbank.len(),
+                    db.classmap.os_families.len()
                 );
                 for s in db.rules.sets() {
                     text += &format!(
@@ -181,11 +200,14 @@ fn import_oui(from: &Path, out: &Path) -> Result<String, RefdbError> {
 fn import_third_party(
     file: &Path,
     out: &Path,
-    convert: fn(&str, &Path) -> Result<String, RefdbError>,
+    class_map: &Path,
+    convert: fn(&str, &Path, &ClassMap) -> Result<String, RefdbError>,
     licences: &[(&str, &str)],
 ) -> Result<String, RefdbError> {
+    let map_text = std::fs::read_to_string(class_map).map_err(|e| RefdbError::io(class_map, e))?;
+    let map = ClassMap::parse(&map_text, class_map)?;
     let text = std::fs::read_to_string(file).map_err(|e| RefdbError::io(file, e))?;
-    let rules = convert(&text, file)?;
+    let rules = convert(&text, file, &map)?;
     crate::refdb::RuleSet::default().add_file(&rules, out)?;
     let src_dir = file.parent().unwrap_or(Path::new("."));
     let out_dir = out.parent().unwrap_or(Path::new("."));
@@ -205,21 +227,17 @@ fn import_third_party(
     ))
 }
 
-/// The reference database for the CLI: `--db`, else `$CYBRIQ_REFDB`, else `./reference-db`,
-/// else `/usr/share/cybriq/reference-db`, else the built-in copy.
+/// The reference database for the CLI: `--db`, else `$CYBRIQ_REFDB`, else the built-in copy
+/// (the shipped `reference-db/`). The working directory is never searched, so the same binary
+/// resolves the same way wherever it runs; which database was used is printed on stderr.
 pub fn open_db(db: Option<&Path>) -> Result<RefDb, RefdbError> {
-    if let Some(d) = db {
-        return RefDb::load(d);
-    }
-    if let Some(d) = std::env::var_os("CYBRIQ_REFDB") {
-        return RefDb::load(Path::new(&d));
-    }
-    for d in ["reference-db", "/usr/share/cybriq/reference-db"] {
-        if Path::new(d).join(crate::refdb::OUI_FILE).is_file() {
-            return RefDb::load(Path::new(d));
-        }
-    }
-    RefDb::builtin()
+    let r = match (db, std::env::var_os("CYBRIQ_REFDB")) {
+        (Some(d), _) => RefDb::load(d),
+        (None, Some(d)) if !d.is_empty() => RefDb::load(Path::new(&d)),
+        _ => RefDb::builtin(),
+    }?;
+    eprintln!("cybriq: {}", r.describe());
+    Ok(r)
 }
 
 fn lookup(mac: Option<&str>, pcap: Option<&Path>, json: bool, db: Option<&Path>) -> ExitCode {
@@ -279,6 +297,7 @@ fn lookup(mac: Option<&str>, pcap: Option<&Path>, json: bool, db: Option<&Path>)
 }
 
 fn write_text(out: &mut impl Write, id: &Identity) -> std::io::Result<()> {
+    let c = &id.certainty;
     writeln!(
         out,
         "{}  vendor={}  model={}  class={}  confidence={:.2}  ndaa={}{}",
@@ -288,10 +307,16 @@ fn write_text(out: &mut impl Write, id: &Identity) -> std::io::Result<()> {
         id.class,
         id.confidence,
         id.ndaa_status,
-        id.ndaa_entity
-            .as_ref()
-            .map(|e| format!(" ({e})"))
-            .unwrap_or_default(),
+        match (&id.ndaa_entity, &id.ndaa_group) {
+            (Some(e), Some(g)) => format!(" ({e}; {g})"),
+            (Some(e), None) => format!(" ({e})"),
+            _ => String::new(),
+        },
+    )?;
+    writeln!(
+        out,
+        "    certainty: vendor {:.3}  model {:.3}  class {:.3}  os {:.3}",
+        c.vendor, c.model, c.class, c.os
     )?;
     if let Some(os) = &id.os {
         writeln!(out, "    os: {os}")?;
@@ -328,9 +353,19 @@ fn write_text(out: &mut impl Write, id: &Identity) -> std::io::Result<()> {
         if let Some(v) = &e.os {
             claims.push(format!("os {v}"));
         }
+        let mut effect = String::new();
+        if !e.agrees.is_empty() {
+            effect += &format!(" agrees: {}", e.agrees.join(","));
+        }
+        if !e.contradicts.is_empty() {
+            effect += &format!(" contradicts: {}", e.contradicts.join(","));
+        }
+        if let Some(n) = &e.note {
+            effect += &format!(" ({n})");
+        }
         writeln!(
             out,
-            "  {mark} {} {:?} -> {} [{} w={:.2}]",
+            "  {mark} {} {:?} -> {} [{} {:?} w={:.2}]{effect}",
             e.signal,
             e.value,
             if claims.is_empty() {
@@ -339,6 +374,7 @@ fn write_text(out: &mut impl Write, id: &Identity) -> std::io::Result<()> {
                 claims.join(", ")
             },
             e.rule,
+            e.source,
             e.weight
         )?;
     }

@@ -1,33 +1,87 @@
-//! Identity resolution: a device's profile → evidence → vendor, model, class, OS, a confidence
-//! in [0, 1] and the NDAA Section 889 status.
+//! Identity resolution: a device's profile → evidence → vendor, model, class and OS, each with
+//! its own certainty in [0, 1], and the NDAA Section 889 status.
 //!
-//! Every matching rule is one piece of evidence with a weight w in (0, 1]. For vendor and for
-//! class, the value with the highest combined support wins, support being the noisy-OR
-//! `1 − Π(1 − w)` of the evidence naming it (several agreeing signals raise it, as Cisco ISE's
-//! certainty factors do). The confidence is the noisy-OR of the evidence that agrees with the
-//! result, multiplied by `(1 − w/2)` for each piece that contradicts it (names another vendor or
-//! class). The evidence is listed with its effect, so an analyst sees why.
+//! Certainty model (per attribute, as Cisco ISE's certainty factors):
+//! - Every matching rule is one piece of evidence with a weight w in (0, 1], claiming some of
+//!   vendor, model, class and OS. Rules that disagree about one attribute of the *same* value
+//!   share its weight for that attribute only.
+//! - For each attribute, the value with the highest support wins; support is the noisy-OR
+//!   `1 − Π(1 − w)` of the evidence naming it, so agreeing signals raise it.
+//! - Vendor corroboration: when evidence from two independent sources (the MAC's IEEE
+//!   registration, announcements (LLDP/CDP/EDP/FDP), DHCP, 802.1X), each of weight ≥
+//!   [`CORROBORATING_WEIGHT`], names the same vendor, its certainty is at least
+//!   [`CORROBORATED`]: a universal MAC registered to a vendor plus any one agreeing signal is a
+//!   near-certain vendor.
+//! - A contradiction (evidence naming another value of the same attribute) multiplies that
+//!   attribute's certainty by `(1 − w/2)`; it does not touch the others (class evidence that
+//!   disagrees says nothing against the vendor).
+//! - The model is taken only from evidence that agrees with the vendor, and is never more
+//!   certain than the vendor. An OS whose family does not run on the resolved vendor's hardware
+//!   (`class-map.toml` `[[os_family]]`) is contradicted by the vendor's certainty; below
+//!   [`MIN_REPORTED`] no OS is reported.
+//! - `confidence` (what events carry) is the vendor's certainty: the certainty of the reported
+//!   vendor (+ model) label. NDAA decisions use it.
+//!
+//! The evidence is listed with its effect on each attribute, so an analyst sees why.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::RefDb;
 use super::class::DeviceClass;
-use super::ndaa::{NdaaList, NdaaStatus};
-use super::oui::{OuiRegistry, sla_quadrant};
+use super::ndaa::{Entity, NdaaStatus, Relation};
+use super::oui::sla_quadrant;
 use super::profile::Profile;
-use super::rules::RuleSet;
+use super::rules::strip_corporate;
+
+/// Certainty a vendor named by two independent sources reaches at least.
+pub const CORROBORATED: f64 = 0.9;
+/// Weight a piece of evidence needs to corroborate a vendor.
+pub const CORROBORATING_WEIGHT: f32 = 0.2;
+/// An OS or model below this certainty is not reported (one ordinary DHCP or platform rule
+/// is above it; a claim contradicted by a vendor that is more likely than not is below).
+pub const MIN_REPORTED: f64 = 0.3;
 
 /// How a piece of evidence relates to the resolved identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Effect {
-    /// Names the resolved vendor or class (and nothing else).
+    /// Names the resolved value of every attribute it claims.
     Agrees,
-    /// Names another vendor or class.
+    /// Names another value of at least one attribute.
     Contradicts,
-    /// Informational (no claim on vendor or class).
+    /// Informational (no claim).
     Neutral,
+}
+
+/// Where a piece of evidence comes from: independent sources corroborate each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The MAC: its IEEE registration, MAC-prefix rules.
+    Mac,
+    /// LLDP, CDP, EDP, FDP announcements.
+    Announcement,
+    /// DHCPv4 / DHCPv6 client messages.
+    Dhcp,
+    /// 802.1X.
+    Eap,
+    /// Which protocols the device speaks.
+    Protocol,
+}
+
+impl Source {
+    fn of(signal: &str) -> Source {
+        let family = signal.split('.').next().unwrap_or(signal);
+        match family {
+            "mac" | "oui" => Source::Mac,
+            "lldp" | "cdp" | "edp" | "fdp" => Source::Announcement,
+            "dhcp" | "dhcpv6" => Source::Dhcp,
+            "eap" => Source::Eap,
+            _ => Source::Protocol,
+        }
+    }
 }
 
 /// One piece of evidence.
@@ -39,6 +93,8 @@ pub struct Evidence {
     pub value: String,
     /// The rule that matched (`<set>:<id>`), or `builtin:<what>`.
     pub rule: String,
+    /// Where the signal comes from.
+    pub source: Source,
     /// Claimed vendor (canonical).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
@@ -51,10 +107,20 @@ pub struct Evidence {
     /// Claimed operating system.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
-    /// Weight after sharing among conflicting rules on the same value.
+    /// The rule's weight.
     pub weight: f32,
-    /// Relation to the result.
+    /// Relation to the result (all attributes together).
     pub effect: Effect,
+    /// The attributes whose resolved value it names (`vendor`, `model`, `class`, `os`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agrees: Vec<&'static str>,
+    /// The attributes of which it names another value, or whose resolved value rules it out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contradicts: Vec<&'static str>,
+    /// Why, when the contradiction is not a plain disagreement (`Windows does not run on
+    /// Apple hardware`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The OUI registry's answer for a universal MAC.
@@ -66,6 +132,19 @@ pub struct OuiInfo {
     pub registry: &'static str,
     /// Prefix length in bits.
     pub bits: u8,
+}
+
+/// The certainty of each attribute, in [0, 1], three decimals (0 when not resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Certainty {
+    /// Of the vendor (the entity, for NDAA).
+    pub vendor: f64,
+    /// Of the model.
+    pub model: f64,
+    /// Of the class.
+    pub class: f64,
+    /// Of the operating system.
+    pub os: f64,
 }
 
 /// A device's resolved identity.
@@ -81,12 +160,17 @@ pub struct Identity {
     pub class: DeviceClass,
     /// Operating system.
     pub os: Option<String>,
-    /// Confidence in [0, 1], three decimals.
+    /// Certainty of the reported vendor (+ model) label: `certainty.vendor`.
     pub confidence: f64,
+    /// Per-attribute certainty.
+    pub certainty: Certainty,
     /// Section 889 status.
     pub ndaa_status: NdaaStatus,
-    /// The list entry that decided a `prohibited` or OEM `unknown` status.
+    /// The list entry that decided a `prohibited` or `unknown` status.
     pub ndaa_entity: Option<String>,
+    /// The covered company that entry belongs to (`Hikvision` for an OEM brand of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ndaa_group: Option<String>,
     /// That entry's source.
     pub ndaa_source: Option<String>,
     /// The MAC's IEEE assignment (universal MACs).
@@ -106,59 +190,183 @@ fn noisy_or(ws: impl Iterator<Item = f32>) -> f64 {
     1.0 - ws.fold(1.0f64, |acc, w| acc * (1.0 - f64::from(w)))
 }
 
-fn conflicts(a: &Evidence, b: &Evidence) -> bool {
-    let v = matches!((&a.vendor, &b.vendor), (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y));
-    let c = matches!((a.class, b.class), (Some(x), Some(y)) if x != y);
-    v || c
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
-/// Resolves one profile.
-pub fn resolve(profile: &Profile, oui: &OuiRegistry, rules: &RuleSet, ndaa: &NdaaList) -> Identity {
+/// The short name a list entry's devices are reported under when no vendor alias names them:
+/// the covered company for covered entities, else the entry's name without a parenthesis
+/// or corporate form (`LTS (LT Security)` → `LTS`).
+fn entity_brand(e: &Entity) -> String {
+    if e.relation == Relation::Covered {
+        return e.group.clone();
+    }
+    let base = e.name.split(" (").next().unwrap_or(&e.name);
+    strip_corporate(base)
+}
+
+/// The canonical vendor of a raw name: a vendor alias of the rules, else a Section 889 entry
+/// (so an OEM brand's names resolve to one entity), else the name without corporate suffixes.
+fn canonical(db: &RefDb, raw: &str) -> String {
+    if let Some(a) = db.rules.alias(raw) {
+        return a.to_owned();
+    }
+    match db.ndaa.by_name(raw) {
+        Some(e) => entity_brand(e),
+        None => strip_corporate(raw),
+    }
+}
+
+/// Which attribute of a piece of evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attr {
+    Vendor,
+    Model,
+    Class,
+    Os,
+}
+
+impl Attr {
+    fn name(self) -> &'static str {
+        match self {
+            Attr::Vendor => "vendor",
+            Attr::Model => "model",
+            Attr::Class => "class",
+            Attr::Os => "os",
+        }
+    }
+
+    /// The claim of `e` on this attribute, lower-cased for comparison.
+    fn claim(self, e: &Evidence) -> Option<String> {
+        match self {
+            Attr::Vendor => e.vendor.as_deref().map(str::to_lowercase),
+            Attr::Model => e.model.as_deref().map(str::to_lowercase),
+            Attr::Class => e
+                .class
+                .filter(|c| *c != DeviceClass::Unknown)
+                .map(|c| c.as_str().to_owned()),
+            Attr::Os => e.os.as_deref().map(str::to_lowercase),
+        }
+    }
+}
+
+/// Weight of each piece of evidence for one attribute: rules that disagree about this
+/// attribute of the same value share the weight.
+fn shared_weights(evidence: &[Evidence], attr: Attr) -> Vec<f32> {
+    let mut out = Vec::with_capacity(evidence.len());
+    for e in evidence {
+        let Some(mine) = attr.claim(e) else {
+            out.push(0.0);
+            continue;
+        };
+        let mut distinct: Vec<String> = vec![mine];
+        for o in evidence
+            .iter()
+            .filter(|o| o.signal == e.signal && o.value == e.value)
+        {
+            if let Some(c) = attr.claim(o)
+                && !distinct.contains(&c)
+            {
+                distinct.push(c);
+            }
+        }
+        out.push(e.weight / distinct.len() as f32);
+    }
+    out
+}
+
+/// One attribute's vote: the winning value (lower-case key and the evidence index naming it
+/// first) and its certainty before contradictions by other attributes.
+struct Vote {
+    key: Option<String>,
+    certainty: f64,
+}
+
+/// Picks the value with the highest support; `penalty(i)` in [0, 1] scales evidence i's
+/// weight (1: untouched), `corroborate` applies the vendor rule.
+fn vote(
+    evidence: &[Evidence],
+    weights: &[f32],
+    attr: Attr,
+    penalty: &dyn Fn(usize) -> f32,
+    corroborate: bool,
+) -> Vote {
+    let mut keys: Vec<String> = Vec::new();
+    for e in evidence {
+        if let Some(k) = attr.claim(e)
+            && !keys.contains(&k)
+        {
+            keys.push(k);
+        }
+    }
+    let support = |k: &str| {
+        let ws = evidence
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| attr.claim(e).as_deref() == Some(k))
+            .map(|(i, _)| weights[i] * penalty(i));
+        let max = ws.clone().fold(0.0f32, f32::max);
+        let mut s = noisy_or(ws);
+        if corroborate {
+            let sources: BTreeSet<Source> = evidence
+                .iter()
+                .enumerate()
+                .filter(|(i, e)| {
+                    attr.claim(e).as_deref() == Some(k)
+                        && weights[*i] * penalty(*i) >= CORROBORATING_WEIGHT
+                        && e.source != Source::Protocol
+                })
+                .map(|(_, e)| e.source)
+                .collect();
+            if sources.len() >= 2 {
+                s = s.max(CORROBORATED);
+            }
+        }
+        (s, max)
+    };
+    let best = keys.iter().map(|k| (support(k), k)).max_by(|a, b| {
+        a.0.0
+            .total_cmp(&b.0.0)
+            .then(a.0.1.total_cmp(&b.0.1))
+            .then(b.1.cmp(a.1))
+    });
+    let Some(((s, _), key)) = best else {
+        return Vote {
+            key: None,
+            certainty: 0.0,
+        };
+    };
+    // Evidence naming another value of this attribute lowers its certainty.
+    let contra = evidence
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| attr.claim(e).is_some_and(|c| c != *key))
+        .fold(1.0f64, |acc, (i, _)| {
+            acc * (1.0 - f64::from(weights[i] * penalty(i)) / 2.0)
+        });
+    Vote {
+        key: Some(key.clone()),
+        certainty: s * contra,
+    }
+}
+
+/// Collects the evidence of a profile: one piece per (rule, value), duplicates of one claim on
+/// one value merged.
+fn collect(profile: &Profile, db: &RefDb, oui_org: Option<&str>) -> Vec<Evidence> {
     let mut signals: Vec<(&str, Vec<&str>)> = profile
         .signals
         .iter()
         .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
         .collect();
-    let mut oui_info = None;
-    let mut local = false;
-    let mut quadrant = None;
-    let mut evidence: Vec<Evidence> = Vec::new();
-    if let Some(mac) = &profile.mac {
-        if mac.is_local() {
-            local = true;
-            quadrant = sla_quadrant(mac);
-            evidence.push(Evidence {
-                signal: "mac".into(),
-                value: mac.to_string(),
-                rule: "builtin:locally-administered".into(),
-                vendor: None,
-                model: None,
-                class: None,
-                os: None,
-                weight: 0.0,
-                effect: Effect::Neutral,
-            });
-        } else if let Some(m) = oui.lookup(mac) {
-            oui_info = Some(OuiInfo {
-                org: m.org.to_owned(),
-                registry: m.registry,
-                bits: m.bits,
-            });
-        }
+    if let Some(o) = oui_org {
+        signals.push(("oui.org", vec![o]));
     }
-    // Blocks the IEEE RA keeps for MA-M/MA-S holders, and private assignments, name no vendor.
-    if let Some(o) = oui_info
-        .as_ref()
-        .filter(|o| !matches!(o.org.as_str(), "IEEE Registration Authority" | "Private"))
-    {
-        signals.push(("oui.org", vec![o.org.as_str()]));
-    }
-
+    let mut evidence = Vec::new();
     let mut seen_rules: BTreeSet<&str> = BTreeSet::new();
     for (signal, values) in &signals {
         for value in values {
             let mut found: Vec<Evidence> = Vec::new();
-            for (rule, claim) in rules.matches(signal, value) {
+            for (rule, claim) in db.rules.matches(signal, value) {
                 if !seen_rules.insert(rule.id.as_str()) {
                     continue;
                 }
@@ -166,12 +374,16 @@ pub fn resolve(profile: &Profile, oui: &OuiRegistry, rules: &RuleSet, ndaa: &Nda
                     signal: (*signal).to_owned(),
                     value: (*value).to_owned(),
                     rule: rule.id.clone(),
-                    vendor: claim.vendor.map(|v| rules.canonical_vendor(&v)),
+                    source: Source::of(signal),
+                    vendor: claim.vendor.map(|v| canonical(db, &v)),
                     model: claim.model,
                     class: claim.class,
                     os: claim.os,
                     weight: rule.weight,
                     effect: Effect::Neutral,
+                    agrees: Vec::new(),
+                    contradicts: Vec::new(),
+                    note: None,
                 });
             }
             // One value is one piece of evidence however many rules (of one or several
@@ -193,156 +405,254 @@ pub fn resolve(profile: &Profile, oui: &OuiRegistry, rules: &RuleSet, ndaa: &Nda
                     None => kept.push(e),
                 }
             }
-            let mut found = kept;
-            // Rules that disagree about the same value share its weight.
-            let n = found.len();
-            let disagree = (0..n).any(|i| (i + 1..n).any(|j| conflicts(&found[i], &found[j])));
-            if disagree {
-                for e in &mut found {
-                    e.weight /= n as f32;
-                }
+            evidence.extend(kept);
+        }
+    }
+    evidence
+}
+
+/// The resolved attributes and certainties.
+struct Resolved {
+    vendor: Option<String>,
+    model: Option<String>,
+    class: DeviceClass,
+    os: Option<String>,
+    certainty: Certainty,
+}
+
+/// Original spelling of a winning key (from the strongest evidence naming it).
+fn spelled(evidence: &[Evidence], attr: Attr, key: &Option<String>) -> Option<String> {
+    let key = key.as_ref()?;
+    evidence
+        .iter()
+        .filter(|e| attr.claim(e).as_ref() == Some(key))
+        .max_by(|a, b| a.weight.total_cmp(&b.weight))
+        .and_then(|e| match attr {
+            Attr::Vendor => e.vendor.clone(),
+            Attr::Model => e.model.clone(),
+            Attr::Os => e.os.clone(),
+            Attr::Class => e.class.map(|c| c.as_str().to_owned()),
+        })
+}
+
+fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
+    let none = |_: usize| 1.0f32;
+    let wv = shared_weights(evidence, Attr::Vendor);
+    let v = vote(evidence, &wv, Attr::Vendor, &none, true);
+    let vendor = spelled(evidence, Attr::Vendor, &v.key);
+
+    let wc = shared_weights(evidence, Attr::Class);
+    let c = vote(evidence, &wc, Attr::Class, &none, false);
+    let class = c
+        .key
+        .as_deref()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(DeviceClass::Unknown);
+
+    // The model comes only from evidence that does not name another vendor.
+    let other_vendor =
+        |e: &Evidence| matches!((&e.vendor, &v.key), (Some(x), Some(k)) if x.to_lowercase() != *k);
+    let wm = shared_weights(evidence, Attr::Model);
+    let model_ok: Vec<bool> = evidence.iter().map(|e| !other_vendor(e)).collect();
+    let m = vote(
+        evidence,
+        &wm,
+        Attr::Model,
+        &|i| if model_ok[i] { 1.0 } else { 0.0 },
+        false,
+    );
+    let mut model_c = m.certainty;
+    if vendor.is_some() {
+        model_c = model_c.min(v.certainty);
+    }
+    let model = spelled(evidence, Attr::Model, &m.key).filter(|_| model_c >= MIN_REPORTED);
+
+    // OS: a family that does not run on the resolved vendor's hardware is contradicted by it.
+    let wo = shared_weights(evidence, Attr::Os);
+    let ruled_out: Vec<Option<String>> = evidence
+        .iter()
+        .map(|e| {
+            let (os, vendor) = (e.os.as_deref()?, vendor.as_deref()?);
+            let fam = db.classmap.os_family(os)?;
+            (!fam.runs_on(vendor))
+                .then(|| format!("{} does not run on {vendor} hardware", fam.name))
+        })
+        .collect();
+    let vc = v.certainty as f32;
+    let o = vote(
+        evidence,
+        &wo,
+        Attr::Os,
+        &|i| {
+            if ruled_out[i].is_some() {
+                1.0 - vc
+            } else {
+                1.0
             }
-            evidence.extend(found);
-        }
-    }
+        },
+        false,
+    );
+    let os = spelled(evidence, Attr::Os, &o.key).filter(|_| o.certainty >= MIN_REPORTED);
 
-    // Vendor and class by combined support.
-    let mut vendors: HashMap<String, (String, Vec<f32>)> = HashMap::new();
-    let mut classes: HashMap<DeviceClass, Vec<f32>> = HashMap::new();
-    for e in &evidence {
-        if let Some(v) = &e.vendor {
-            vendors
-                .entry(v.to_lowercase())
-                .or_insert_with(|| (v.clone(), Vec::new()))
-                .1
-                .push(e.weight);
+    // Effects, per attribute.
+    for (i, e) in evidence.iter_mut().enumerate() {
+        for (attr, key, reported) in [
+            (Attr::Vendor, &v.key, vendor.is_some()),
+            (Attr::Model, &m.key, model.is_some()),
+            (Attr::Class, &c.key, class != DeviceClass::Unknown),
+            (Attr::Os, &o.key, os.is_some()),
+        ] {
+            let Some(claim) = attr.claim(e) else { continue };
+            if attr == Attr::Os && ruled_out[i].is_some() {
+                e.contradicts.push(attr.name());
+                e.note = ruled_out[i].clone();
+            } else if reported && key.as_ref() == Some(&claim) {
+                e.agrees.push(attr.name());
+            } else {
+                e.contradicts.push(attr.name());
+            }
         }
-        if let Some(c) = e.class.filter(|c| *c != DeviceClass::Unknown) {
-            classes.entry(c).or_default().push(e.weight);
-        }
-    }
-    let best = |ws: &Vec<f32>| {
-        (
-            noisy_or(ws.iter().copied()),
-            ws.iter().copied().fold(0.0f32, f32::max),
-        )
-    };
-    let vendor = vendors
-        .values()
-        .map(|(name, ws)| (best(ws), name))
-        .max_by(|a, b| {
-            a.0.0
-                .total_cmp(&b.0.0)
-                .then(a.0.1.total_cmp(&b.0.1))
-                .then(b.1.cmp(a.1))
-        })
-        .map(|(_, n)| n.clone());
-    let class = classes
-        .iter()
-        .map(|(c, ws)| (best(ws), *c))
-        .max_by(|a, b| {
-            a.0.0
-                .total_cmp(&b.0.0)
-                .then(a.0.1.total_cmp(&b.0.1))
-                .then(b.1.cmp(&a.1))
-        })
-        .map_or(DeviceClass::Unknown, |(_, c)| c);
-
-    let vendor_ok = |e: &Evidence| match (&e.vendor, &vendor) {
-        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
-        (Some(_), None) => false,
-        (None, _) => true,
-    };
-    let class_ok = |e: &Evidence| e.class.is_none_or(|c| c == class);
-    let model = evidence
-        .iter()
-        .filter(|e| e.model.is_some() && vendor_ok(e) && class_ok(e))
-        .max_by(|a, b| a.weight.total_cmp(&b.weight))
-        .and_then(|e| e.model.clone());
-    let os = evidence
-        .iter()
-        .filter(|e| e.os.is_some() && vendor_ok(e) && class_ok(e))
-        .max_by(|a, b| a.weight.total_cmp(&b.weight))
-        .and_then(|e| e.os.clone());
-
-    let mut agree = Vec::new();
-    let mut contra = Vec::new();
-    for e in &mut evidence {
-        if e.vendor.is_none() && e.class.is_none() && e.model.is_none() && e.os.is_none() {
-            continue;
-        }
-        e.effect = if !vendor_ok(e) || !class_ok(e) {
-            contra.push(e.weight);
+        e.effect = if !e.contradicts.is_empty() {
             Effect::Contradicts
-        } else {
-            agree.push(e.weight);
+        } else if !e.agrees.is_empty() {
             Effect::Agrees
+        } else {
+            Effect::Neutral
         };
     }
-    let mut confidence = noisy_or(agree.into_iter())
-        * contra
-            .into_iter()
-            .fold(1.0f64, |acc, w| acc * (1.0 - f64::from(w) / 2.0));
-    if vendor.is_none() && class == DeviceClass::Unknown && os.is_none() {
-        confidence = 0.0;
+    Resolved {
+        certainty: Certainty {
+            vendor: round3(if vendor.is_some() { v.certainty } else { 0.0 }),
+            model: round3(if model.is_some() { model_c } else { 0.0 }),
+            class: round3(if class != DeviceClass::Unknown {
+                c.certainty
+            } else {
+                0.0
+            }),
+            os: round3(if os.is_some() { o.certainty } else { 0.0 }),
+        },
+        vendor,
+        model,
+        class,
+        os,
     }
-    evidence.sort_by(|a, b| {
-        b.weight
-            .total_cmp(&a.weight)
-            .then_with(|| a.signal.cmp(&b.signal))
-    });
+}
 
-    // Section 889.
+/// Section 889: `(status, entity, group, source)`.
+fn ndaa(
+    profile: &Profile,
+    db: &RefDb,
+    vendor: Option<&str>,
+    oui: Option<&OuiInfo>,
+    evidence: &[Evidence],
+) -> (NdaaStatus, Option<String>, Option<String>, Option<String>) {
     let mut names: Vec<&str> = Vec::new();
-    if let Some(v) = &vendor {
-        names.push(v);
-    }
-    if let Some(o) = &oui_info {
+    names.extend(vendor);
+    if let Some(o) = oui {
         names.push(&o.org);
     }
     names.extend(profile.values("lldp.med.manufacturer"));
-    let hits: Vec<_> = profile
+    let hits: Vec<&Entity> = profile
         .mac
         .as_ref()
-        .and_then(|m| ndaa.by_mac(m))
+        .filter(|m| !m.is_local())
+        .and_then(|m| db.ndaa.by_mac(m))
         .into_iter()
-        .chain(names.iter().filter_map(|n| ndaa.by_name(n)))
+        .chain(names.iter().filter_map(|n| db.ndaa.by_name(n)))
         .collect();
     let decided = hits
         .iter()
         .find(|e| e.status == NdaaStatus::Prohibited)
         .or_else(|| hits.first());
-    // Evidence naming a covered vendor that lost the vote (a Hikvision option 60 on an OEM
+    let entry = |e: &Entity, s: NdaaStatus| {
+        (
+            s,
+            Some(e.name.clone()),
+            Some(e.group.clone()),
+            Some(e.source.clone()),
+        )
+    };
+    if let Some(e) = decided {
+        return entry(e, e.status);
+    }
+    // Evidence naming a covered vendor that lost the vote (a Hikvision option 60 on another
     // brand's MAC, say) does not make the device prohibited, but it is not clean either.
-    let doubt = || {
-        evidence
-            .iter()
-            .filter(|e| e.effect == Effect::Contradicts && e.weight >= 0.3)
-            .filter_map(|e| ndaa.by_name(e.vendor.as_deref()?))
-            .find(|x| x.status == NdaaStatus::Prohibited)
-    };
-    let (ndaa_status, ndaa_entity, ndaa_source) = match decided {
-        Some(e) => (e.status, Some(e.name.clone()), Some(e.source.clone())),
-        None => match doubt() {
-            Some(e) => (
-                NdaaStatus::Unknown,
-                Some(e.name.clone()),
-                Some(e.source.clone()),
-            ),
-            None if vendor.is_some() => (NdaaStatus::Clean, None, None),
-            None => (NdaaStatus::Unknown, None, None),
-        },
-    };
+    let doubt = evidence
+        .iter()
+        .filter(|e| e.contradicts.contains(&"vendor") && e.weight >= 0.3)
+        .filter_map(|e| db.ndaa.by_name(e.vendor.as_deref()?))
+        .find(|x| x.status == NdaaStatus::Prohibited);
+    match doubt {
+        Some(e) => entry(e, NdaaStatus::Unknown),
+        None if vendor.is_some() => (NdaaStatus::Clean, None, None, None),
+        None => (NdaaStatus::Unknown, None, None, None),
+    }
+}
 
+/// Resolves one profile against a database.
+pub fn resolve(profile: &Profile, db: &RefDb) -> Identity {
+    let mut oui_info = None;
+    let mut local = false;
+    let mut quadrant = None;
+    let mut pre: Vec<Evidence> = Vec::new();
+    if let Some(mac) = &profile.mac {
+        if mac.is_local() {
+            local = true;
+            quadrant = sla_quadrant(mac);
+            pre.push(Evidence {
+                signal: "mac".into(),
+                value: mac.to_string(),
+                rule: "builtin:locally-administered".into(),
+                source: Source::Mac,
+                vendor: None,
+                model: None,
+                class: None,
+                os: None,
+                weight: 0.0,
+                effect: Effect::Neutral,
+                agrees: Vec::new(),
+                contradicts: Vec::new(),
+                note: Some("randomised or software-assigned: the OUI names no vendor".into()),
+            });
+        } else if let Some(m) = db.oui.lookup(mac) {
+            oui_info = Some(OuiInfo {
+                org: m.org.to_owned(),
+                registry: m.registry,
+                bits: m.bits,
+            });
+        }
+    }
+    // Blocks the IEEE RA keeps for MA-M/MA-S holders, and private assignments, name no vendor.
+    let org = oui_info
+        .as_ref()
+        .map(|o| o.org.as_str())
+        .filter(|o| !matches!(*o, "IEEE Registration Authority" | "Private"));
+    let mut evidence = pre;
+    evidence.extend(collect(profile, db, org));
+    let r = decide(&mut evidence, db);
+    evidence.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then_with(|| a.signal.cmp(&b.signal))
+    });
+    let (ndaa_status, ndaa_entity, ndaa_group, ndaa_source) = ndaa(
+        profile,
+        db,
+        r.vendor.as_deref(),
+        oui_info.as_ref(),
+        &evidence,
+    );
     Identity {
         mac: profile.mac.map(|m| m.to_string()),
-        vendor,
-        model,
-        class,
-        os,
-        confidence: (confidence * 1000.0).round() / 1000.0,
+        vendor: r.vendor,
+        model: r.model,
+        class: r.class,
+        os: r.os,
+        confidence: r.certainty.vendor,
+        certainty: r.certainty,
         ndaa_status,
         ndaa_entity,
+        ndaa_group,
         ndaa_source,
         oui: oui_info,
         locally_administered: local,

@@ -474,6 +474,15 @@ impl RuleSet {
         }
     }
 
+    /// The vendor alias naming `raw`, first match.
+    pub fn alias(&self, raw: &str) -> Option<&str> {
+        let first = match &self.vendor_set {
+            Some(set) => set.matches(raw).iter().next(),
+            None => self.vendors.iter().position(|a| a.regex.is_match(raw)),
+        };
+        first.map(|i| self.vendors[i].name.as_str())
+    }
+
     /// The rules, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules

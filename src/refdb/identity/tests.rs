@@ -1,7 +1,8 @@
 use std::path::Path;
 
 use super::*;
-use crate::refdb::oui::Assignment;
+use crate::refdb::oui::{Assignment, OuiRegistry};
+use crate::refdb::{ClassMap, NdaaList, RuleSet};
 
 const RULES: &str = r#"format = "cybriq-fingerprints"
 version = 1
@@ -42,6 +43,13 @@ equals = "hikvision"
 vendor = "Huawei"
 weight = 0.4
 [[rule]]
+id = "win"
+signal = "dhcp.prl"
+equals = "1,15,3,6,44,46,47,31,33,121,249,43"
+class = "workstation"
+os = "Windows 10"
+weight = 0.45
+[[rule]]
 id = "a"
 signal = "dhcp.vci"
 equals = "x"
@@ -74,11 +82,20 @@ patterns = ['amcrest']
 source = "IPVM"
 "#;
 
-fn db() -> (OuiRegistry, RuleSet, NdaaList) {
+const CLASSES: &str = r#"format = "cybriq-class-map"
+version = 1
+[[os_family]]
+name = "Windows"
+pattern = '\bwindows\b'
+not_vendors = '^apple$'
+"#;
+
+fn db() -> RefDb {
     let oui = OuiRegistry::from_assignments([
         crate::refdb::oui::parse_prefix("00000C", "Cisco Systems, Inc").unwrap(),
         crate::refdb::oui::parse_prefix("00E0FC", "HUAWEI TECHNOLOGIES CO.,LTD").unwrap(),
         crate::refdb::oui::parse_prefix("9C8ECD", "Amcrest Technologies").unwrap(),
+        crate::refdb::oui::parse_prefix("000393", "Apple, Inc.").unwrap(),
         Assignment {
             prefix: 0x0050_c200_0000,
             bits: 24,
@@ -88,7 +105,14 @@ fn db() -> (OuiRegistry, RuleSet, NdaaList) {
     let mut rules = RuleSet::default();
     rules.add_file(RULES, Path::new("t.toml")).unwrap();
     let ndaa = NdaaList::parse(NDAA, Path::new("n.toml")).unwrap();
-    (oui, rules, ndaa)
+    RefDb {
+        oui,
+        rules,
+        ndaa,
+        classmap: ClassMap::parse(CLASSES, Path::new("c.toml")).unwrap(),
+        origin: "test".into(),
+        digest: String::new(),
+    }
 }
 
 fn profile(mac: &str, signals: &[(&'static str, &str)]) -> Profile {
@@ -101,16 +125,16 @@ fn profile(mac: &str, signals: &[(&'static str, &str)]) -> Profile {
 }
 
 fn run(p: &Profile) -> Identity {
-    let (o, r, n) = db();
-    resolve(p, &o, &r, &n)
+    resolve(p, &db())
 }
 
 #[test]
-fn agreeing_signals_raise_confidence() {
+fn agreeing_signals_raise_certainty_and_two_sources_corroborate_the_vendor() {
     let oui_only = run(&profile("00:00:0c:01:02:03", &[]));
     assert_eq!(oui_only.vendor.as_deref(), Some("Cisco"));
     assert_eq!(oui_only.class, DeviceClass::Unknown);
     assert!((oui_only.confidence - 0.5).abs() < 1e-9);
+    assert_eq!(oui_only.certainty.class, 0.0);
 
     let plat = run(&profile(
         "00:00:0c:01:02:03",
@@ -118,7 +142,10 @@ fn agreeing_signals_raise_confidence() {
     ));
     assert_eq!(plat.model.as_deref(), Some("WS-C2960-24TT-L"));
     assert_eq!(plat.class, DeviceClass::Switch);
-    assert!(plat.confidence > oui_only.confidence);
+    // OUI (the MAC) and CDP (an announcement) name Cisco: corroborated.
+    assert!((plat.confidence - 0.95).abs() < 1e-9, "{plat:?}");
+    assert_eq!(plat.confidence, plat.certainty.vendor);
+    assert!(plat.certainty.model <= plat.certainty.vendor);
 
     let all = run(&profile(
         "00:00:0c:01:02:03",
@@ -127,14 +154,15 @@ fn agreeing_signals_raise_confidence() {
             ("cdp.caps", "switch,igmp"),
         ],
     ));
-    assert!(all.confidence > plat.confidence, "{all:?}");
+    assert!(all.certainty.class > plat.certainty.class, "{all:?}");
+    assert_eq!(all.certainty.vendor, plat.certainty.vendor);
     assert!(all.evidence.iter().all(|e| e.effect == Effect::Agrees));
     assert_eq!(all.evidence.len(), 3);
     assert_eq!(all.evidence[0].rule, "t:plat");
 }
 
 #[test]
-fn contradicting_signals_lower_confidence_and_are_listed() {
+fn a_contradiction_lowers_only_the_attribute_it_contradicts() {
     let agree = run(&profile(
         "00:00:0c:01:02:03",
         &[("cdp.platform", "cisco WS-C2960-24TT-L")],
@@ -147,7 +175,9 @@ fn contradicting_signals_lower_confidence_and_are_listed() {
         ],
     ));
     assert_eq!(contra.class, DeviceClass::Switch);
-    assert!(contra.confidence < agree.confidence, "{contra:?}");
+    assert!(contra.certainty.class < agree.certainty.class, "{contra:?}");
+    assert_eq!(contra.certainty.vendor, agree.certainty.vendor);
+    assert_eq!(contra.confidence, agree.confidence);
     let c: Vec<_> = contra
         .evidence
         .iter()
@@ -155,18 +185,39 @@ fn contradicting_signals_lower_confidence_and_are_listed() {
         .collect();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].class, Some(DeviceClass::IpPhone));
+    assert_eq!(c[0].contradicts, ["class"]);
 }
 
 #[test]
 fn rules_that_disagree_on_one_value_share_its_weight() {
     let id = run(&profile("00:00:0c:01:02:03", &[("dhcp.vci", "x")]));
-    let w: Vec<f32> = id
-        .evidence
-        .iter()
-        .filter(|e| e.signal == "dhcp.vci")
-        .map(|e| e.weight)
-        .collect();
-    assert_eq!(w, [0.2, 0.2]);
+    // Printer and camera share 0.4: 0.2 each; the winner is contradicted by the other 0.2.
+    assert!((id.certainty.class - 0.18).abs() < 1e-9, "{id:?}");
+    // The vendor (the OUI alone) is untouched by the class dispute.
+    assert!((id.certainty.vendor - 0.5).abs() < 1e-9);
+}
+
+#[test]
+fn an_os_that_does_not_run_on_the_vendor_is_a_contradiction() {
+    let prl = "1,15,3,6,44,46,47,31,33,121,249,43";
+    let dell = run(&profile("00:00:0c:01:02:03", &[("dhcp.prl", prl)]));
+    assert_eq!(dell.os.as_deref(), Some("Windows 10"));
+    let mac = run(&profile("00:03:93:01:02:03", &[("dhcp.prl", prl)]));
+    assert_eq!(mac.vendor.as_deref(), Some("Apple"));
+    // 0.45 × (1 − 0.5): below what is reported, even on the OUI's word alone.
+    assert_eq!(mac.os, None, "{mac:?}");
+    let e = mac.evidence.iter().find(|e| e.rule == "t:win").unwrap();
+    assert_eq!(e.effect, Effect::Contradicts);
+    assert!(e.contradicts.contains(&"os"));
+    assert!(
+        e.note
+            .as_deref()
+            .unwrap()
+            .contains("Windows does not run on Apple")
+    );
+    assert_eq!(mac.certainty.os, 0.0);
+    // The class claim of the same rule is not touched.
+    assert_eq!(mac.class, DeviceClass::Workstation);
 }
 
 #[test]
@@ -197,6 +248,7 @@ fn ndaa_status_by_oui_name_and_oem_brand() {
         Some("Huawei Technologies Company")
     );
     assert_eq!(h.ndaa_source.as_deref(), Some("s. 889"));
+    assert_eq!(h.ndaa_group.as_deref(), Some("Huawei"));
 
     // A Huawei manufacturer string on a MAC that is not Huawei's.
     let m = run(&profile(

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::toml_str;
-use crate::refdb::class::DeviceClass;
+use crate::refdb::classmap::ClassMap;
 use crate::refdb::error::RefdbError;
 
 #[derive(Debug, Default)]
@@ -83,75 +83,6 @@ fn parse_sections(text: &str, file: &Path) -> Result<Vec<Section>, RefdbError> {
     Ok(out)
 }
 
-fn class_for(class_name: &str, description: &str) -> (Option<DeviceClass>, bool) {
-    let d = description.to_lowercase();
-    let c = class_name.to_lowercase();
-    let os_like = [
-        "windows",
-        "macintosh",
-        "linux",
-        "bsd",
-        "solaris",
-        "dead oses",
-        "cd-based",
-    ]
-    .iter()
-    .any(|k| c.contains(k));
-    let class = if c.contains("windows") || c.contains("macintosh") || c.contains("thin client") {
-        Some(DeviceClass::Workstation)
-    } else if c.contains("voip") {
-        Some(DeviceClass::IpPhone)
-    } else if c.contains("routers and aps") {
-        let ap = [
-            "access point",
-            " ap",
-            "ap ",
-            "aruba",
-            "meraki",
-            "aerohive",
-            "ruckus",
-            "controller",
-            "airport",
-        ]
-        .iter()
-        .any(|k| d.contains(k));
-        Some(if ap {
-            DeviceClass::WirelessAp
-        } else {
-            DeviceClass::Router
-        })
-    } else if c.contains("gaming") || c.contains("monitoring") || c.contains("point of sale") {
-        Some(DeviceClass::Iot)
-    } else if c.contains("audio/video")
-        || c.contains("video conferencing")
-        || c.contains("projector")
-    {
-        Some(DeviceClass::AvSystem)
-    } else if c.contains("printer") || c.contains("scanner") {
-        Some(DeviceClass::Printer)
-    } else if c.contains("switch") {
-        Some(DeviceClass::Switch)
-    } else if c.contains("storage") || c.contains("datacenter") || c.contains("solaris") {
-        Some(DeviceClass::Server)
-    } else if c.contains("smartphone") {
-        Some(DeviceClass::Mobile)
-    } else if c.contains("physical security") {
-        let cam = [
-            "camera", "video", "axis", "dvr", "nvr", "vivotek", "mobotix",
-        ]
-        .iter()
-        .any(|k| d.contains(k));
-        Some(if cam {
-            DeviceClass::Camera
-        } else {
-            DeviceClass::BuildingAutomation
-        })
-    } else {
-        None
-    };
-    (class, os_like)
-}
-
 fn members(spec: &str) -> Vec<(u32, u32)> {
     spec.split(',')
         .filter_map(|r| {
@@ -164,8 +95,10 @@ fn members(spec: &str) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Converts `dhcp_fingerprints.conf` text into a `cybriq-fingerprints` rule file.
-pub fn import(text: &str, file: &Path) -> Result<String, RefdbError> {
+/// Converts `dhcp_fingerprints.conf` text into a `cybriq-fingerprints` rule file; `map` gives
+/// each `[os N]`'s class from its `[class N]` group and description (one without an entry
+/// there is an error: every type is reviewed before it is imported).
+pub fn import(text: &str, file: &Path, map: &ClassMap) -> Result<String, RefdbError> {
     let sections = parse_sections(text, file)?;
     let version = text
         .lines()
@@ -224,7 +157,16 @@ pub fn import(text: &str, file: &Path) -> Result<String, RefdbError> {
                 "missing",
             ));
         };
-        let (class, os_like) = class_for(class_of(s.id), desc);
+        let group = class_of(s.id);
+        let entry = map.fingerbank_entry(group, desc).ok_or_else(|| {
+            RefdbError::invalid(
+                file,
+                s.line,
+                format!("os {}.description", s.id),
+                format!("`{desc}` of class `{group}` has no entry in the class map"),
+            )
+        })?;
+        let (class, os_like) = (entry.class, entry.os);
         let claim = |out: &mut String| {
             if let Some(c) = class {
                 let _ = writeln!(out, "class = \"{c}\"");
@@ -272,7 +214,18 @@ pub fn import(text: &str, file: &Path) -> Result<String, RefdbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::refdb::class::DeviceClass;
     use crate::refdb::rules::RuleSet;
+
+    fn map() -> ClassMap {
+        ClassMap::parse(
+            "format = \"cybriq-class-map\"\nversion = 1\n\
+             [[fingerbank]]\ngroup = \"Windows\"\nclass = \"workstation\"\nos = true\n\
+             [[fingerbank]]\ngroup = \"Routers and APs\"\ndescription = 'access point'\nclass = \"wireless-ap\"\n",
+            Path::new("class-map.toml"),
+        )
+        .unwrap()
+    }
 
     const C: &str = "# dhcp_fingerprints.conf  Version 6.8.2  Date 20140609\n\
 [class 1]\ndescription=Windows\nmembers=100-199\n\n[class 4]\ndescription=Routers and APs\nmembers=400-499\n\n\
@@ -281,7 +234,7 @@ mod tests {
 
     #[test]
     fn converts_sections_to_rules_that_load() {
-        let text = import(C, Path::new("fb.conf")).unwrap();
+        let text = import(C, Path::new("fb.conf"), &map()).unwrap();
         let mut s = RuleSet::default();
         s.add_file(&text, Path::new("fb.toml")).unwrap();
         assert_eq!(s.rules().len(), 3);
@@ -299,11 +252,12 @@ mod tests {
         let e = import(
             "[os 1]\ndescription=x\nfingerprints=<<EOT\n1,2\n",
             Path::new("fb.conf"),
+            &map(),
         )
         .unwrap_err()
         .to_string();
         assert!(e.starts_with("fb.conf:3: fingerprints:"), "{e}");
-        let e = import("[os x]\n", Path::new("fb.conf"))
+        let e = import("[os x]\n", Path::new("fb.conf"), &map())
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("fb.conf:1: section:"), "{e}");

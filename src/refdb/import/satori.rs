@@ -13,44 +13,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::toml_str;
-use crate::refdb::class::DeviceClass;
+use crate::refdb::classmap::ClassMap;
 use crate::refdb::error::RefdbError;
-
-/// What a satori `device_type` (or, for OS-only entries, `os_class`) means as a class.
-pub fn class_of(device_type: &str, os_class: &str) -> Option<DeviceClass> {
-    let t = device_type.trim().to_lowercase();
-    let c = match t.as_str() {
-        "wireless access point" | "wireless controller" => DeviceClass::WirelessAp,
-        "voip phone" | "video phone" | "phone" => DeviceClass::IpPhone,
-        "printer" | "scanner" => DeviceClass::Printer,
-        "smartphone" | "pda" | "tablet" | "ebook reader" => DeviceClass::Mobile,
-        "ip network camera" | "dvr" => DeviceClass::Camera,
-        "wireless router" | "router" | "firewall" | "voip gateway" | "load balancer" => {
-            DeviceClass::Router
-        }
-        "switch" | "smart switch" => DeviceClass::Switch,
-        "digital signage"
-        | "video conferencing"
-        | "smart tv"
-        | "smarttv"
-        | "iptv"
-        | "multimedia device"
-        | "digital media player"
-        | "media link controller"
-        | "dsp" => DeviceClass::AvSystem,
-        "nas" => DeviceClass::Server,
-        "thin client" | "workstation" => DeviceClass::Workstation,
-        "key lock box" => DeviceClass::BuildingAutomation,
-        "sensor" | "ups" | "game console" => DeviceClass::Iot,
-        "" => match os_class.trim().to_lowercase().as_str() {
-            "windows" | "mac os" | "chromeos" => DeviceClass::Workstation,
-            "android" | "ios" => DeviceClass::Mobile,
-            _ => return None,
-        },
-        _ => return None,
-    };
-    Some(c)
-}
 
 /// Option-order tests with fewer codes are skipped.
 pub const MIN_OPTIONS: usize = 4;
@@ -61,8 +25,10 @@ fn escape_regex(s: &str) -> String {
     regex::escape(s)
 }
 
-/// Converts satori `dhcp.xml` text into a `cybriq-fingerprints` rule file.
-pub fn import(xml: &str, file: &Path) -> Result<String, RefdbError> {
+/// Converts satori `dhcp.xml` text into a `cybriq-fingerprints` rule file; `map` gives each
+/// fingerprint's class from its `device_type` and `os_class` (a pair without an entry there is
+/// an error: every type is reviewed before it is imported).
+pub fn import(xml: &str, file: &Path, map: &ClassMap) -> Result<String, RefdbError> {
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     let doc = roxmltree::Document::parse(xml).map_err(|e| {
         let p = e.pos();
@@ -101,7 +67,20 @@ pub fn import(xml: &str, file: &Path) -> Result<String, RefdbError> {
         let device_type = attr("device_type");
         let device_vendor = attr("device_vendor");
         let os_name = attr("os_name");
-        let class = class_of(&device_type, &attr("os_class"));
+        let os_class = attr("os_class");
+        let class = map
+            .satori_entry(&device_type, &os_class)
+            .ok_or_else(|| {
+                RefdbError::invalid(
+                    file,
+                    line_of(fp),
+                    "fingerprint.device_type",
+                    format!(
+                        "device_type `{device_type}` with os_class `{os_class}` has no entry in the class map"
+                    ),
+                )
+            })?
+            .class;
         let os = if !os_name.is_empty() {
             Some(os_name)
         } else if device_type.is_empty() {
@@ -200,7 +179,18 @@ pub fn import(xml: &str, file: &Path) -> Result<String, RefdbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::refdb::class::DeviceClass;
     use crate::refdb::rules::RuleSet;
+
+    fn map() -> ClassMap {
+        ClassMap::parse(
+            "format = \"cybriq-class-map\"\nversion = 1\n\
+             [[satori]]\ndevice_type = \"VoIP Phone\"\nclass = \"ip-phone\"\n\
+             [[satori]]\ndevice_type = \"\"\nos_class = \"Windows\"\nclass = \"workstation\"\n",
+            Path::new("class-map.toml"),
+        )
+        .unwrap()
+    }
 
     const X: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <DHCP last_updated="2025-05-07"><fingerprints>
@@ -218,7 +208,7 @@ mod tests {
 
     #[test]
     fn converts_tests_to_rules_that_load() {
-        let text = import(X, Path::new("dhcp.xml")).unwrap();
+        let text = import(X, Path::new("dhcp.xml"), &map()).unwrap();
         let mut s = RuleSet::default();
         s.add_file(&text, Path::new("satori.toml")).unwrap();
         assert_eq!(s.rules().len(), 3);
@@ -236,8 +226,17 @@ mod tests {
     }
 
     #[test]
+    fn a_type_without_a_class_map_entry_is_an_error() {
+        let x = X.replace("device_type=\"VoIP Phone\"", "device_type=\"Hoverboard\"");
+        let e = import(&x, Path::new("dhcp.xml"), &map())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Hoverboard") && e.contains("class map"), "{e}");
+    }
+
+    #[test]
     fn bad_xml_names_the_line() {
-        let e = import("<a>\n<b></a>", Path::new("d.xml"))
+        let e = import("<a>\n<b></a>", Path::new("d.xml"), &map())
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("d.xml:2: (xml):"), "{e}");

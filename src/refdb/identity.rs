@@ -9,9 +9,13 @@
 //!   `1 − Π(1 − w)` of the evidence naming it, so agreeing signals raise it.
 //! - Vendor corroboration: when evidence from two independent sources (the MAC's IEEE
 //!   registration, announcements (LLDP/CDP/EDP/FDP), DHCP, 802.1X), each of weight ≥
-//!   [`CORROBORATING_WEIGHT`], names the same vendor, its certainty is at least
-//!   [`CORROBORATED`]: a universal MAC registered to a vendor plus any one agreeing signal is a
-//!   near-certain vendor.
+//!   [`CORROBORATING_WEIGHT`], names the same vendor, that vendor wins over uncorroborated
+//!   rivals and its certainty is at least [`CORROBORATED`]: a universal MAC registered to a
+//!   vendor plus any one agreeing signal is a near-certain vendor. Only a rival as strong
+//!   (itself corroborated, or with a piece of evidence at least as heavy as the vendor's
+//!   heaviest) lowers that floor, by `(1 − s/2)` for its support s; weaker rivals (a DHCP
+//!   stack shared by many vendors, which a database attributes to one) lower only the
+//!   noisy-OR part.
 //! - A contradiction (evidence naming another value of the same attribute) multiplies that
 //!   attribute's certainty by `(1 − w/2)`; it does not touch the others (class evidence that
 //!   disagrees says nothing against the vendor).
@@ -282,8 +286,21 @@ struct Vote {
     certainty: f64,
 }
 
+/// Support for one value of an attribute.
+#[derive(Debug, Clone, Copy)]
+struct Support {
+    /// Noisy-OR of the evidence naming it.
+    total: f64,
+    /// Its strongest single piece.
+    max: f32,
+    /// Named by two independent sources (vendor only).
+    corroborated: bool,
+}
+
 /// Picks the value with the highest support; `penalty(i)` in [0, 1] scales evidence i's
-/// weight (1: untouched), `corroborate` applies the vendor rule.
+/// weight (1: untouched), `corroborate` applies the vendor rule: a value named by two
+/// independent sources is at least [`CORROBORATED`], lowered only by a rival claim as strong
+/// (itself corroborated, or with a piece at least as heavy as the value's heaviest).
 fn vote(
     evidence: &[Evidence],
     weights: &[f32],
@@ -300,37 +317,32 @@ fn vote(
         }
     }
     let support = |k: &str| {
-        let ws = evidence
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| attr.claim(e).as_deref() == Some(k))
-            .map(|(i, _)| weights[i] * penalty(i));
-        let max = ws.clone().fold(0.0f32, f32::max);
-        let mut s = noisy_or(ws);
-        if corroborate {
-            let sources: BTreeSet<Source> = evidence
+        let naming = || {
+            evidence
                 .iter()
                 .enumerate()
-                .filter(|(i, e)| {
-                    attr.claim(e).as_deref() == Some(k)
-                        && weights[*i] * penalty(*i) >= CORROBORATING_WEIGHT
-                        && e.source != Source::Protocol
-                })
-                .map(|(_, e)| e.source)
-                .collect();
-            if sources.len() >= 2 {
-                s = s.max(CORROBORATED);
-            }
+                .filter(move |(_, e)| attr.claim(e).as_deref() == Some(k))
+                .map(|(i, e)| (weights[i] * penalty(i), e.source))
+        };
+        let sources: BTreeSet<Source> = naming()
+            .filter(|(w, s)| *w >= CORROBORATING_WEIGHT && *s != Source::Protocol)
+            .map(|(_, s)| s)
+            .collect();
+        Support {
+            total: noisy_or(naming().map(|(w, _)| w)),
+            max: naming().map(|(w, _)| w).fold(0.0f32, f32::max),
+            corroborated: corroborate && sources.len() >= 2,
         }
-        (s, max)
     };
-    let best = keys.iter().map(|k| (support(k), k)).max_by(|a, b| {
-        a.0.0
-            .total_cmp(&b.0.0)
-            .then(a.0.1.total_cmp(&b.0.1))
+    let all: Vec<(Support, &String)> = keys.iter().map(|k| (support(k), k)).collect();
+    let best = all.iter().max_by(|a, b| {
+        (a.0.corroborated, a.0.total)
+            .partial_cmp(&(b.0.corroborated, b.0.total))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.0.max.total_cmp(&b.0.max))
             .then(b.1.cmp(a.1))
     });
-    let Some(((s, _), key)) = best else {
+    let Some(&(sup, key)) = best else {
         return Vote {
             key: None,
             certainty: 0.0,
@@ -344,9 +356,17 @@ fn vote(
         .fold(1.0f64, |acc, (i, _)| {
             acc * (1.0 - f64::from(weights[i] * penalty(i)) / 2.0)
         });
+    let mut certainty = sup.total * contra;
+    if sup.corroborated {
+        let floor = all
+            .iter()
+            .filter(|(s, k)| *k != key && (s.corroborated || s.max >= sup.max))
+            .fold(CORROBORATED, |acc, (s, _)| acc * (1.0 - s.total / 2.0));
+        certainty = certainty.max(floor);
+    }
     Vote {
         key: Some(key.clone()),
-        certainty: s * contra,
+        certainty,
     }
 }
 

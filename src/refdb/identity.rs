@@ -190,10 +190,6 @@ pub struct Identity {
     pub evidence: Vec<Evidence>,
 }
 
-fn noisy_or(ws: impl Iterator<Item = f32>) -> f64 {
-    1.0 - ws.fold(1.0f64, |acc, w| acc * (1.0 - f64::from(w)))
-}
-
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
@@ -211,7 +207,7 @@ fn entity_brand(e: &Entity) -> String {
 
 /// The canonical vendor of a raw name: a vendor alias of the rules, else a Section 889 entry
 /// (so an OEM brand's names resolve to one entity), else the name without corporate suffixes.
-fn canonical(db: &RefDb, raw: &str) -> String {
+pub(crate) fn canonical(db: &RefDb, raw: &str) -> String {
     if let Some(a) = db.rules.alias(raw) {
         return a.to_owned();
     }
@@ -240,54 +236,84 @@ impl Attr {
         }
     }
 
-    /// The claim of `e` on this attribute, lower-cased for comparison.
-    fn claim(self, e: &Evidence) -> Option<String> {
+    /// The claim of `e` on this attribute.
+    fn text(self, e: &Evidence) -> Option<&str> {
         match self {
-            Attr::Vendor => e.vendor.as_deref().map(str::to_lowercase),
-            Attr::Model => e.model.as_deref().map(str::to_lowercase),
+            Attr::Vendor => e.vendor.as_deref(),
+            Attr::Model => e.model.as_deref(),
             Attr::Class => e
                 .class
                 .filter(|c| *c != DeviceClass::Unknown)
-                .map(|c| c.as_str().to_owned()),
-            Attr::Os => e.os.as_deref().map(str::to_lowercase),
+                .map(DeviceClass::as_str),
+            Attr::Os => e.os.as_deref(),
         }
+    }
+}
+
+/// The claims of one attribute as small ids: claims equal but for ASCII case share an id.
+struct Keys {
+    /// Per piece of evidence.
+    ids: Vec<Option<u16>>,
+    /// Per id, the first piece naming it.
+    first: Vec<usize>,
+}
+
+impl Keys {
+    fn new(evidence: &[Evidence], attr: Attr) -> Keys {
+        let mut first: Vec<usize> = Vec::new();
+        let ids = evidence
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let t = attr.text(e)?;
+                let k = first.iter().position(|&j| {
+                    attr.text(&evidence[j])
+                        .is_some_and(|x| x.eq_ignore_ascii_case(t))
+                });
+                Some(match k {
+                    Some(k) => k as u16,
+                    None => {
+                        first.push(i);
+                        (first.len() - 1) as u16
+                    }
+                })
+            })
+            .collect();
+        Keys { ids, first }
     }
 }
 
 /// Weight of each piece of evidence for one attribute: rules that disagree about this
-/// attribute of the same value share the weight.
-fn shared_weights(evidence: &[Evidence], attr: Attr) -> Vec<f32> {
-    let mut out = Vec::with_capacity(evidence.len());
-    for e in evidence {
-        let Some(mine) = attr.claim(e) else {
-            out.push(0.0);
-            continue;
-        };
-        let mut distinct: Vec<String> = vec![mine];
-        for o in evidence
-            .iter()
-            .filter(|o| o.signal == e.signal && o.value == e.value)
-        {
-            if let Some(c) = attr.claim(o)
-                && !distinct.contains(&c)
-            {
-                distinct.push(c);
+/// attribute of the same value (`group`: pieces from one signal value share a number) share
+/// the weight.
+fn shared_weights(evidence: &[Evidence], group: &[u32], keys: &Keys) -> Vec<f32> {
+    let mut distinct: Vec<u16> = Vec::new();
+    (0..evidence.len())
+        .map(|i| {
+            if keys.ids[i].is_none() {
+                return 0.0;
             }
-        }
-        out.push(e.weight / distinct.len() as f32);
-    }
-    out
+            distinct.clear();
+            for j in (0..evidence.len()).filter(|&j| group[j] == group[i]) {
+                if let Some(k) = keys.ids[j]
+                    && !distinct.contains(&k)
+                {
+                    distinct.push(k);
+                }
+            }
+            evidence[i].weight / distinct.len() as f32
+        })
+        .collect()
 }
 
-/// One attribute's vote: the winning value (lower-case key and the evidence index naming it
-/// first) and its certainty before contradictions by other attributes.
+/// One attribute's vote: the winning value's id and its certainty.
 struct Vote {
-    key: Option<String>,
+    key: Option<u16>,
     certainty: f64,
 }
 
 /// Support for one value of an attribute.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Support {
     /// Noisy-OR of the evidence naming it.
     total: f64,
@@ -297,75 +323,72 @@ struct Support {
     corroborated: bool,
 }
 
-/// Picks the value with the highest support; `penalty(i)` in [0, 1] scales evidence i's
-/// weight (1: untouched), `corroborate` applies the vendor rule: a value named by two
-/// independent sources is at least [`CORROBORATED`], lowered only by a rival claim as strong
-/// (itself corroborated, or with a piece at least as heavy as the value's heaviest).
-fn vote(
-    evidence: &[Evidence],
-    weights: &[f32],
-    attr: Attr,
-    penalty: &dyn Fn(usize) -> f32,
-    corroborate: bool,
-) -> Vote {
-    let mut keys: Vec<String> = Vec::new();
-    for e in evidence {
-        if let Some(k) = attr.claim(e)
-            && !keys.contains(&k)
-        {
-            keys.push(k);
+fn source_bit(s: Source) -> u8 {
+    match s {
+        Source::Mac => 1,
+        Source::Announcement => 2,
+        Source::Dhcp => 4,
+        Source::Eap => 8,
+        Source::Protocol => 0,
+    }
+}
+
+/// Picks the value with the highest support; `w[i]` is evidence i's (shared, penalised)
+/// weight; `corroborate` applies the vendor rule: a value named by two independent sources is
+/// at least [`CORROBORATED`], lowered only by a rival claim as strong (itself corroborated,
+/// or with a piece at least as heavy as the value's heaviest).
+fn vote(evidence: &[Evidence], keys: &Keys, w: &[f32], corroborate: bool) -> Vote {
+    let n = keys.first.len();
+    let mut miss = vec![1.0f64; n];
+    let mut max = vec![0.0f32; n];
+    let mut bits = vec![0u8; n];
+    for (i, k) in keys.ids.iter().enumerate() {
+        let Some(k) = k.map(usize::from) else {
+            continue;
+        };
+        miss[k] *= 1.0 - f64::from(w[i]);
+        max[k] = max[k].max(w[i]);
+        if w[i] >= CORROBORATING_WEIGHT {
+            bits[k] |= source_bit(evidence[i].source);
         }
     }
-    let support = |k: &str| {
-        let naming = || {
-            evidence
-                .iter()
-                .enumerate()
-                .filter(move |(_, e)| attr.claim(e).as_deref() == Some(k))
-                .map(|(i, e)| (weights[i] * penalty(i), e.source))
-        };
-        let sources: BTreeSet<Source> = naming()
-            .filter(|(w, s)| *w >= CORROBORATING_WEIGHT && *s != Source::Protocol)
-            .map(|(_, s)| s)
-            .collect();
-        Support {
-            total: noisy_or(naming().map(|(w, _)| w)),
-            max: naming().map(|(w, _)| w).fold(0.0f32, f32::max),
-            corroborated: corroborate && sources.len() >= 2,
-        }
-    };
-    let all: Vec<(Support, &String)> = keys.iter().map(|k| (support(k), k)).collect();
-    let best = all.iter().max_by(|a, b| {
-        (a.0.corroborated, a.0.total)
-            .partial_cmp(&(b.0.corroborated, b.0.total))
+    let sup: Vec<Support> = (0..n)
+        .map(|k| Support {
+            total: 1.0 - miss[k],
+            max: max[k],
+            corroborated: corroborate && bits[k].count_ones() >= 2,
+        })
+        .collect();
+    let best = (0..n).max_by(|&a, &b| {
+        let (x, y) = (sup[a], sup[b]);
+        (x.corroborated, x.total)
+            .partial_cmp(&(y.corroborated, y.total))
             .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.0.max.total_cmp(&b.0.max))
-            .then(b.1.cmp(a.1))
+            .then(x.max.total_cmp(&y.max))
+            .then(b.cmp(&a))
     });
-    let Some(&(sup, key)) = best else {
+    let Some(best) = best else {
         return Vote {
             key: None,
             certainty: 0.0,
         };
     };
     // Evidence naming another value of this attribute lowers its certainty.
-    let contra = evidence
+    let contra = keys
+        .ids
         .iter()
         .enumerate()
-        .filter(|(_, e)| attr.claim(e).is_some_and(|c| c != *key))
-        .fold(1.0f64, |acc, (i, _)| {
-            acc * (1.0 - f64::from(weights[i] * penalty(i)) / 2.0)
-        });
-    let mut certainty = sup.total * contra;
-    if sup.corroborated {
-        let floor = all
-            .iter()
-            .filter(|(s, k)| *k != key && (s.corroborated || s.max >= sup.max))
-            .fold(CORROBORATED, |acc, (s, _)| acc * (1.0 - s.total / 2.0));
+        .filter(|(_, k)| k.is_some_and(|k| usize::from(k) != best))
+        .fold(1.0f64, |acc, (i, _)| acc * (1.0 - f64::from(w[i]) / 2.0));
+    let mut certainty = sup[best].total * contra;
+    if sup[best].corroborated {
+        let floor = (0..n)
+            .filter(|&k| k != best && (sup[k].corroborated || sup[k].max >= sup[best].max))
+            .fold(CORROBORATED, |acc, k| acc * (1.0 - sup[k].total / 2.0));
         certainty = certainty.max(floor);
     }
     Vote {
-        key: Some(key.clone()),
+        key: Some(best as u16),
         certainty,
     }
 }
@@ -395,7 +418,7 @@ fn collect(profile: &Profile, db: &RefDb, oui_org: Option<&str>) -> Vec<Evidence
                     value: (*value).to_owned(),
                     rule: rule.id.clone(),
                     source: Source::of(signal),
-                    vendor: claim.vendor.map(|v| canonical(db, &v)),
+                    vendor: claim.vendor.map(|v| db.canonical_vendor(rule.index, &v)),
                     model: claim.model,
                     class: claim.class,
                     os: claim.os,
@@ -440,93 +463,28 @@ struct Resolved {
     certainty: Certainty,
 }
 
-/// Original spelling of a winning key (from the strongest evidence naming it).
-fn spelled(evidence: &[Evidence], attr: Attr, key: &Option<String>) -> Option<String> {
-    let key = key.as_ref()?;
-    evidence
-        .iter()
-        .filter(|e| attr.claim(e).as_ref() == Some(key))
-        .max_by(|a, b| a.weight.total_cmp(&b.weight))
-        .and_then(|e| match attr {
-            Attr::Vendor => e.vendor.clone(),
-            Attr::Model => e.model.clone(),
-            Attr::Os => e.os.clone(),
-            Attr::Class => e.class.map(|c| c.as_str().to_owned()),
-        })
+/// The winning value as spelled by the strongest evidence naming it.
+fn spelled(evidence: &[Evidence], attr: Attr, keys: &Keys, key: Option<u16>) -> Option<String> {
+    let key = key?;
+    (0..evidence.len())
+        .filter(|&i| keys.ids[i] == Some(key))
+        .max_by(|&a, &b| evidence[a].weight.total_cmp(&evidence[b].weight))
+        .and_then(|i| attr.text(&evidence[i]).map(str::to_owned))
 }
 
-fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
-    let none = |_: usize| 1.0f32;
-    let wv = shared_weights(evidence, Attr::Vendor);
-    let v = vote(evidence, &wv, Attr::Vendor, &none, true);
-    let vendor = spelled(evidence, Attr::Vendor, &v.key);
-
-    let wc = shared_weights(evidence, Attr::Class);
-    let c = vote(evidence, &wc, Attr::Class, &none, false);
-    let class = c
-        .key
-        .as_deref()
-        .and_then(|k| k.parse().ok())
-        .unwrap_or(DeviceClass::Unknown);
-
-    // The model comes only from evidence that does not name another vendor.
-    let other_vendor =
-        |e: &Evidence| matches!((&e.vendor, &v.key), (Some(x), Some(k)) if x.to_lowercase() != *k);
-    let wm = shared_weights(evidence, Attr::Model);
-    let model_ok: Vec<bool> = evidence.iter().map(|e| !other_vendor(e)).collect();
-    let m = vote(
-        evidence,
-        &wm,
-        Attr::Model,
-        &|i| if model_ok[i] { 1.0 } else { 0.0 },
-        false,
-    );
-    let mut model_c = m.certainty;
-    if vendor.is_some() {
-        model_c = model_c.min(v.certainty);
-    }
-    let model = spelled(evidence, Attr::Model, &m.key).filter(|_| model_c >= MIN_REPORTED);
-
-    // OS: a family that does not run on the resolved vendor's hardware is contradicted by it.
-    let wo = shared_weights(evidence, Attr::Os);
-    let ruled_out: Vec<Option<String>> = evidence
-        .iter()
-        .map(|e| {
-            let (os, vendor) = (e.os.as_deref()?, vendor.as_deref()?);
-            let fam = db.classmap.os_family(os)?;
-            (!fam.runs_on(vendor))
-                .then(|| format!("{} does not run on {vendor} hardware", fam.name))
-        })
-        .collect();
-    let vc = v.certainty as f32;
-    let o = vote(
-        evidence,
-        &wo,
-        Attr::Os,
-        &|i| {
-            if ruled_out[i].is_some() {
-                1.0 - vc
-            } else {
-                1.0
-            }
-        },
-        false,
-    );
-    let os = spelled(evidence, Attr::Os, &o.key).filter(|_| o.certainty >= MIN_REPORTED);
-
-    // Effects, per attribute.
+/// Marks each piece of evidence with the attributes it agrees with or contradicts.
+fn mark_effects(
+    evidence: &mut [Evidence],
+    attrs: &[(Attr, &Keys, Option<u16>)],
+    ruled_out: &[Option<String>],
+) {
     for (i, e) in evidence.iter_mut().enumerate() {
-        for (attr, key, reported) in [
-            (Attr::Vendor, &v.key, vendor.is_some()),
-            (Attr::Model, &m.key, model.is_some()),
-            (Attr::Class, &c.key, class != DeviceClass::Unknown),
-            (Attr::Os, &o.key, os.is_some()),
-        ] {
-            let Some(claim) = attr.claim(e) else { continue };
-            if attr == Attr::Os && ruled_out[i].is_some() {
+        for (attr, keys, key) in attrs {
+            let Some(mine) = keys.ids[i] else { continue };
+            if *attr == Attr::Os && ruled_out[i].is_some() {
                 e.contradicts.push(attr.name());
                 e.note = ruled_out[i].clone();
-            } else if reported && key.as_ref() == Some(&claim) {
+            } else if *key == Some(mine) {
                 e.agrees.push(attr.name());
             } else {
                 e.contradicts.push(attr.name());
@@ -540,16 +498,91 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
             Effect::Neutral
         };
     }
+}
+
+fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
+    // Pieces from one signal value are contiguous: number the runs.
+    let mut group = Vec::with_capacity(evidence.len());
+    for i in 0..evidence.len() {
+        let same = i > 0
+            && evidence[i].signal == evidence[i - 1].signal
+            && evidence[i].value == evidence[i - 1].value;
+        let g = match group.last() {
+            Some(&g) if same => g,
+            Some(&g) => g + 1,
+            None => 0,
+        };
+        group.push(g);
+    }
+    let kv = Keys::new(evidence, Attr::Vendor);
+    let v = vote(evidence, &kv, &shared_weights(evidence, &group, &kv), true);
+    let vendor = spelled(evidence, Attr::Vendor, &kv, v.key);
+
+    let kc = Keys::new(evidence, Attr::Class);
+    let c = vote(evidence, &kc, &shared_weights(evidence, &group, &kc), false);
+    let class = spelled(evidence, Attr::Class, &kc, c.key)
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(DeviceClass::Unknown);
+
+    // The model comes only from evidence that does not name another vendor, and is never more
+    // certain than the vendor.
+    let km = Keys::new(evidence, Attr::Model);
+    let mut wm = shared_weights(evidence, &group, &km);
+    for (i, w) in wm.iter_mut().enumerate() {
+        if kv.ids[i].is_some() && kv.ids[i] != v.key {
+            *w = 0.0;
+        }
+    }
+    let m = vote(evidence, &km, &wm, false);
+    let model_c = if vendor.is_some() {
+        m.certainty.min(v.certainty)
+    } else {
+        m.certainty
+    };
+    let model = spelled(evidence, Attr::Model, &km, m.key).filter(|_| model_c >= MIN_REPORTED);
+
+    // OS: a family that does not run on the resolved vendor's hardware is contradicted by it.
+    let ko = Keys::new(evidence, Attr::Os);
+    let ruled_out: Vec<Option<String>> = evidence
+        .iter()
+        .map(|e| {
+            let (os, vendor) = (e.os.as_deref()?, vendor.as_deref()?);
+            let fam = db.classmap.os_family(os)?;
+            (!fam.runs_on(vendor))
+                .then(|| format!("{} does not run on {vendor} hardware", fam.name))
+        })
+        .collect();
+    let mut wo = shared_weights(evidence, &group, &ko);
+    for (i, w) in wo.iter_mut().enumerate() {
+        if ruled_out[i].is_some() {
+            *w *= 1.0 - v.certainty as f32;
+        }
+    }
+    let o = vote(evidence, &ko, &wo, false);
+    let os = spelled(evidence, Attr::Os, &ko, o.key).filter(|_| o.certainty >= MIN_REPORTED);
+
+    let reported = |r: bool, k: Option<u16>| if r { k } else { None };
+    mark_effects(
+        evidence,
+        &[
+            (Attr::Vendor, &kv, reported(vendor.is_some(), v.key)),
+            (Attr::Model, &km, reported(model.is_some(), m.key)),
+            (
+                Attr::Class,
+                &kc,
+                reported(class != DeviceClass::Unknown, c.key),
+            ),
+            (Attr::Os, &ko, reported(os.is_some(), o.key)),
+        ],
+        &ruled_out,
+    );
+    let shown = |r: bool, x: f64| round3(if r { x } else { 0.0 });
     Resolved {
         certainty: Certainty {
-            vendor: round3(if vendor.is_some() { v.certainty } else { 0.0 }),
-            model: round3(if model.is_some() { model_c } else { 0.0 }),
-            class: round3(if class != DeviceClass::Unknown {
-                c.certainty
-            } else {
-                0.0
-            }),
-            os: round3(if os.is_some() { o.certainty } else { 0.0 }),
+            vendor: shown(vendor.is_some(), v.certainty),
+            model: shown(model.is_some(), model_c),
+            class: shown(class != DeviceClass::Unknown, c.certainty),
+            os: shown(os.is_some(), o.certainty),
         },
         vendor,
         model,

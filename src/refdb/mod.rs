@@ -75,6 +75,8 @@ pub struct RefDb {
     /// `blake3:` + 32 hex digits over every file's name (relative to the directory) and
     /// contents, in load order: equal digests, equal databases.
     pub digest: String,
+    /// Per rule (by index), the canonical vendor of a rule whose vendor is fixed.
+    vendor_canon: Vec<Option<String>>,
 }
 
 fn read(path: &Path) -> Result<String, RefdbError> {
@@ -166,14 +168,54 @@ impl RefDb {
         for (name, text) in files.iter().filter(|(n, _)| n.starts_with("rules/")) {
             rules.add_file(text, &path(name))?;
         }
-        Ok(RefDb {
+        Ok(RefDb::from_parts(
+            oui,
+            rules,
+            ndaa,
+            classmap,
+            origin,
+            digest(files.iter().copied()),
+        ))
+    }
+
+    /// A database from its loaded parts (the per-rule caches are computed here).
+    pub fn from_parts(
+        oui: OuiRegistry,
+        rules: RuleSet,
+        ndaa: NdaaList,
+        classmap: ClassMap,
+        origin: &str,
+        digest: String,
+    ) -> RefDb {
+        let mut db = RefDb {
             oui,
             rules,
             ndaa,
             classmap,
             origin: origin.to_owned(),
-            digest: digest(files.iter().copied()),
-        })
+            digest,
+            vendor_canon: Vec::new(),
+        };
+        db.vendor_canon = db
+            .rules
+            .rules()
+            .iter()
+            .map(|r| {
+                r.vendor
+                    .as_deref()
+                    .filter(|_| !r.templated)
+                    .map(|v| identity::canonical(&db, v))
+            })
+            .collect();
+        db
+    }
+
+    /// The canonical vendor a rule claims for `raw` (its filled-in vendor template).
+    pub(crate) fn canonical_vendor(&self, rule: usize, raw: &str) -> String {
+        match self.vendor_canon.get(rule) {
+            Some(Some(v)) => v.clone(),
+            _ => identity::canonical(self, raw),
+        }
     }
 
     /// `reference database: <origin> (<digest>)`, the line commands print.

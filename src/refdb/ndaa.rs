@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::error::RefdbError;
@@ -118,6 +118,9 @@ struct RawEntity {
 pub struct NdaaList {
     entities: Vec<Entity>,
     by_oui: HashMap<(u64, u8), usize>,
+    /// Every entity's patterns in one automaton, and the entity of each pattern.
+    names: Option<regex::RegexSet>,
+    pattern_entity: Vec<usize>,
     /// The file's `updated` date.
     pub updated: String,
 }
@@ -211,6 +214,17 @@ impl NdaaList {
                 line: key_line(text, &span, "name"),
             });
         }
+        let pats: Vec<(usize, &str)> = list
+            .entities
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.patterns.iter().map(move |p| (i, p.as_str())))
+            .collect();
+        list.pattern_entity = pats.iter().map(|(i, _)| *i).collect();
+        list.names = RegexSetBuilder::new(pats.iter().map(|(_, p)| *p))
+            .case_insensitive(true)
+            .build()
+            .ok();
         Ok(list)
     }
 
@@ -233,6 +247,21 @@ impl NdaaList {
 
     /// The first entry (prohibited ones first) one of whose patterns matches `name`.
     pub fn by_name(&self, name: &str) -> Option<&Entity> {
+        if let Some(set) = &self.names {
+            let hits: Vec<usize> = set
+                .matches(name)
+                .iter()
+                .map(|k| self.pattern_entity[k])
+                .collect();
+            let first = |ok: &dyn Fn(&Entity) -> bool| {
+                hits.iter()
+                    .copied()
+                    .filter(|&i| ok(&self.entities[i]))
+                    .min()
+                    .map(|i| &self.entities[i])
+            };
+            return first(&|e| e.status == NdaaStatus::Prohibited).or_else(|| first(&|_| true));
+        }
         let hit = |e: &&Entity| e.patterns.iter().any(|p| p.is_match(name));
         self.entities
             .iter()

@@ -136,6 +136,10 @@ pub struct Rule {
     pub os: Option<String>,
     /// Weight in (0, 1].
     pub weight: f32,
+    /// Position in its [`RuleSet`] (load order).
+    pub index: usize,
+    /// Some template refers to a capture (`$1`): the claim depends on the value.
+    pub templated: bool,
 }
 
 /// What a matching rule claims, with templates filled in.
@@ -151,7 +155,23 @@ pub struct Claim {
     pub os: Option<String>,
 }
 
+fn normalise(t: &Option<String>) -> Option<String> {
+    let t = t.as_ref()?;
+    let s = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!s.is_empty()).then_some(s)
+}
+
 impl Rule {
+    /// The claim of a rule without capture references (the same for every value it matches).
+    fn fixed_claim(&self) -> Claim {
+        Claim {
+            vendor: self.vendor.clone(),
+            model: self.model.clone(),
+            class: self.class,
+            os: self.os.clone(),
+        }
+    }
+
     /// The claim of this rule on `value`, or `None` when it does not match.
     pub fn apply(&self, value: &str) -> Option<Claim> {
         let fill = |t: &Option<String>, caps: Option<&regex::Captures<'_>>| -> Option<String> {
@@ -416,8 +436,9 @@ impl RuleSet {
         Ok(())
     }
 
-    fn push(&mut self, rule: Rule) {
+    fn push(&mut self, mut rule: Rule) {
         let idx = self.rules.len();
+        rule.index = idx;
         match &rule.matcher {
             Matcher::Equals(v) => self
                 .exact
@@ -434,28 +455,34 @@ impl RuleSet {
     /// Every rule matching `value` of `signal`, with its claim.
     pub fn matches<'a>(&'a self, signal: &str, value: &str) -> Vec<(&'a Rule, Claim)> {
         let mut out = Vec::new();
-        if let Some(ix) = self
-            .exact
-            .get(signal)
-            .and_then(|m| m.get(&value.to_lowercase()))
-        {
-            for &i in ix {
+        if let Some(m) = self.exact.get(signal) {
+            let hit = if value
+                .bytes()
+                .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+            {
+                m.get(&value.to_lowercase())
+            } else {
+                m.get(value)
+            };
+            // The hash lookup is the match: the claim of an `equals` rule has no captures.
+            for &i in hit.into_iter().flatten() {
                 let r = &self.rules[i];
-                if let Some(c) = r.apply(value) {
-                    out.push((r, c));
-                }
+                out.push((r, r.fixed_claim()));
             }
         }
         if let Some(ix) = self.regex.get(signal) {
-            let mut apply = |i: usize| {
+            let mut apply = |i: usize, known: bool| {
                 let r = &self.rules[i];
-                if let Some(c) = r.apply(value) {
+                if known && !r.templated {
+                    out.push((r, r.fixed_claim()));
+                } else if let Some(c) = r.apply(value) {
                     out.push((r, c));
                 }
             };
             match self.regex_sets.get(signal) {
-                Some(set) => set.matches(value).iter().for_each(|k| apply(ix[k])),
-                None => ix.iter().for_each(|&i| apply(i)),
+                // The set already matched: only templated rules need their captures.
+                Some(set) => set.matches(value).iter().for_each(|k| apply(ix[k], true)),
+                None => ix.iter().for_each(|&i| apply(i, false)),
             }
         }
         out
@@ -619,17 +646,25 @@ fn validate_rule(
         Some(_) => return Err(err("id", "must not be empty when present".into())),
         None => format!("{set}:rule[{i}]"),
     };
+    let templated = [&r.vendor, &r.model, &r.os]
+        .iter()
+        .any(|t| t.as_deref().is_some_and(|t| t.contains('$')));
+    let keep = |t: &Option<String>| {
+        if templated { t.clone() } else { normalise(t) }
+    };
     Ok(Rule {
         id,
         set: set.clone(),
         line: lines.line(span.start),
         signal,
         matcher,
-        vendor: r.vendor.clone(),
-        model: r.model.clone(),
+        vendor: keep(&r.vendor),
+        model: keep(&r.model),
         class,
-        os: r.os.clone(),
+        os: keep(&r.os),
         weight: r.weight as f32,
+        index: 0,
+        templated,
     })
 }
 

@@ -105,14 +105,14 @@ fn db() -> RefDb {
     let mut rules = RuleSet::default();
     rules.add_file(RULES, Path::new("t.toml")).unwrap();
     let ndaa = NdaaList::parse(NDAA, Path::new("n.toml")).unwrap();
-    RefDb {
+    RefDb::from_parts(
         oui,
         rules,
         ndaa,
-        classmap: ClassMap::parse(CLASSES, Path::new("c.toml")).unwrap(),
-        origin: "test".into(),
-        digest: String::new(),
-    }
+        ClassMap::parse(CLASSES, Path::new("c.toml")).unwrap(),
+        "test",
+        String::new(),
+    )
 }
 
 fn profile(mac: &str, signals: &[(&'static str, &str)]) -> Profile {

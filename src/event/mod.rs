@@ -135,12 +135,13 @@ impl Event {
     }
 
     /// Fills the fields derived from others, once, right before the event is stored and sent:
-    /// on change events (those with `previous_dna`) `current_dna` = `device_dna` and
-    /// `current_vendor` = `vendor` (or `unknown`), as the reference's sample message shows;
-    /// elsewhere both are cleared. `changed` loses repeated names (two words of one system
+    /// on change events (those with `previous_dna` and a current device, `device_dna`)
+    /// `current_dna` = `device_dna` and `current_vendor` = `vendor` (or `unknown`), as the
+    /// reference's sample message shows; elsewhere (a port-orphaned event names only the
+    /// device that was there) both are cleared. `changed` loses repeated names (two words of one system
     /// description both read `+lldp.descr`), keeping the first (largest) one's place.
     pub fn fill_change_fields(&mut self) {
-        if self.previous_dna.is_some() {
+        if self.previous_dna.is_some() && self.device_dna.is_some() {
             self.current_dna = self.device_dna.clone();
             self.current_vendor = Some(
                 self.vendor

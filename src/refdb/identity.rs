@@ -43,8 +43,9 @@ use super::rules::strip_corporate;
 pub const CORROBORATED: f64 = 0.9;
 /// Weight a piece of evidence needs to corroborate a vendor.
 pub const CORROBORATING_WEIGHT: f32 = 0.2;
-/// An OS or model below this certainty is not reported (one ordinary DHCP or platform rule
-/// is above it; a claim contradicted by a vendor that is more likely than not is below).
+/// A class, OS or model below this certainty is not reported (one ordinary DHCP or platform
+/// rule is above it; a claim contradicted by a vendor that is more likely than not, or a
+/// parameter list many databases attribute to different kinds of device, is below).
 pub const MIN_REPORTED: f64 = 0.3;
 
 /// How a piece of evidence relates to the resolved identity.
@@ -337,19 +338,28 @@ fn source_bit(s: Source) -> u8 {
 /// weight; `corroborate` applies the vendor rule: a value named by two independent sources is
 /// at least [`CORROBORATED`], lowered only by a rival claim as strong (itself corroborated,
 /// or with a piece at least as heavy as the value's heaviest).
-fn vote(evidence: &[Evidence], keys: &Keys, w: &[f32], corroborate: bool) -> Vote {
+fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborate: bool) -> Vote {
     let n = keys.first.len();
-    let mut miss = vec![1.0f64; n];
-    let mut max = vec![0.0f32; n];
-    let mut bits = vec![0u8; n];
+    // One observed value is one piece of evidence per claim, however many rules make it:
+    // per (value, claim) only the heaviest counts.
+    let mut pieces: Vec<(u32, usize, f32, Source)> = Vec::with_capacity(evidence.len());
     for (i, k) in keys.ids.iter().enumerate() {
         let Some(k) = k.map(usize::from) else {
             continue;
         };
-        miss[k] *= 1.0 - f64::from(w[i]);
-        max[k] = max[k].max(w[i]);
-        if w[i] >= CORROBORATING_WEIGHT {
-            bits[k] |= source_bit(evidence[i].source);
+        match pieces.iter_mut().find(|p| p.0 == group[i] && p.1 == k) {
+            Some(p) => p.2 = p.2.max(w[i]),
+            None => pieces.push((group[i], k, w[i], evidence[i].source)),
+        }
+    }
+    let mut miss = vec![1.0f64; n];
+    let mut max = vec![0.0f32; n];
+    let mut bits = vec![0u8; n];
+    for &(_, k, wi, src) in &pieces {
+        miss[k] *= 1.0 - f64::from(wi);
+        max[k] = max[k].max(wi);
+        if wi >= CORROBORATING_WEIGHT {
+            bits[k] |= source_bit(src);
         }
     }
     let sup: Vec<Support> = (0..n)
@@ -374,12 +384,10 @@ fn vote(evidence: &[Evidence], keys: &Keys, w: &[f32], corroborate: bool) -> Vot
         };
     };
     // Evidence naming another value of this attribute lowers its certainty.
-    let contra = keys
-        .ids
+    let contra = pieces
         .iter()
-        .enumerate()
-        .filter(|(_, k)| k.is_some_and(|k| usize::from(k) != best))
-        .fold(1.0f64, |acc, (i, _)| acc * (1.0 - f64::from(w[i]) / 2.0));
+        .filter(|p| p.1 != best)
+        .fold(1.0f64, |acc, p| acc * (1.0 - f64::from(p.2) / 2.0));
     let mut certainty = sup[best].total * contra;
     if sup[best].corroborated {
         let floor = (0..n)
@@ -515,11 +523,23 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
         group.push(g);
     }
     let kv = Keys::new(evidence, Attr::Vendor);
-    let v = vote(evidence, &kv, &shared_weights(evidence, &group, &kv), true);
+    let v = vote(
+        evidence,
+        &group,
+        &kv,
+        &shared_weights(evidence, &group, &kv),
+        true,
+    );
     let vendor = spelled(evidence, Attr::Vendor, &kv, v.key);
 
     let kc = Keys::new(evidence, Attr::Class);
-    let c = vote(evidence, &kc, &shared_weights(evidence, &group, &kc), false);
+    let c = vote(
+        evidence,
+        &group,
+        &kc,
+        &shared_weights(evidence, &group, &kc),
+        false,
+    );
     let class = spelled(evidence, Attr::Class, &kc, c.key)
         .and_then(|k| k.parse().ok())
         .unwrap_or(DeviceClass::Unknown);
@@ -533,7 +553,7 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
             *w = 0.0;
         }
     }
-    let m = vote(evidence, &km, &wm, false);
+    let m = vote(evidence, &group, &km, &wm, false);
     let model_c = if vendor.is_some() {
         m.certainty.min(v.certainty)
     } else {
@@ -558,7 +578,7 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
             *w *= 1.0 - v.certainty as f32;
         }
     }
-    let o = vote(evidence, &ko, &wo, false);
+    let o = vote(evidence, &group, &ko, &wo, false);
     let os = spelled(evidence, Attr::Os, &ko, o.key).filter(|_| o.certainty >= MIN_REPORTED);
 
     let reported = |r: bool, k: Option<u16>| if r { k } else { None };

@@ -93,7 +93,7 @@ impl Source {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
     /// The signal (`cdp.platform`, `oui.org`, …).
-    pub signal: String,
+    pub signal: &'static str,
     /// The value seen.
     pub value: String,
     /// The rule that matched (`<set>:<id>`), or `builtin:<what>`.
@@ -404,7 +404,7 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
 /// Collects the evidence of a profile: one piece per (rule, value), duplicates of one claim on
 /// one value merged.
 fn collect(profile: &Profile, db: &RefDb, oui_org: Option<&str>) -> Vec<Evidence> {
-    let mut signals: Vec<(&str, Vec<&str>)> = profile
+    let mut signals: Vec<(&'static str, Vec<&str>)> = profile
         .signals
         .iter()
         .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
@@ -413,23 +413,25 @@ fn collect(profile: &Profile, db: &RefDb, oui_org: Option<&str>) -> Vec<Evidence
         signals.push(("oui.org", vec![o]));
     }
     let mut evidence = Vec::new();
-    let mut seen_rules: BTreeSet<&str> = BTreeSet::new();
+    let mut seen_rules: BTreeSet<usize> = BTreeSet::new();
+    let rules = db.rules.rules();
     for (signal, values) in &signals {
         for value in values {
             let mut found: Vec<Evidence> = Vec::new();
-            for (rule, claim) in db.rules.matches(signal, value) {
-                if !seen_rules.insert(rule.id.as_str()) {
+            for c in db.claims(signal, value).iter() {
+                if !seen_rules.insert(c.rule) {
                     continue;
                 }
+                let rule = &rules[c.rule];
                 found.push(Evidence {
-                    signal: (*signal).to_owned(),
+                    signal,
                     value: (*value).to_owned(),
                     rule: rule.id.clone(),
                     source: Source::of(signal),
-                    vendor: claim.vendor.map(|v| db.canonical_vendor(rule.index, &v)),
-                    model: claim.model,
-                    class: claim.class,
-                    os: claim.os,
+                    vendor: c.vendor.clone(),
+                    model: c.model.clone(),
+                    class: c.class,
+                    os: c.os.clone(),
                     weight: rule.weight,
                     effect: Effect::Neutral,
                     agrees: Vec::new(),
@@ -673,7 +675,7 @@ pub fn resolve(profile: &Profile, db: &RefDb) -> Identity {
             local = true;
             quadrant = sla_quadrant(mac);
             pre.push(Evidence {
-                signal: "mac".into(),
+                signal: "mac",
                 value: mac.to_string(),
                 rule: "builtin:locally-administered".into(),
                 source: Source::Mac,

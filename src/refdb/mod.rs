@@ -28,7 +28,9 @@ pub mod profile;
 pub mod rules;
 mod tomlpos;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 pub use class::DeviceClass;
 pub use classmap::ClassMap;
@@ -77,7 +79,28 @@ pub struct RefDb {
     pub digest: String,
     /// Per rule (by index), the canonical vendor of a rule whose vendor is fixed.
     vendor_canon: Vec<Option<String>>,
+    /// What the rules claim about a signal value, canonicalised: values repeat across a
+    /// fleet (one phone model, one DHCP stack), so each is matched once. Bounded.
+    claim_cache: Arc<RwLock<HashMap<(&'static str, String), Arc<[ValueClaim]>>>>,
 }
+
+/// One rule's claim on a value, with the vendor canonicalised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueClaim {
+    /// The rule's index in [`RuleSet::rules`].
+    pub rule: usize,
+    /// Canonical vendor.
+    pub vendor: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// Class.
+    pub class: Option<DeviceClass>,
+    /// Operating system.
+    pub os: Option<String>,
+}
+
+/// Most distinct signal values whose claims are kept.
+pub const CLAIM_CACHE_MAX: usize = 65_536;
 
 fn read(path: &Path) -> Result<String, RefdbError> {
     std::fs::read_to_string(path).map_err(|e| RefdbError::io(path, e))
@@ -195,19 +218,60 @@ impl RefDb {
             origin: origin.to_owned(),
             digest,
             vendor_canon: Vec::new(),
+            claim_cache: Arc::default(),
         };
-        db.vendor_canon = db
+        let mut seen: HashMap<&str, String> = HashMap::new();
+        let canon: Vec<Option<String>> = db
             .rules
             .rules()
             .iter()
             .map(|r| {
-                r.vendor
-                    .as_deref()
-                    .filter(|_| !r.templated)
-                    .map(|v| identity::canonical(&db, v))
+                let v = r.vendor.as_deref().filter(|_| !r.templated)?;
+                Some(
+                    seen.entry(v)
+                        .or_insert_with(|| identity::canonical(&db, v))
+                        .clone(),
+                )
             })
             .collect();
+        drop(seen);
+        db.vendor_canon = canon;
         db
+    }
+
+    /// Every rule's claim on `value` of `signal`, vendors canonicalised (cached).
+    pub fn claims(&self, signal: &'static str, value: &str) -> Arc<[ValueClaim]> {
+        let key = (signal, value.to_owned());
+        if let Ok(c) = self.claim_cache.read()
+            && let Some(hit) = c.get(&key)
+        {
+            return hit.clone();
+        }
+        let found: Arc<[ValueClaim]> = self
+            .rules
+            .matches(signal, value)
+            .into_iter()
+            .map(|(rule, claim)| ValueClaim {
+                rule: rule.index,
+                vendor: claim.vendor.map(|v| self.canonical_vendor(rule.index, &v)),
+                model: claim.model,
+                class: claim.class,
+                os: claim.os,
+            })
+            .collect();
+        if let Ok(mut c) = self.claim_cache.write()
+            && c.len() < CLAIM_CACHE_MAX
+        {
+            c.insert(key, found.clone());
+        }
+        found
+    }
+
+    /// Forgets the cached claims (the next resolution matches every value afresh).
+    pub fn clear_claim_cache(&self) {
+        if let Ok(mut c) = self.claim_cache.write() {
+            c.clear();
+        }
     }
 
     /// The canonical vendor a rule claims for `raw` (its filled-in vendor template).

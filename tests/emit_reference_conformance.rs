@@ -255,7 +255,7 @@ fn the_reference_samples_and_everything_we_send_parse_with_the_shipped_config() 
             }
         }
         // Change events carry the reference sample's fields in its order.
-        if e.previous_dna.is_some() {
+        if e.previous_dna.is_some() && e.device_dna.is_some() {
             let names: Vec<&str> = p.iter().map(|(k, _)| k.as_str()).collect();
             let want = [
                 "event_id",

@@ -1,7 +1,17 @@
 //! Sample events of every type, with the fields the reference shows for each, for
-//! `cybriq syslog-test`, the demo, tests and benchmarks.
+//! `cybriq syslog-test`, tests and benchmarks.
+//!
+//! What the engine decides is taken from the engine's own tables, so a sample cannot disagree
+//! with a raised event on it: the MITRE techniques (`engine::mitre::techniques`), which types
+//! carry `change_window_match` (`engine::mitre::is_change_event`), the thresholds (the
+//! `[events]` defaults: every change event carries the substitution threshold it was judged
+//! against), `changed` names (`dna::feature_name` of real tokens) and the derived contract
+//! fields (`Event::fill_change_fields`).
 
 use crate::clock::Timestamp;
+use crate::config::events::Events;
+use crate::dna::feature_name;
+use crate::engine::mitre::{is_change_event, techniques};
 
 use super::{Event, EventType, NdaaStatus};
 
@@ -25,18 +35,29 @@ pub fn event(t: EventType, ts: Timestamp, random: u128, site: &str, n: u64) -> E
         n as u8
     );
     let controls = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let defaults = Events::default();
+    let changed = |added: &[&str], removed: &[&str]| {
+        let mut v: Vec<String> = added
+            .iter()
+            .map(|t| format!("+{}", feature_name(t)))
+            .collect();
+        v.extend(removed.iter().map(|t| format!("-{}", feature_name(t))));
+        v
+    };
     match t {
         EventType::DeviceSubstituted => {
             e.previous_dna = Some(dna(1));
             e.device_dna = Some(dna(2));
             e.similarity = Some(score(0.05, 0.55));
-            e.threshold = Some(0.65);
+            e.threshold = Some(defaults.substitution_threshold);
             e.previous_vendor = Some("Cisco IP Phone 8851".into());
-            e.vendor = Some("unknown".into());
             e.mitre = controls(&["T1200", "T1556"]);
             e.controls = controls(&["PCI-4.0/12.5.1", "SOC2/CC6.1"]);
             e.change_window_match = Some(false);
-            e.changed = controls(&["lldp.med.model", "dhcp.prl", "oui"]);
+            e.changed = changed(
+                &["dhcp.prl:1,3,6,15,119,252", "oui:3c5ab4"],
+                &["lldp.med.model:CP-8851", "oui:001b54"],
+            );
             e.mac = Some(mac);
         }
         EventType::NdaaProhibitedDetected => {
@@ -53,7 +74,7 @@ pub fn event(t: EventType, ts: Timestamp, random: u128, site: &str, n: u64) -> E
             e.mitre = controls(&["T1200"]);
             e.controls = controls(&["PCI-4.0/1.2.1", "SOC2/CC6.6"]);
             e.change_window_match = Some(false);
-            e.changed = controls(&["lldp.caps", "stp.bpdu"]);
+            e.changed = changed(&["lldp.caps:bridge", "stp.proto:rstp"], &[]);
         }
         EventType::DeviceAppeared => {
             e.device_dna = Some(dna(5));
@@ -94,12 +115,13 @@ pub fn event(t: EventType, ts: Timestamp, random: u128, site: &str, n: u64) -> E
             e.previous_dna = Some(dna(10));
             e.device_dna = Some(dna(11));
             e.similarity = Some(score(0.65, 0.19));
-            e.threshold = Some(0.85);
+            e.threshold = Some(defaults.substitution_threshold);
+            e.previous_vendor = Some("Crestron DM-MD8x8".into());
             e.vendor = Some("Crestron DM-MD8x8".into());
             e.confidence = Some(0.92);
             e.controls = controls(&["SOC2/CC8.1"]);
             e.change_window_match = Some(n % 3 == 0);
-            e.changed = controls(&["fw:lldp.sysdesc", "fw:cdp.version"]);
+            e.changed = changed(&["fw.v:crestron:1.8001.0"], &["fw.v:crestron:1.7000.0"]);
         }
         EventType::DeviceSilentExtended => {
             e.device_dna = Some(dna(12));
@@ -116,6 +138,14 @@ pub fn event(t: EventType, ts: Timestamp, random: u128, site: &str, n: u64) -> E
             e.controls = controls(&["PCI-4.0/9.5.1"]);
         }
     }
+    // The engine's tables decide these, for samples as for raised events.
+    e.mitre = techniques(t).iter().map(|s| s.to_string()).collect();
+    if is_change_event(t) {
+        e.change_window_match.get_or_insert(false);
+    } else {
+        e.change_window_match = None;
+    }
+    e.fill_change_fields();
     e
 }
 

@@ -233,6 +233,7 @@ fn the_reference_samples_and_everything_we_send_parse_with_the_shipped_config() 
     let extensions = readme_extensions();
     let ours = our_lines();
 
+    let name = Regex::new(r"^[+~-][a-z0-9_-]+(\.[a-z0-9_-]+)+$").unwrap();
     // What we send, checked without rsyslog too.
     let mut sent = BTreeSet::new();
     for (e, line) in &ours {
@@ -245,7 +246,6 @@ fn the_reference_samples_and_everything_we_send_parse_with_the_shipped_config() 
                 }
             }
             if k == "changed" {
-                let name = Regex::new(r"^[+~-][a-z0-9_-]+(\.[a-z0-9_-]+)+$").unwrap();
                 for item in v.split(',') {
                     assert!(
                         name.is_match(item),

@@ -708,7 +708,7 @@ pub fn resolve(profile: &Profile, db: &RefDb) -> Identity {
     evidence.sort_by(|a, b| {
         b.weight
             .total_cmp(&a.weight)
-            .then_with(|| a.signal.cmp(&b.signal))
+            .then_with(|| a.signal.cmp(b.signal))
     });
     let (ndaa_status, ndaa_entity, ndaa_group, ndaa_source) = ndaa(
         profile,

@@ -81,8 +81,11 @@ pub struct RefDb {
     vendor_canon: Vec<Option<String>>,
     /// What the rules claim about a signal value, canonicalised: values repeat across a
     /// fleet (one phone model, one DHCP stack), so each is matched once. Bounded.
-    claim_cache: Arc<RwLock<HashMap<(&'static str, String), Arc<[ValueClaim]>>>>,
+    claim_cache: Arc<RwLock<ClaimCache>>,
 }
+
+/// Claims per (signal, value).
+type ClaimCache = HashMap<(&'static str, String), Arc<[ValueClaim]>>;
 
 /// One rule's claim on a value, with the vendor canonicalised.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +182,7 @@ impl RefDb {
                 .map(|(_, t)| *t)
                 .ok_or_else(|| {
                     RefdbError::io(
-                        &path(name),
+                        path(name),
                         std::io::Error::new(std::io::ErrorKind::NotFound, "missing"),
                     )
                 })

@@ -332,3 +332,41 @@ fn import_third_party_databases_keeps_their_licences() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// One database per binary: the same lookup from the checkout (which holds a `reference-db/`)
+/// and from an empty directory resolves the same, from the built-in copy, and says so on stderr
+/// with the digest of the shipped directory.
+#[test]
+fn lookups_do_not_depend_on_the_working_directory_and_name_their_database() {
+    let pcap = common::data("ladvd/cdp/49.good.phone.pcap");
+    let run_in = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_cybriq"))
+            .args(["refdb", "lookup", "--json", "--pcap"])
+            .arg(&pcap)
+            .current_dir(dir)
+            .env_remove("CYBRIQ_REFDB")
+            .output()
+            .expect("run cybriq")
+    };
+    let checkout = run_in(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let elsewhere = run_in(&scratch("cwd"));
+    assert!(checkout.status.success() && elsewhere.status.success());
+    assert_eq!(checkout.stdout, elsewhere.stdout);
+    let shipped = cybriq::refdb::RefDb::load(Path::new(&db())).unwrap();
+    let line = format!("cybriq: reference database: builtin ({})", shipped.digest);
+    for out in [&checkout, &elsewhere] {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&line), "{err}");
+    }
+    // A named directory is used and named.
+    let out = cybriq(&["refdb", "check", "--db", &db()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "reference database: {} ({})",
+            db(),
+            shipped.digest
+        )),
+        "{err}"
+    );
+}

@@ -178,6 +178,7 @@ pub(super) fn replay_into(
         Ok(r) => Arc::new(r),
         Err(e) => return fail(format!("reference database: {e}"), 2),
     };
+    eprintln!("cybriq: {}", refdb.describe());
     let db = store::db_path(dir);
     let hostname = if cfg.sensor.hostname.is_empty() {
         crate::emit::system_hostname()

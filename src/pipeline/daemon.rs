@@ -86,6 +86,7 @@ struct Built {
 fn build(cfg: &Config) -> Result<Built, DaemonError> {
     let builder = DnaBuilder::with_profiles(cfg.dna.params(), cfg.dna.load_profiles()?);
     let refdb = Arc::new(cfg.refdb.load()?);
+    tracing::info!(origin = %refdb.origin, digest = %refdb.digest, "Reference database loaded.");
     let mut targets = Vec::new();
     for (i, s) in cfg.switch.iter().enumerate() {
         targets.push(s.target(&format!("switch[{i}]"))?);

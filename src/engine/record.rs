@@ -61,6 +61,36 @@ impl Engine {
         let mut out = Vec::with_capacity(dirty.len());
         for idx in dirty {
             let p = &mut self.ports[idx as usize];
+            // Taken already by `take_dirty_of` (and maybe listed again since).
+            if !p.dirty {
+                continue;
+            }
+            p.dirty = false;
+            let with_baseline = p.recorded_baseline != Some(p.baseline_version);
+            p.recorded_baseline = Some(p.baseline_version);
+            out.push(record(p, with_baseline));
+        }
+        out
+    }
+
+    /// The records of the ports `(switch, interface)` among `ports` that changed since their
+    /// last record, clearing their mark (the other changed ports stay for the next
+    /// [`take_dirty`](Self::take_dirty)). The pipeline commits them in the same transaction as
+    /// the events those ports raised, so that after a `kill -9` a port's state and the events
+    /// it raised are both stored or both not. Cost: one lookup per port asked for.
+    pub fn take_dirty_of<'a>(
+        &mut self,
+        ports: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<PortRecord> {
+        let mut out = Vec::new();
+        for (switch, name) in ports {
+            let Some(&idx) = self.switches.get(switch).and_then(|s| s.ports.get(name)) else {
+                continue;
+            };
+            let p = &mut self.ports[idx as usize];
+            if !p.dirty {
+                continue;
+            }
             p.dirty = false;
             let with_baseline = p.recorded_baseline != Some(p.baseline_version);
             p.recorded_baseline = Some(p.baseline_version);

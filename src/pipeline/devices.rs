@@ -84,8 +84,9 @@ pub struct Device {
     pub last_seen: Timestamp,
     /// Observations merged.
     pub observations: u64,
-    /// When the device row was last written to the store.
-    pub written_at: Option<Timestamp>,
+    /// Seen since its row's last sighting and count were handed to the store (it is listed in
+    /// [`Devices::take_seen`]).
+    seen_pending: bool,
     /// Signal kinds seen so far (for the timeline), as bits of [`KINDS`].
     kinds_seen: u16,
 }
@@ -107,6 +108,10 @@ pub struct Devices {
     /// Devices by (port id, MAC): a port's name is kept once, not per device.
     map: HashMap<(u32, MacAddr), Device>,
     ports: HashMap<PortRef, u32>,
+    /// The port of each id.
+    names: Vec<PortRef>,
+    /// Devices seen since their last sighting went to the store (see [`Devices::take_seen`]).
+    seen: Vec<(u32, MacAddr)>,
     cached: usize,
     cache_limit: usize,
     rebuilds: u64,
@@ -145,6 +150,7 @@ impl Devices {
             None => {
                 let id = self.ports.len() as u32;
                 self.ports.insert(port.clone(), id);
+                self.names.push(port.clone());
                 id
             }
         };
@@ -158,7 +164,7 @@ impl Devices {
                     first_seen: o.ts,
                     last_seen: o.ts,
                     observations: 0,
-                    written_at: None,
+                    seen_pending: false,
                     kinds_seen: 0,
                 });
                 (d, true)
@@ -256,6 +262,50 @@ impl Devices {
         let dev = self.map.get(&(*self.ports.get(port)?, mac))?;
         let (id, built) = dev.dna.as_ref()?;
         (*built == state(&dev.latest, port_facts)).then_some(id)
+    }
+
+    /// Marks a device's sighting as not yet in the store: its row's last sighting and count
+    /// go with the next [`take_seen`](Self::take_seen) instead of a write per sighting.
+    pub fn mark_seen(&mut self, port: &PortRef, mac: MacAddr) {
+        let Some(&id) = self.ports.get(port) else {
+            return;
+        };
+        if let Some(d) = self.map.get_mut(&(id, mac))
+            && !d.seen_pending
+        {
+            d.seen_pending = true;
+            self.seen.push((id, mac));
+        }
+    }
+
+    /// Marks a device's row as written with its current sighting and count (a full row).
+    pub fn mark_written(&mut self, port: &PortRef, mac: MacAddr) {
+        if let Some(d) = self.get_mut(port, mac) {
+            d.seen_pending = false;
+        }
+    }
+
+    /// Calls `f` with each device seen since its last sighting went to the store (port, MAC,
+    /// the device), once each, and clears the list. Devices forgotten since are skipped.
+    pub fn take_seen(&mut self, mut f: impl FnMut(&PortRef, MacAddr, &Device)) {
+        for (id, mac) in std::mem::take(&mut self.seen) {
+            if let Some(d) = self.map.get_mut(&(id, mac))
+                && d.seen_pending
+            {
+                d.seen_pending = false;
+                f(&self.names[id as usize], mac, d);
+            }
+        }
+    }
+
+    /// Whether a device's last sighting is not in the store yet.
+    pub fn is_seen_pending(&self, port: &PortRef, mac: MacAddr) -> bool {
+        self.get(port, mac).is_some_and(|d| d.seen_pending)
+    }
+
+    /// Devices whose last sighting is not in the store yet.
+    pub fn seen_pending(&self) -> usize {
+        self.seen.len()
     }
 
     /// The device record, if known.

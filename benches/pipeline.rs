@@ -7,6 +7,8 @@
 //! `--bench` the capture has 1,000,000 frames over a simulated day and the report (frames/s,
 //! peak RSS, and, side by side on the same capture, the decode-only rate of the same binary)
 //! goes to `target/bench-pipeline-report.txt`; under `cargo test` a small capture runs once.
+//! `CYBRIQ_BENCH_FRAMES=N` shortens the capture, `CYBRIQ_BENCH_REPLAY_ONLY=1` skips the
+//! decode-only pass (for a heap profiler), `CYBRIQ_BENCH_NO_STORE=1` runs without the store.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -190,7 +192,10 @@ fn main() {
         DnaBuilder::new(cfg.dna.params()),
         Arc::new(RefDb::builtin().unwrap()),
         Vec::new(),
-        Some(writer.clone()),
+        // CYBRIQ_BENCH_NO_STORE: the pipeline thread alone (where the time goes).
+        std::env::var_os("CYBRIQ_BENCH_NO_STORE")
+            .is_none()
+            .then(|| writer.clone()),
     )
     .with_seed(1);
     // The port tables are handed in at the capture's start (as `replay` does with tables that
@@ -209,8 +214,16 @@ fn main() {
         Pace::AsFastAsPossible,
     )
     .unwrap();
-    out.elapsed += t0.elapsed();
+    // The whole run from the tables on (`replay`'s own elapsed time is a part of it), until
+    // every write is committed.
     writer.stop();
+    out.elapsed = t0.elapsed();
+    let ws = writer.stats();
+    let (batches, writes, rows) = (
+        ws.batches.load(std::sync::atomic::Ordering::Relaxed),
+        ws.writes.load(std::sync::atomic::Ordering::Relaxed),
+        ws.rows.load(std::sync::atomic::Ordering::Relaxed),
+    );
     let rate = out.frames as f64 / out.elapsed.as_secs_f64();
     let s = p.stats();
     // Peak RSS of the replay alone (the decode-only pass below holds the whole capture in
@@ -241,6 +254,7 @@ fn main() {
          pipeline      {rate:>12.0} frames/s ({:.2} s)\n  \
          decode only   {decode_rate:>12.0} frames/s  (pipeline / decode = {:.3})\n  \
          observations {n}, attributed {}, DNA builds {}, events {}, devices kept {}\n  \
+         store: {writes} writes, {rows} rows after coalescing, {batches} transactions\n  \
          peak RSS {:.0} MB (before the replay {:.0} MB; target ≤ 300 MB)",
         out.frames,
         DEVICES.min(frames),

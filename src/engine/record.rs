@@ -73,6 +73,25 @@ impl Engine {
         out
     }
 
+    /// The records of at most `max` of the ports changed since the last call (the others stay
+    /// changed, for the next call): the pipeline streams 50,000 changed ports to the store in
+    /// chunks instead of holding all their records at once. Call until it returns nothing.
+    pub fn take_dirty_some(&mut self, max: usize) -> Vec<PortRecord> {
+        let mut out = Vec::with_capacity(max.min(self.dirty.len()));
+        while out.len() < max {
+            let Some(idx) = self.dirty.pop() else { break };
+            let p = &mut self.ports[idx as usize];
+            if !p.dirty {
+                continue;
+            }
+            p.dirty = false;
+            let with_baseline = p.recorded_baseline != Some(p.baseline_version);
+            p.recorded_baseline = Some(p.baseline_version);
+            out.push(record(p, with_baseline));
+        }
+        out
+    }
+
     /// The records of the ports `(switch, interface)` among `ports` that changed since their
     /// last record, clearing their mark (the other changed ports stay for the next
     /// [`take_dirty`](Self::take_dirty)). The pipeline commits them in the same transaction as

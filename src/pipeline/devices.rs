@@ -144,7 +144,6 @@ impl Devices {
     /// Folds one observation in.
     pub fn observe(&mut self, port: &PortRef, mac: MacAddr, o: &Observation) -> Change {
         let key = signal_key(o);
-        let facts = fingerprint(&Facts::of(o));
         let id = match self.ports.get(port) {
             Some(&id) => id,
             None => {
@@ -171,12 +170,35 @@ impl Devices {
             }
         };
         dev.observations += 1;
+        dev.last_seen = dev.last_seen.max(o.ts);
+        dev.first_seen = dev.first_seen.min(o.ts);
+        // The commonest sighting: the same announcement or message again, word for word. Only
+        // its time moves (and announcements of other kinds may have expired meanwhile); its
+        // facts are those already kept, so they are neither extracted nor hashed again.
+        if let Some(slot) = dev
+            .latest
+            .iter_mut()
+            .find(|(k, prev, _)| *k == key && same_content(prev, o))
+        {
+            slot.1.ts = slot.1.ts.max(o.ts);
+            let n = dev.latest.len();
+            dev.latest
+                .retain(|(k, prev, _)| *k == key || valid_until(prev).is_none_or(|u| u >= o.ts));
+            let changed = dev.latest.len() != n;
+            if changed && dev.built.take().is_some() {
+                self.cached -= 1;
+            }
+            return Change {
+                new: false,
+                changed,
+                new_kind: false,
+            };
+        }
+        let facts = fingerprint(&Facts::of(o));
         let before = state(&dev.latest, None);
         // Neighbor announcements are valid for their own TTL only: what a device stopped
         // saying (a phone unplugged and a laptop with its MAC plugged in) leaves the DNA.
         expire_announcements(&mut dev.latest, o.ts);
-        dev.last_seen = dev.last_seen.max(o.ts);
-        dev.first_seen = dev.first_seen.min(o.ts);
         let bit = kind_bit(key);
         let new_kind = dev.kinds_seen & bit == 0;
         dev.kinds_seen |= bit;
@@ -428,6 +450,16 @@ fn agent(o: &Observation) -> Option<(Option<&str>, Option<&str>)> {
         Signal::Edp(n) | Signal::Fdp(n) => Some((n.device_id.as_deref(), None)),
         _ => None,
     }
+}
+
+/// Whether two observations say the same, whenever they were heard.
+fn same_content(a: &Observation, b: &Observation) -> bool {
+    a.signal == b.signal
+        && a.mac == b.mac
+        && a.src_mac == b.src_mac
+        && a.vlans == b.vlans
+        && a.ip_ttl == b.ip_ttl
+        && a.anomalies == b.anomalies
 }
 
 /// Drops the announcements that expired before `now`; whether any did.

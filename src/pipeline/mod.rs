@@ -42,9 +42,14 @@ pub struct Settings {
     pub tick_every_us: i64,
     /// What a sighting with nothing new changes (a device's last sighting and count, a port's
     /// last activity and the engine's quiet bookkeeping) is kept in memory and handed to the
-    /// store at most this often (processing time, checked at each tick), and at the end. Events
-    /// and the state of the ports that raised them are stored at once, together.
+    /// store when both this much processing time and [`flush_every_us`](Self::flush_every_us)
+    /// of sensor time have passed (checked at each tick), and at the end. Events and the state
+    /// of the ports that raised them are stored at once, together.
     pub flush_every: Duration,
+    /// Sensor time between two such flushes, at least, µs (live: sensor time is processing
+    /// time, so this governs; replay: a day of capture passes in seconds, so `flush_every`
+    /// does).
+    pub flush_every_us: i64,
     /// Observations waiting for the FDB, at most.
     pub max_pending: usize,
     /// Built DNAs kept in memory, at most. Few are needed: a device that says nothing new is
@@ -56,7 +61,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             tick_every_us: 10_000_000,
-            flush_every: Duration::from_secs(2),
+            flush_every: Duration::from_secs(5),
+            flush_every_us: 60_000_000,
             max_pending: 100_000,
             dna_cache: 512,
         }
@@ -80,8 +86,9 @@ pub struct Pipeline {
     events: Vec<Event>,
     clock: Option<Timestamp>,
     next_tick: Option<Timestamp>,
-    /// When what sightings changed quietly was last handed to the store.
-    flushed: Instant,
+    /// When (processing time, sensor time) what sightings changed quietly was last handed to
+    /// the store.
+    flushed: (Instant, Option<Timestamp>),
     stats: PipelineStats,
 }
 
@@ -145,7 +152,7 @@ impl Pipeline {
             events: Vec::new(),
             clock: None,
             next_tick: None,
-            flushed: Instant::now(),
+            flushed: (Instant::now(), None),
             stats: PipelineStats::default(),
         }
     }
@@ -291,8 +298,16 @@ impl Pipeline {
         self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
         self.engine.tick(now, &mut self.events);
         self.flush_events();
-        if self.flushed.elapsed() >= self.settings.flush_every {
-            self.flush();
+        let (at, sensor) = self.flushed;
+        match sensor {
+            None => self.flushed.1 = Some(now),
+            Some(t) => {
+                if now.0 - t.0 >= self.settings.flush_every_us
+                    && at.elapsed() >= self.settings.flush_every
+                {
+                    self.flush();
+                }
+            }
         }
         self.next_tick = Some(Timestamp(now.0 + self.settings.tick_every_us));
     }
@@ -300,7 +315,7 @@ impl Pipeline {
     /// Hands everything kept in memory to the store now: every changed port state and every
     /// device's last sighting and count (it does not wait for the commit).
     pub fn flush(&mut self) {
-        self.flushed = Instant::now();
+        self.flushed = (Instant::now(), self.clock);
         let now = self.clock.unwrap_or_default();
         self.write_states(now);
         self.write_seen();
@@ -465,10 +480,18 @@ impl Pipeline {
     }
 
     fn write_states(&mut self, now: Timestamp) {
-        let dirty = self.engine.take_dirty();
-        let Some(store) = &self.store else { return };
-        for r in dirty {
-            store.send(Write::PortState(state_row(r, now)));
+        // In chunks: after a poll of 200 switches every port changed, and 50,000 records at
+        // once would be tens of MB.
+        loop {
+            let chunk = self.engine.take_dirty_some(STATE_CHUNK);
+            if chunk.is_empty() {
+                return;
+            }
+            if let Some(store) = &self.store {
+                for r in chunk {
+                    store.send(Write::PortState(state_row(r, now)));
+                }
+            }
         }
     }
 
@@ -515,6 +538,9 @@ impl Pipeline {
         }
     }
 }
+
+/// Port records taken from the engine at a time.
+const STATE_CHUNK: usize = 256;
 
 fn state_row(r: crate::engine::PortRecord, now: Timestamp) -> PortStateRow {
     PortStateRow {

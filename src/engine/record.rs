@@ -60,15 +60,10 @@ impl Engine {
         let dirty = std::mem::take(&mut self.dirty);
         let mut out = Vec::with_capacity(dirty.len());
         for idx in dirty {
-            let p = &mut self.ports[idx as usize];
-            // Taken already by `take_dirty_of` (and maybe listed again since).
-            if !p.dirty {
-                continue;
+            // None: taken already by `take_dirty_of` (and maybe listed again since).
+            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+                out.push(r);
             }
-            p.dirty = false;
-            let with_baseline = p.recorded_baseline != Some(p.baseline_version);
-            p.recorded_baseline = Some(p.baseline_version);
-            out.push(record(p, with_baseline));
         }
         out
     }
@@ -80,14 +75,9 @@ impl Engine {
         let mut out = Vec::with_capacity(max.min(self.dirty.len()));
         while out.len() < max {
             let Some(idx) = self.dirty.pop() else { break };
-            let p = &mut self.ports[idx as usize];
-            if !p.dirty {
-                continue;
+            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+                out.push(r);
             }
-            p.dirty = false;
-            let with_baseline = p.recorded_baseline != Some(p.baseline_version);
-            p.recorded_baseline = Some(p.baseline_version);
-            out.push(record(p, with_baseline));
         }
         out
     }
@@ -106,14 +96,9 @@ impl Engine {
             let Some(&idx) = self.switches.get(switch).and_then(|s| s.ports.get(name)) else {
                 continue;
             };
-            let p = &mut self.ports[idx as usize];
-            if !p.dirty {
-                continue;
+            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+                out.push(r);
             }
-            p.dirty = false;
-            let with_baseline = p.recorded_baseline != Some(p.baseline_version);
-            p.recorded_baseline = Some(p.baseline_version);
-            out.push(record(p, with_baseline));
         }
         out
     }
@@ -168,6 +153,18 @@ impl Engine {
         self.dirty.retain(|&i| self.ports[i as usize].dirty);
         self.resume_pending = true;
     }
+}
+
+/// The port's record if it changed since the last one, clearing its mark (the baseline goes
+/// with it when it changed since it was last recorded).
+fn take_record(p: &mut PortState) -> Option<PortRecord> {
+    if !p.dirty {
+        return None;
+    }
+    p.dirty = false;
+    let with_baseline = p.recorded_baseline != Some(p.baseline_version);
+    p.recorded_baseline = Some(p.baseline_version);
+    Some(record(p, with_baseline))
 }
 
 fn record(p: &PortState, with_baseline: bool) -> PortRecord {

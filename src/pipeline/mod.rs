@@ -61,7 +61,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             tick_every_us: 10_000_000,
-            flush_every: Duration::from_secs(5),
+            flush_every: Duration::from_secs(60),
             flush_every_us: 60_000_000,
             max_pending: 100_000,
             dna_cache: 512,
@@ -386,54 +386,68 @@ impl Pipeline {
             );
             dna.id.clone()
         };
-        if let Some(store) = &self.store {
-            if change.new || change.changed {
-                let (first_seen, last_seen, observations) = self
-                    .devices
-                    .get(&port, mac)
-                    .map(|d| (d.first_seen, d.last_seen, d.observations))
-                    .expect("the device was just observed");
-                // Said something new: the DNA was built for this sighting (a change clears
-                // the known DNA), and is still cached. The full row carries the sighting.
-                let facts = self.port_facts.get(&port);
-                let (dna, identity) = self
-                    .devices
-                    .built(&port, mac, &self.builder, &self.refdb, facts)
-                    .expect("built above");
-                store.send(Write::Device(DeviceRow {
-                    mac: mac.to_string(),
-                    switch: Some(port.switch.clone()),
-                    port: Some(port.port.clone()),
-                    vendor: identity.vendor.clone(),
-                    model: identity.model.clone(),
-                    class: Some(identity.class.as_str().to_owned()),
-                    confidence: Some(identity.confidence),
-                    ndaa_status: Some(identity.ndaa_status.as_str().to_owned()),
-                    serial: dna.identity.serials.first().cloned(),
-                    dna: Some(dna.id.to_string()),
-                    tokens: Some(serde_json::to_string(&dna.tokens).unwrap_or_default()),
-                    first_seen,
-                    last_seen,
-                    observations,
-                }));
-                self.devices.mark_written(&port, mac);
-            } else {
-                // Nothing new: no write now; the sighting goes with the next flush.
-                self.devices.mark_seen(&port, mac);
-            }
-            if change.new || change.changed || change.new_kind {
-                store.send(Write::Observation(ObservationRow {
-                    mac: mac.to_string(),
-                    ts: o.ts,
-                    switch: Some(port.switch.clone()),
-                    port: Some(port.port.clone()),
-                    proto: o.proto().to_owned(),
-                    via: Some(via.as_str().to_owned()),
-                    dna: Some(dna_id.to_string()),
-                }));
-            }
-        }
+        self.store_sighting(&port, via, mac, &o, change, &dna_id);
         self.flush_events();
+    }
+
+    /// What a sighting writes: the device's full row and a timeline entry when it said
+    /// something new, a timeline entry for a new kind of signal, else nothing now (its last
+    /// sighting and count go with the next flush).
+    fn store_sighting(
+        &mut self,
+        port: &PortRef,
+        via: crate::attribution::Via,
+        mac: MacAddr,
+        o: &Observation,
+        change: devices::Change,
+        dna_id: &crate::dna::DnaId,
+    ) {
+        let Some(store) = &self.store else { return };
+        if change.new || change.changed {
+            let (first_seen, last_seen, observations) = self
+                .devices
+                .get(port, mac)
+                .map(|d| (d.first_seen, d.last_seen, d.observations))
+                .expect("the device was just observed");
+            // Said something new: the DNA was built for this sighting (a change clears
+            // the known DNA), and is still cached. The full row carries the sighting.
+            let facts = self.port_facts.get(port);
+            let (dna, identity) = self
+                .devices
+                .built(port, mac, &self.builder, &self.refdb, facts)
+                .expect("built above");
+            store.send(Write::Device(DeviceRow {
+                mac: mac.to_string(),
+                switch: Some(port.switch.clone()),
+                port: Some(port.port.clone()),
+                vendor: identity.vendor.clone(),
+                model: identity.model.clone(),
+                class: Some(identity.class.as_str().to_owned()),
+                confidence: Some(identity.confidence),
+                ndaa_status: Some(identity.ndaa_status.as_str().to_owned()),
+                serial: dna.identity.serials.first().cloned(),
+                dna: Some(dna.id.to_string()),
+                tokens: Some(serde_json::to_string(&dna.tokens).unwrap_or_default()),
+                first_seen,
+                last_seen,
+                observations,
+            }));
+            self.devices.mark_written(port, mac);
+        } else {
+            // Nothing new: no write now; the sighting goes with the next flush.
+            self.devices.mark_seen(port, mac);
+        }
+        if change.new || change.changed || change.new_kind {
+            store.send(Write::Observation(ObservationRow {
+                mac: mac.to_string(),
+                ts: o.ts,
+                switch: Some(port.switch.clone()),
+                port: Some(port.port.clone()),
+                proto: o.proto().to_owned(),
+                via: Some(via.as_str().to_owned()),
+                dna: Some(dna_id.to_string()),
+            }));
+        }
     }
 
     fn flush_events(&mut self) {

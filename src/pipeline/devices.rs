@@ -106,8 +106,10 @@ pub struct Change {
 #[derive(Debug, Default)]
 pub struct Devices {
     /// Devices by (port id, MAC): a port's name is kept once, not per device.
-    map: HashMap<(u32, MacAddr), Device>,
-    ports: HashMap<PortRef, u32>,
+    /// (foldhash: several lookups per frame; SipHash over a port's two names was a visible
+    /// share of the pipeline thread.)
+    map: HashMap<(u32, MacAddr), Device, foldhash::fast::RandomState>,
+    ports: HashMap<PortRef, u32, foldhash::fast::RandomState>,
     /// The port of each id.
     names: Vec<PortRef>,
     /// Devices seen since their last sighting went to the store (see [`Devices::take_seen`]).

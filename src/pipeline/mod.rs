@@ -80,7 +80,7 @@ pub struct Pipeline {
     builder: DnaBuilder,
     refdb: Arc<RefDb>,
     engine: Engine,
-    port_facts: HashMap<PortRef, PortFacts>,
+    port_facts: HashMap<PortRef, PortFacts, foldhash::fast::RandomState>,
     store: Option<Arc<Writer>>,
     sink: Option<EventSink>,
     events: Vec<Event>,
@@ -146,7 +146,7 @@ impl Pipeline {
             builder,
             refdb,
             engine: Engine::new(cfg),
-            port_facts: HashMap::new(),
+            port_facts: HashMap::default(),
             store,
             sink: None,
             events: Vec::new(),
@@ -483,12 +483,17 @@ impl Pipeline {
                 .into_iter()
                 .map(|r| state_row(r, now))
                 .collect();
-            s.send(Write::Events {
-                events: events.clone(),
-                states,
-            });
-        }
-        if let Some(sink) = &mut self.sink {
+            match &mut self.sink {
+                Some(sink) => {
+                    s.send(Write::Events {
+                        events: events.clone(),
+                        states,
+                    });
+                    sink(&events);
+                }
+                None => s.send(Write::Events { events, states }),
+            }
+        } else if let Some(sink) = &mut self.sink {
             sink(&events);
         }
     }

@@ -7,6 +7,8 @@
 //! `--bench` the capture has 1,000,000 frames over a simulated day and the report (frames/s,
 //! peak RSS, and, side by side on the same capture, the decode-only rate of the same binary)
 //! goes to `target/bench-pipeline-report.txt`; under `cargo test` a small capture runs once.
+//! `CYBRIQ_BENCH_FRAMES=N` shortens the capture, `CYBRIQ_BENCH_REPLAY_ONLY=1` skips the
+//! decode-only pass (for a heap profiler), `CYBRIQ_BENCH_NO_STORE=1` runs without the store.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -166,6 +168,32 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// On-CPU seconds of this process's threads, by thread name (`/proc/self/task/*/schedstat`).
+fn thread_cpu() -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
+        let ns = std::fs::read_to_string(p.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        out.push((name.trim().to_owned(), ns / 1e9));
+    }
+    out
+}
+
+/// On-CPU seconds of the calling thread.
+fn own_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     // CYBRIQ_BENCH_FRAMES overrides the frame count (a shorter run under a heap profiler).
@@ -190,13 +218,17 @@ fn main() {
         DnaBuilder::new(cfg.dna.params()),
         Arc::new(RefDb::builtin().unwrap()),
         Vec::new(),
-        Some(writer.clone()),
+        // CYBRIQ_BENCH_NO_STORE: the pipeline thread alone (where the time goes).
+        std::env::var_os("CYBRIQ_BENCH_NO_STORE")
+            .is_none()
+            .then(|| writer.clone()),
     )
     .with_seed(1);
     // The port tables are handed in at the capture's start (as `replay` does with tables that
     // carry no poll time) and then dropped: 50,000 ports of poller output are the benchmark's
     // input, not the pipeline's memory.
     let t0 = Instant::now();
+    let cpu0 = own_cpu();
     for t in &tables {
         p.table(t, Timestamp(CAPTURE_START));
     }
@@ -209,8 +241,25 @@ fn main() {
         Pace::AsFastAsPossible,
     )
     .unwrap();
-    out.elapsed += t0.elapsed();
+    // Everything is committed (`finish` waits for the store): the threads' CPU time so far is
+    // the run's. On a shared machine the wall time depends on the others' load; the busier of
+    // the two threads bounds the rate on two free cores.
+    let cpu_pipeline = own_cpu() - cpu0;
+    let cpu_writer: f64 = thread_cpu()
+        .iter()
+        .filter(|(n, _)| n == "store-writer")
+        .map(|(_, s)| s)
+        .sum();
+    // The whole run from the tables on (`replay`'s own elapsed time is a part of it), until
+    // every write is committed.
     writer.stop();
+    out.elapsed = t0.elapsed();
+    let ws = writer.stats();
+    let (batches, writes, rows) = (
+        ws.batches.load(std::sync::atomic::Ordering::Relaxed),
+        ws.writes.load(std::sync::atomic::Ordering::Relaxed),
+        ws.rows.load(std::sync::atomic::Ordering::Relaxed),
+    );
     let rate = out.frames as f64 / out.elapsed.as_secs_f64();
     let s = p.stats();
     // Peak RSS of the replay alone (the decode-only pass below holds the whole capture in
@@ -241,6 +290,9 @@ fn main() {
          pipeline      {rate:>12.0} frames/s ({:.2} s)\n  \
          decode only   {decode_rate:>12.0} frames/s  (pipeline / decode = {:.3})\n  \
          observations {n}, attributed {}, DNA builds {}, events {}, devices kept {}\n  \
+         store: {writes} writes, {rows} rows after coalescing, {batches} transactions\n  \
+         CPU: pipeline thread {cpu_pipeline:.2} s, store writer {cpu_writer:.2} s \
+         (on two free cores ≈ {:.0} frames/s)\n  \
          peak RSS {:.0} MB (before the replay {:.0} MB; target ≤ 300 MB)",
         out.frames,
         DEVICES.min(frames),
@@ -251,6 +303,7 @@ fn main() {
         s.dna_builds,
         s.events,
         s.devices,
+        out.frames as f64 / cpu_pipeline.max(cpu_writer).max(1e-9),
         rss_replay,
         rss_before,
     );

@@ -60,11 +60,45 @@ impl Engine {
         let dirty = std::mem::take(&mut self.dirty);
         let mut out = Vec::with_capacity(dirty.len());
         for idx in dirty {
-            let p = &mut self.ports[idx as usize];
-            p.dirty = false;
-            let with_baseline = p.recorded_baseline != Some(p.baseline_version);
-            p.recorded_baseline = Some(p.baseline_version);
-            out.push(record(p, with_baseline));
+            // None: taken already by `take_dirty_of` (and maybe listed again since).
+            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// The records of at most `max` of the ports changed since the last call (the others stay
+    /// changed, for the next call): the pipeline streams 50,000 changed ports to the store in
+    /// chunks instead of holding all their records at once. Call until it returns nothing.
+    pub fn take_dirty_some(&mut self, max: usize) -> Vec<PortRecord> {
+        let mut out = Vec::with_capacity(max.min(self.dirty.len()));
+        while out.len() < max {
+            let Some(idx) = self.dirty.pop() else { break };
+            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// The records of the ports `(switch, interface)` among `ports` that changed since their
+    /// last record, clearing their mark (the other changed ports stay for the next
+    /// [`take_dirty`](Self::take_dirty)). The pipeline commits them in the same transaction as
+    /// the events those ports raised, so that after a `kill -9` a port's state and the events
+    /// it raised are both stored or both not. Cost: one lookup per port asked for.
+    pub fn take_dirty_of<'a>(
+        &mut self,
+        ports: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<PortRecord> {
+        let mut out = Vec::new();
+        for (switch, name) in ports {
+            let Some(&idx) = self.switches.get(switch).and_then(|s| s.ports.get(name)) else {
+                continue;
+            };
+            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+                out.push(r);
+            }
         }
         out
     }
@@ -119,6 +153,18 @@ impl Engine {
         self.dirty.retain(|&i| self.ports[i as usize].dirty);
         self.resume_pending = true;
     }
+}
+
+/// The port's record if it changed since the last one, clearing its mark (the baseline goes
+/// with it when it changed since it was last recorded).
+fn take_record(p: &mut PortState) -> Option<PortRecord> {
+    if !p.dirty {
+        return None;
+    }
+    p.dirty = false;
+    let with_baseline = p.recorded_baseline != Some(p.baseline_version);
+    p.recorded_baseline = Some(p.baseline_version);
+    Some(record(p, with_baseline))
 }
 
 fn record(p: &PortState, with_baseline: bool) -> PortRecord {

@@ -7,6 +7,11 @@
 //! store writer and the emitter's destination workers. The pipeline itself runs on the calling
 //! thread and is the only one that touches its state.
 //!
+//! Time: everything the pipeline is handed (frames, port tables, the ticks that run the
+//! departure, silence, orphan and 802.1X grace timers) carries the [`SensorClock`]'s time, the
+//! wall time at start plus the monotonic time elapsed: a step of the wall clock fires no timer
+//! (see [`super::clock`]).
+//!
 //! SIGHUP re-reads the configuration, the reference database and the firmware profiles and
 //! applies them without losing any port's state; an invalid new configuration is logged at
 //! ERROR and the running one kept. Captures are not restarted by a reload (a changed
@@ -17,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crate::capture::live::{CaptureStats, Frame, LiveCapture};
 use crate::clock::Timestamp;
@@ -28,6 +33,7 @@ use crate::refdb::RefDb;
 use crate::snmp::{BuildOptions, PollOptions, PortTable, Target, poll_all};
 use crate::store::{self, Writer, WriterSettings};
 
+use super::clock::{SensorClock, SystemClocks};
 use super::{Pipeline, Settings, tap_rules};
 
 /// Why the daemon could not start.
@@ -67,11 +73,11 @@ enum Input {
     Stop,
 }
 
-fn wall() -> Timestamp {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    Timestamp(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+/// A captured frame with the sensor time it was received at (the kernel's capture time is wall
+/// time, which may step).
+fn stamped(mut f: Frame, clock: &SensorClock) -> Frame {
+    f.ts = clock.now();
+    f
 }
 
 /// The parts built from a configuration.
@@ -119,7 +125,11 @@ struct Forwarder {
     handle: JoinHandle<()>,
 }
 
-fn forward(cap: LiveCapture, tx: SyncSender<Input>) -> Result<Forwarder, DaemonError> {
+fn forward(
+    cap: LiveCapture,
+    tx: SyncSender<Input>,
+    clock: SensorClock,
+) -> Result<Forwarder, DaemonError> {
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(Mutex::new(CaptureStats::default()));
     let interface = cap.interface().to_string();
@@ -131,7 +141,7 @@ fn forward(cap: LiveCapture, tx: SyncSender<Input>) -> Result<Forwarder, DaemonE
             while !s.load(Ordering::Relaxed) {
                 match cap.receiver().recv_timeout(Duration::from_millis(100)) {
                     Ok(f) => {
-                        if tx.send(Input::Frame(f)).is_err() {
+                        if tx.send(Input::Frame(stamped(f, &clock))).is_err() {
                             break;
                         }
                     }
@@ -164,6 +174,7 @@ fn poller(
     targets: SharedTargets,
     tx: SyncSender<Input>,
     stop: Arc<AtomicBool>,
+    clock: SensorClock,
 ) -> Result<JoinHandle<()>, DaemonError> {
     std::thread::Builder::new()
         .name("snmp-poller".into())
@@ -189,7 +200,7 @@ fn poller(
                         ..PollOptions::default()
                     };
                     let polls = rt.block_on(poll_all(&ts, &opts));
-                    let now = wall();
+                    let now = clock.now();
                     for p in polls {
                         tracing::info!(switch = %p.table.switch.name, status = ?p.table.status,
                             ports = p.table.ports.len(), requests = p.stats.requests,
@@ -211,17 +222,44 @@ fn poller(
         })
 }
 
-fn clock(tx: SyncSender<Input>, stop: Arc<AtomicBool>) -> Result<JoinHandle<()>, DaemonError> {
+/// Wall-clock steps larger than this are logged.
+const STEP_LOGGED_US: i64 = 2_000_000;
+
+/// The time of the next tick; logs a step of the wall clock since the last one (`offset`:
+/// the wall clock's offset from the sensor time then).
+fn tick_time(clock: &SensorClock, offset: &mut i64) -> Timestamp {
+    let now = clock.now();
+    let o = clock.offset_us();
+    if (o - *offset).abs() > STEP_LOGGED_US {
+        tracing::warn!(
+            step_secs = (o - *offset) as f64 / 1e6,
+            "The wall clock stepped; the sensor's timers keep monotonic time (event \
+             timestamps stay on the time line the sensor started with until it restarts)."
+        );
+        *offset = o;
+    }
+    now
+}
+
+/// Sends a tick of sensor time every `every` until `stop`.
+fn ticks(tx: &SyncSender<Input>, stop: &AtomicBool, clock: &SensorClock, every: Duration) {
+    let mut offset = clock.offset_us();
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(every);
+        if tx.send(Input::Tick(tick_time(clock, &mut offset))).is_err() {
+            return;
+        }
+    }
+}
+
+fn clock(
+    tx: SyncSender<Input>,
+    stop: Arc<AtomicBool>,
+    clock: SensorClock,
+) -> Result<JoinHandle<()>, DaemonError> {
     std::thread::Builder::new()
         .name("clock".into())
-        .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_secs(1));
-                if tx.send(Input::Tick(wall())).is_err() {
-                    return;
-                }
-            }
-        })
+        .spawn(move || ticks(&tx, &stop, &clock, Duration::from_secs(1)))
         .map_err(|source| DaemonError::Os {
             what: "starting the clock",
             source,
@@ -286,7 +324,14 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         f
     });
     let writer = Arc::new(Writer::start(&db, WriterSettings::default(), notify)?);
-    let states = store::read::port_states(&store::open(&db)?)?;
+    let (states, floor) = {
+        let conn = store::open(&db)?;
+        (
+            store::read::port_states(&conn)?,
+            store::read::latest_time(&conn)?,
+        )
+    };
+    let sensor_clock = SensorClock::new(Arc::new(SystemClocks::new()), floor);
     let mut pipeline = Pipeline::new(
         &cfg,
         Settings::default(),
@@ -304,7 +349,7 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     for c in &cfg.capture {
         let cap = LiveCapture::start(c)?;
         tracing::info!(interface = %c.interface, filter = %cap.filter(), "Capturing.");
-        forwarders.push(forward(cap, tx.clone())?);
+        forwarders.push(forward(cap, tx.clone(), sensor_clock.clone())?);
     }
     if forwarders.is_empty() {
         tracing::warn!("No [[capture]] configured: the sensor only polls switches.");
@@ -314,8 +359,13 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         built.edge_mac_limit,
         built.poll_every,
     )));
-    let poll_thread = poller(targets.clone(), tx.clone(), stop.clone())?;
-    let clock_thread = clock(tx.clone(), stop.clone())?;
+    let poll_thread = poller(
+        targets.clone(),
+        tx.clone(),
+        stop.clone(),
+        sensor_clock.clone(),
+    )?;
+    let clock_thread = clock(tx.clone(), stop.clone(), sensor_clock)?;
     let sig = signals(tx.clone())?;
     drop(tx);
     tracing::info!(site = %cfg.sensor.site, captures = forwarders.len(), switches = cfg.switch.len(), "Sensor running.");
@@ -434,4 +484,138 @@ fn reload(pipeline: &mut Pipeline, current: &mut Config, path: &Path, targets: &
         (built.targets, built.edge_mac_limit, built.poll_every);
     *current = cfg;
     tracing::info!("Reloaded.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::{PortRef, TapRule};
+    use crate::event::Event;
+    use crate::pipeline::clock::TimeSource;
+    use crate::pipeline::clock::fake::FakeClocks;
+    use crate::snmp::{MacEntry, Port, Reachability, SwitchInfo};
+    use crate::wire::LinkType;
+
+    const T0: Timestamp = Timestamp(1_760_000_000_000_000);
+    const DAY_US: i64 = 86_400_000_000;
+
+    /// An LLDP frame from the corpus and its sender.
+    fn lldp_frame() -> (Vec<u8>, String) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lldpd/sg200.pcap");
+        let (link, recs, _) = crate::capture::read_all(&path).expect("corpus capture");
+        assert_eq!(link, LinkType::Ethernet);
+        let (_, data) = recs
+            .into_iter()
+            .find(|(_, d)| d.len() > 14 && d[12..14] == [0x88, 0xcc])
+            .expect("an LLDP frame");
+        let mac = crate::wire::MacAddr(data[6..12].try_into().unwrap()).to_string();
+        (data, mac)
+    }
+
+    fn table(mac: &str) -> PortTable {
+        PortTable {
+            switch: SwitchInfo {
+                name: "access-1".into(),
+                ..SwitchInfo::default()
+            },
+            status: Reachability::Ok,
+            ports: vec![Port {
+                if_index: 1,
+                name: "Gi1/0/1".into(),
+                oper_status: Some("up".into()),
+                macs: vec![MacEntry {
+                    mac: mac.into(),
+                    vlan: Some(10),
+                }],
+                ..Port::default()
+            }],
+            ..PortTable::default()
+        }
+    }
+
+    #[test]
+    fn a_wall_clock_step_either_way_fires_no_timer() {
+        let src = Arc::new(FakeClocks::at(T0));
+        let clock = SensorClock::new(src.clone(), None);
+        let cfg = Config::default();
+        let events: Arc<Mutex<Vec<Event>>> = Arc::default();
+        let seen = events.clone();
+        let mut p = Pipeline::new(
+            &cfg,
+            Settings::default(),
+            DnaBuilder::new(cfg.dna.params()),
+            Arc::new(RefDb::builtin().unwrap()),
+            vec![TapRule {
+                interface: "span0".into(),
+                vlan: None,
+                port: PortRef {
+                    switch: "access-1".into(),
+                    port: "Gi1/0/1".into(),
+                },
+            }],
+            None,
+        )
+        .with_seed(7)
+        .with_sink(Box::new(move |e: &[Event]| {
+            seen.lock().unwrap().extend_from_slice(e)
+        }));
+        let (data, mac) = lldp_frame();
+        let interface: Arc<str> = Arc::from("span0");
+        let mut offset = clock.offset_us();
+        // What the daemon's threads do: a poll, frames as captured (kernel wall time), ticks.
+        let frame = |src: &FakeClocks| Frame {
+            ts: src.wall(),
+            link: LinkType::Ethernet,
+            data: data.clone(),
+            wire_len: data.len() as u32,
+            interface: interface.clone(),
+        };
+        p.table(&table(&mac), clock.now());
+        // Ten minutes of an ordinary phone: a frame every 30 s, a tick every second.
+        for s in 0..600 {
+            if s % 30 == 0 {
+                let f = stamped(frame(&src), &clock);
+                p.frame(&f.interface, f.link, f.ts, &f.data);
+            }
+            src.pass(Duration::from_secs(1));
+            p.tick(tick_time(&clock, &mut offset));
+        }
+        let before = events.lock().unwrap().len();
+        assert!(before >= 1, "the phone was attributed and appeared");
+        // The wall clock jumps thirty days ahead (past the 7-day silence and 14-day orphan
+        // timers); a few seconds pass; a frame arrives; then it is set sixty days back.
+        src.step_wall(30 * DAY_US);
+        for _ in 0..5 {
+            src.pass(Duration::from_secs(1));
+            p.tick(tick_time(&clock, &mut offset));
+        }
+        let f = stamped(frame(&src), &clock);
+        assert_eq!(
+            f.ts,
+            Timestamp(T0.0 + 605_000_000),
+            "frames carry sensor time"
+        );
+        p.frame(&f.interface, f.link, f.ts, &f.data);
+        src.step_wall(-60 * DAY_US);
+        for _ in 0..5 {
+            src.pass(Duration::from_secs(1));
+            let t = tick_time(&clock, &mut offset);
+            assert!(t > f.ts, "sensor time never goes back");
+            p.tick(t);
+        }
+        let e = events.lock().unwrap().clone();
+        assert!(
+            e.len() == before,
+            "a wall-clock step raised {:?}",
+            e[before..].iter().map(|e| e.event).collect::<Vec<_>>()
+        );
+        // The same ticks on the wall clock (what the daemon did before) would have paged: the
+        // scenario can tell the two apart.
+        src.step_wall(60 * DAY_US);
+        p.tick(src.wall());
+        assert!(
+            events.lock().unwrap().len() > before,
+            "a thirty-day jump of the ticks' time fires the silence timer"
+        );
+    }
 }

@@ -84,8 +84,9 @@ pub struct Device {
     pub last_seen: Timestamp,
     /// Observations merged.
     pub observations: u64,
-    /// When the device row was last written to the store.
-    pub written_at: Option<Timestamp>,
+    /// Seen since its row's last sighting and count were handed to the store (it is listed in
+    /// [`Devices::take_seen`]).
+    seen_pending: bool,
     /// Signal kinds seen so far (for the timeline), as bits of [`KINDS`].
     kinds_seen: u16,
 }
@@ -105,8 +106,14 @@ pub struct Change {
 #[derive(Debug, Default)]
 pub struct Devices {
     /// Devices by (port id, MAC): a port's name is kept once, not per device.
-    map: HashMap<(u32, MacAddr), Device>,
-    ports: HashMap<PortRef, u32>,
+    /// (foldhash: several lookups per frame; SipHash over a port's two names was a visible
+    /// share of the pipeline thread.)
+    map: HashMap<(u32, MacAddr), Device, foldhash::fast::RandomState>,
+    ports: HashMap<PortRef, u32, foldhash::fast::RandomState>,
+    /// The port of each id.
+    names: Vec<PortRef>,
+    /// Devices seen since their last sighting went to the store (see [`Devices::take_seen`]).
+    seen: Vec<(u32, MacAddr)>,
     cached: usize,
     cache_limit: usize,
     rebuilds: u64,
@@ -139,12 +146,12 @@ impl Devices {
     /// Folds one observation in.
     pub fn observe(&mut self, port: &PortRef, mac: MacAddr, o: &Observation) -> Change {
         let key = signal_key(o);
-        let facts = fingerprint(&Facts::of(o));
         let id = match self.ports.get(port) {
             Some(&id) => id,
             None => {
                 let id = self.ports.len() as u32;
                 self.ports.insert(port.clone(), id);
+                self.names.push(port.clone());
                 id
             }
         };
@@ -158,19 +165,42 @@ impl Devices {
                     first_seen: o.ts,
                     last_seen: o.ts,
                     observations: 0,
-                    written_at: None,
+                    seen_pending: false,
                     kinds_seen: 0,
                 });
                 (d, true)
             }
         };
         dev.observations += 1;
+        dev.last_seen = dev.last_seen.max(o.ts);
+        dev.first_seen = dev.first_seen.min(o.ts);
+        // The commonest sighting: the same announcement or message again, word for word. Only
+        // its time moves (and announcements of other kinds may have expired meanwhile); its
+        // facts are those already kept, so they are neither extracted nor hashed again.
+        if let Some(slot) = dev
+            .latest
+            .iter_mut()
+            .find(|(k, prev, _)| *k == key && same_content(prev, o))
+        {
+            slot.1.ts = slot.1.ts.max(o.ts);
+            let n = dev.latest.len();
+            dev.latest
+                .retain(|(k, prev, _)| *k == key || valid_until(prev).is_none_or(|u| u >= o.ts));
+            let changed = dev.latest.len() != n;
+            if changed && dev.built.take().is_some() {
+                self.cached -= 1;
+            }
+            return Change {
+                new: false,
+                changed,
+                new_kind: false,
+            };
+        }
+        let facts = fingerprint(&Facts::of(o));
         let before = state(&dev.latest, None);
         // Neighbor announcements are valid for their own TTL only: what a device stopped
         // saying (a phone unplugged and a laptop with its MAC plugged in) leaves the DNA.
         expire_announcements(&mut dev.latest, o.ts);
-        dev.last_seen = dev.last_seen.max(o.ts);
-        dev.first_seen = dev.first_seen.min(o.ts);
         let bit = kind_bit(key);
         let new_kind = dev.kinds_seen & bit == 0;
         dev.kinds_seen |= bit;
@@ -256,6 +286,50 @@ impl Devices {
         let dev = self.map.get(&(*self.ports.get(port)?, mac))?;
         let (id, built) = dev.dna.as_ref()?;
         (*built == state(&dev.latest, port_facts)).then_some(id)
+    }
+
+    /// Marks a device's sighting as not yet in the store: its row's last sighting and count
+    /// go with the next [`take_seen`](Self::take_seen) instead of a write per sighting.
+    pub fn mark_seen(&mut self, port: &PortRef, mac: MacAddr) {
+        let Some(&id) = self.ports.get(port) else {
+            return;
+        };
+        if let Some(d) = self.map.get_mut(&(id, mac))
+            && !d.seen_pending
+        {
+            d.seen_pending = true;
+            self.seen.push((id, mac));
+        }
+    }
+
+    /// Marks a device's row as written with its current sighting and count (a full row).
+    pub fn mark_written(&mut self, port: &PortRef, mac: MacAddr) {
+        if let Some(d) = self.get_mut(port, mac) {
+            d.seen_pending = false;
+        }
+    }
+
+    /// Calls `f` with each device seen since its last sighting went to the store (port, MAC,
+    /// the device), once each, and clears the list. Devices forgotten since are skipped.
+    pub fn take_seen(&mut self, mut f: impl FnMut(&PortRef, MacAddr, &Device)) {
+        for (id, mac) in std::mem::take(&mut self.seen) {
+            if let Some(d) = self.map.get_mut(&(id, mac))
+                && d.seen_pending
+            {
+                d.seen_pending = false;
+                f(&self.names[id as usize], mac, d);
+            }
+        }
+    }
+
+    /// Whether a device's last sighting is not in the store yet.
+    pub fn is_seen_pending(&self, port: &PortRef, mac: MacAddr) -> bool {
+        self.get(port, mac).is_some_and(|d| d.seen_pending)
+    }
+
+    /// Devices whose last sighting is not in the store yet.
+    pub fn seen_pending(&self) -> usize {
+        self.seen.len()
     }
 
     /// The device record, if known.
@@ -378,6 +452,16 @@ fn agent(o: &Observation) -> Option<(Option<&str>, Option<&str>)> {
         Signal::Edp(n) | Signal::Fdp(n) => Some((n.device_id.as_deref(), None)),
         _ => None,
     }
+}
+
+/// Whether two observations say the same, whenever they were heard.
+fn same_content(a: &Observation, b: &Observation) -> bool {
+    a.signal == b.signal
+        && a.mac == b.mac
+        && a.src_mac == b.src_mac
+        && a.vlans == b.vlans
+        && a.ip_ttl == b.ip_ttl
+        && a.anomalies == b.anomalies
 }
 
 /// Drops the announcements that expired before `now`; whether any did.

@@ -7,6 +7,7 @@
 //! time, the tick's time), so a week of captures replays in seconds with every timer exact.
 //! It never blocks on I/O except through the store writer's bounded channel.
 
+pub mod clock;
 pub mod daemon;
 pub mod devices;
 pub mod fdb;
@@ -15,6 +16,7 @@ mod stats;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::attribution::{Attributed, Attributor, PortRef, TapRule};
 use crate::clock::Timestamp;
@@ -28,7 +30,7 @@ use crate::snmp::{PortTable, Reachability};
 use crate::store::{
     DeviceRow, DeviceSeenRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, Writer,
 };
-use crate::wire::LinkType;
+use crate::wire::{LinkType, MacAddr};
 
 pub use devices::{Devices, signal_key};
 pub use stats::PipelineStats;
@@ -38,8 +40,16 @@ pub use stats::PipelineStats;
 pub struct Settings {
     /// Engine timers run at least this often (capture time), microseconds.
     pub tick_every_us: i64,
-    /// A device row is rewritten at most this often when nothing about it changed, µs.
-    pub device_write_every_us: i64,
+    /// What a sighting with nothing new changes (a device's last sighting and count, a port's
+    /// last activity and the engine's quiet bookkeeping) is kept in memory and handed to the
+    /// store when both this much processing time and [`flush_every_us`](Self::flush_every_us)
+    /// of sensor time have passed (checked at each tick), and at the end. Events and the state
+    /// of the ports that raised them are stored at once, together.
+    pub flush_every: Duration,
+    /// Sensor time between two such flushes, at least, µs (live: sensor time is processing
+    /// time, so this governs; replay: a day of capture passes in seconds, so `flush_every`
+    /// does).
+    pub flush_every_us: i64,
     /// Observations waiting for the FDB, at most.
     pub max_pending: usize,
     /// Built DNAs kept in memory, at most. Few are needed: a device that says nothing new is
@@ -51,7 +61,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             tick_every_us: 10_000_000,
-            device_write_every_us: 300_000_000,
+            flush_every: Duration::from_secs(60),
+            flush_every_us: 60_000_000,
             max_pending: 100_000,
             dna_cache: 512,
         }
@@ -69,12 +80,15 @@ pub struct Pipeline {
     builder: DnaBuilder,
     refdb: Arc<RefDb>,
     engine: Engine,
-    port_facts: HashMap<PortRef, PortFacts>,
+    port_facts: HashMap<PortRef, PortFacts, foldhash::fast::RandomState>,
     store: Option<Arc<Writer>>,
     sink: Option<EventSink>,
     events: Vec<Event>,
     clock: Option<Timestamp>,
     next_tick: Option<Timestamp>,
+    /// When (processing time, sensor time) what sightings changed quietly was last handed to
+    /// the store.
+    flushed: (Instant, Option<Timestamp>),
     stats: PipelineStats,
 }
 
@@ -132,12 +146,13 @@ impl Pipeline {
             builder,
             refdb,
             engine: Engine::new(cfg),
-            port_facts: HashMap::new(),
+            port_facts: HashMap::default(),
             store,
             sink: None,
             events: Vec::new(),
             clock: None,
             next_tick: None,
+            flushed: (Instant::now(), None),
             stats: PipelineStats::default(),
         }
     }
@@ -276,13 +291,34 @@ impl Pipeline {
         self.advance(now);
     }
 
-    /// The clock moved to `now` (live: wall time every second; replay: follows the frames).
+    /// The clock moved to `now` (live: the daemon's monotonic sensor time every second;
+    /// replay: follows the frames). Hands what sightings changed quietly to the store when
+    /// [`Settings::flush_every`] has passed.
     pub fn tick(&mut self, now: Timestamp) {
         self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
         self.engine.tick(now, &mut self.events);
         self.flush_events();
-        self.write_states(now);
+        let (at, sensor) = self.flushed;
+        match sensor {
+            None => self.flushed.1 = Some(now),
+            Some(t) => {
+                if now.0 - t.0 >= self.settings.flush_every_us
+                    && at.elapsed() >= self.settings.flush_every
+                {
+                    self.flush();
+                }
+            }
+        }
         self.next_tick = Some(Timestamp(now.0 + self.settings.tick_every_us));
+    }
+
+    /// Hands everything kept in memory to the store now: every changed port state and every
+    /// device's last sighting and count (it does not wait for the commit).
+    pub fn flush(&mut self) {
+        self.flushed = (Instant::now(), self.clock);
+        let now = self.clock.unwrap_or_default();
+        self.write_states(now);
+        self.write_seen();
     }
 
     /// End of input: runs the timers at the last time seen, writes every state, waits for the
@@ -291,6 +327,7 @@ impl Pipeline {
         if let Some(now) = self.clock {
             self.tick(now);
         }
+        self.flush();
         if let Some(s) = &self.store {
             s.flush();
         }
@@ -349,71 +386,79 @@ impl Pipeline {
             );
             dna.id.clone()
         };
-        if let Some(store) = &self.store {
-            let dev = self
-                .devices
-                .get(&port, mac)
-                .expect("the device was just observed");
-            let due = dev
-                .written_at
-                .is_none_or(|w| o.ts.0 - w.0 >= self.settings.device_write_every_us);
-            let (first_seen, last_seen, observations) =
-                (dev.first_seen, dev.last_seen, dev.observations);
-            if change.new || change.changed {
-                // Said something new: the DNA was built for this sighting (a change clears
-                // the known DNA), and is still cached.
-                let facts = self.port_facts.get(&port);
-                let (dna, identity) = self
-                    .devices
-                    .built(&port, mac, &self.builder, &self.refdb, facts)
-                    .expect("built above");
-                store.send(Write::Device(DeviceRow {
-                    mac: mac.to_string(),
-                    switch: Some(port.switch.clone()),
-                    port: Some(port.port.clone()),
-                    vendor: identity.vendor.clone(),
-                    model: identity.model.clone(),
-                    class: Some(identity.class.as_str().to_owned()),
-                    confidence: Some(identity.confidence),
-                    ndaa_status: Some(identity.ndaa_status.as_str().to_owned()),
-                    serial: dna.identity.serials.first().cloned(),
-                    dna: Some(dna.id.to_string()),
-                    tokens: Some(serde_json::to_string(&dna.tokens).unwrap_or_default()),
-                    first_seen,
-                    last_seen,
-                    observations,
-                }));
-            } else if due {
-                store.send(Write::DeviceSeen(DeviceSeenRow {
-                    mac: mac.to_string(),
-                    switch: port.switch.clone(),
-                    port: port.port.clone(),
-                    last_seen,
-                    observations,
-                }));
-            }
-            if change.new || change.changed || change.new_kind {
-                store.send(Write::Observation(ObservationRow {
-                    mac: mac.to_string(),
-                    ts: o.ts,
-                    switch: Some(port.switch.clone()),
-                    port: Some(port.port.clone()),
-                    proto: o.proto().to_owned(),
-                    via: Some(via.as_str().to_owned()),
-                    dna: Some(dna_id.to_string()),
-                }));
-            }
-            if (change.new || change.changed || due)
-                && let Some(d) = self.devices.get_mut(&port, mac)
-            {
-                d.written_at = Some(o.ts);
-            }
-        }
+        self.store_sighting(&port, via, mac, &o, change, &dna_id);
         self.flush_events();
+    }
+
+    /// What a sighting writes: the device's full row and a timeline entry when it said
+    /// something new, a timeline entry for a new kind of signal, else nothing now (its last
+    /// sighting and count go with the next flush).
+    fn store_sighting(
+        &mut self,
+        port: &PortRef,
+        via: crate::attribution::Via,
+        mac: MacAddr,
+        o: &Observation,
+        change: devices::Change,
+        dna_id: &crate::dna::DnaId,
+    ) {
+        let Some(store) = &self.store else { return };
+        if change.new || change.changed {
+            let (first_seen, last_seen, observations) = self
+                .devices
+                .get(port, mac)
+                .map(|d| (d.first_seen, d.last_seen, d.observations))
+                .expect("the device was just observed");
+            // Said something new: the DNA was built for this sighting (a change clears
+            // the known DNA), and is still cached. The full row carries the sighting.
+            let facts = self.port_facts.get(port);
+            let (dna, identity) = self
+                .devices
+                .built(port, mac, &self.builder, &self.refdb, facts)
+                .expect("built above");
+            store.send(Write::Device(DeviceRow {
+                mac: mac.to_string(),
+                switch: Some(port.switch.clone()),
+                port: Some(port.port.clone()),
+                vendor: identity.vendor.clone(),
+                model: identity.model.clone(),
+                class: Some(identity.class.as_str().to_owned()),
+                confidence: Some(identity.confidence),
+                ndaa_status: Some(identity.ndaa_status.as_str().to_owned()),
+                serial: dna.identity.serials.first().cloned(),
+                dna: Some(dna.id.to_string()),
+                tokens: Some(serde_json::to_string(&dna.tokens).unwrap_or_default()),
+                first_seen,
+                last_seen,
+                observations,
+            }));
+            self.devices.mark_written(port, mac);
+        } else {
+            // Nothing new: no write now; the sighting goes with the next flush.
+            self.devices.mark_seen(port, mac);
+        }
+        if change.new || change.changed || change.new_kind {
+            store.send(Write::Observation(ObservationRow {
+                mac: mac.to_string(),
+                ts: o.ts,
+                switch: Some(port.switch.clone()),
+                port: Some(port.port.clone()),
+                proto: o.proto().to_owned(),
+                via: Some(via.as_str().to_owned()),
+                dna: Some(dna_id.to_string()),
+            }));
+        }
     }
 
     fn flush_events(&mut self) {
         for (port, mac, at) in self.engine.take_resets() {
+            // Its last sighting first: the row outlives what the pipeline forgets.
+            if self.devices.is_seen_pending(&port, mac)
+                && let (Some(s), Some(d)) = (&self.store, self.devices.get(&port, mac))
+            {
+                s.send(Write::DeviceSeen(seen_row(&port, mac, d)));
+                self.devices.mark_written(&port, mac);
+            }
             if self.devices.forget(&port, mac, at) {
                 self.stats.forgotten += 1;
             }
@@ -423,28 +468,60 @@ impl Pipeline {
         }
         let events = std::mem::take(&mut self.events);
         self.stats.events += events.len() as u64;
-        // Stored (and put in the outbox) before anything else sees them.
+        // Stored (and put in the outbox) before anything else sees them, in one transaction
+        // with the state of the ports that raised them: after a `kill -9` both are there or
+        // neither is, so a restart neither raises a stored event again nor misses one.
         if let Some(s) = &self.store {
-            s.send(Write::Events(events.clone()));
-        }
-        if let Some(sink) = &mut self.sink {
+            let now = self.clock.unwrap_or_default();
+            let states = self
+                .engine
+                .take_dirty_of(
+                    events
+                        .iter()
+                        .map(|e| (e.switch.as_deref().unwrap_or(""), e.port.as_str())),
+                )
+                .into_iter()
+                .map(|r| state_row(r, now))
+                .collect();
+            match &mut self.sink {
+                Some(sink) => {
+                    s.send(Write::Events {
+                        events: events.clone(),
+                        states,
+                    });
+                    sink(&events);
+                }
+                None => s.send(Write::Events { events, states }),
+            }
+        } else if let Some(sink) = &mut self.sink {
             sink(&events);
         }
     }
 
     fn write_states(&mut self, now: Timestamp) {
-        let dirty = self.engine.take_dirty();
-        let Some(store) = &self.store else { return };
-        for r in dirty {
-            store.send(Write::PortState(PortStateRow {
-                switch: r.switch,
-                port: r.port,
-                baseline: r.baseline,
-                baseline_meta: r.baseline_meta,
-                state: r.state,
-                updated_at: now,
-            }));
+        // In chunks: after a poll of 200 switches every port changed, and 50,000 records at
+        // once would be tens of MB.
+        loop {
+            let chunk = self.engine.take_dirty_some(STATE_CHUNK);
+            if chunk.is_empty() {
+                return;
+            }
+            if let Some(store) = &self.store {
+                for r in chunk {
+                    store.send(Write::PortState(state_row(r, now)));
+                }
+            }
         }
+    }
+
+    fn write_seen(&mut self) {
+        let Some(store) = &self.store else {
+            // Nothing keeps them: the list only needs clearing.
+            self.devices.take_seen(|_, _, _| {});
+            return;
+        };
+        self.devices
+            .take_seen(|port, mac, d| store.send(Write::DeviceSeen(seen_row(port, mac, d))));
     }
 
     fn write_table(&mut self, t: &PortTable, now: Timestamp) {
@@ -478,5 +555,29 @@ impl Pipeline {
                 updated_at: now,
             }));
         }
+    }
+}
+
+/// Port records taken from the engine at a time.
+const STATE_CHUNK: usize = 256;
+
+fn state_row(r: crate::engine::PortRecord, now: Timestamp) -> PortStateRow {
+    PortStateRow {
+        switch: r.switch,
+        port: r.port,
+        baseline: r.baseline,
+        baseline_meta: r.baseline_meta,
+        state: r.state,
+        updated_at: now,
+    }
+}
+
+fn seen_row(port: &PortRef, mac: MacAddr, d: &devices::Device) -> DeviceSeenRow {
+    DeviceSeenRow {
+        mac: mac.to_string(),
+        switch: port.switch.clone(),
+        port: port.port.clone(),
+        last_seen: d.last_seen,
+        observations: d.observations,
     }
 }

@@ -33,6 +33,19 @@ pub fn port_states(c: &Connection) -> Result<Vec<PortStateRow>, StoreError> {
         .map_err(StoreError::sqlite("reading port state"))
 }
 
+/// The latest sensor time the store holds (a port state's last write, an event), if any: a
+/// restarted daemon's time starts no earlier.
+pub fn latest_time(c: &Connection) -> Result<Option<Timestamp>, StoreError> {
+    c.query_row(
+        "SELECT MAX(t) FROM (SELECT MAX(updated_at) AS t FROM port_state \
+         UNION ALL SELECT MAX(ts) FROM events)",
+        [],
+        |r| r.get::<_, Option<i64>>(0),
+    )
+    .map(|t| t.map(Timestamp))
+    .map_err(StoreError::sqlite("reading the latest stored time"))
+}
+
 /// Every device, by MAC.
 pub fn devices(c: &Connection) -> Result<Vec<DeviceRow>, StoreError> {
     let mut st = c

@@ -152,8 +152,14 @@ pub enum Write {
     Observation(ObservationRow),
     /// Upsert a port's engine state.
     PortState(PortStateRow),
-    /// Append events (and put them in the syslog outbox, same transaction).
-    Events(Vec<Event>),
+    /// Append events (and put them in the syslog outbox), and upsert the state of the ports
+    /// that raised them, all in one transaction: a crash keeps both or neither.
+    Events {
+        /// The events, in the order raised.
+        events: Vec<Event>,
+        /// The engine state of the ports that raised them.
+        states: Vec<PortStateRow>,
+    },
 }
 
 /// Little-endian bytes of a vector.

@@ -7,7 +7,9 @@
 //! within a batch are coalesced (last wins; a device keeps its earliest `first_seen`). One batch
 //! is one transaction, so a `kill -9` loses at most the batch being collected and never leaves
 //! a half-written one (SQLite WAL). Events go to `events` and to the syslog outbox in the same
-//! transaction; the emitter is woken after the commit: an event is stored before it is emitted.
+//! transaction as the state of the ports that raised them ([`Write::Events`] is one message, so
+//! it is never split between batches); the emitter is woken after the commit: an event is
+//! stored before it is emitted. An event id already stored is not stored or queued again.
 //! A failed commit (disk full, locked for longer than the busy timeout) is logged at ERROR and
 //! retried with the same batch; the bounded channel then pushes back on the pipeline.
 
@@ -217,22 +219,29 @@ impl Batch {
                 }
             }
             Write::Observation(r) => self.observations.push(r),
-            Write::PortState(r) => {
-                // Last wins, except for a baseline the later write leaves unchanged.
-                let key = (r.switch.clone(), r.port.clone());
-                let mut r = r;
-                if let Some(old) = self.states.remove(&key) {
-                    if r.baseline.is_none() {
-                        r.baseline = old.baseline;
-                    }
-                    if r.baseline_meta.is_none() {
-                        r.baseline_meta = old.baseline_meta;
-                    }
+            Write::PortState(r) => self.state(r),
+            Write::Events { mut events, states } => {
+                // One message, so one batch: the events and these states commit together.
+                self.events.append(&mut events);
+                for r in states {
+                    self.state(r);
                 }
-                self.states.insert(key, r);
             }
-            Write::Events(mut e) => self.events.append(&mut e),
         }
+    }
+
+    fn state(&mut self, mut r: PortStateRow) {
+        // Last wins, except for a baseline the later write leaves unchanged.
+        let key = (r.switch.clone(), r.port.clone());
+        if let Some(old) = self.states.remove(&key) {
+            if r.baseline.is_none() {
+                r.baseline = old.baseline;
+            }
+            if r.baseline_meta.is_none() {
+                r.baseline_meta = old.baseline_meta;
+            }
+        }
+        self.states.insert(key, r);
     }
 
     fn is_empty(&self) -> bool {
@@ -506,21 +515,28 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .map_err(e("writing events"))?;
+        // An event id already stored (the same event handed in again) is neither stored nor
+        // queued for syslog twice: receivers see each event id once.
+        let mut fresh = Vec::with_capacity(b.events.len());
         for ev in &b.events {
             let json = serde_json::to_string(ev).expect("events always serialise");
-            st.execute(params![
-                ev.event_id.to_string(),
-                ev.timestamp.0,
-                ev.event.to_string(),
-                ev.severity.as_str(),
-                ev.switch,
-                ev.port,
-                ev.mac,
-                json
-            ])
-            .map_err(e("writing events"))?;
+            let inserted = st
+                .execute(params![
+                    ev.event_id.to_string(),
+                    ev.timestamp.0,
+                    ev.event.to_string(),
+                    ev.severity.as_str(),
+                    ev.switch,
+                    ev.port,
+                    ev.mac,
+                    json
+                ])
+                .map_err(e("writing events"))?;
+            if inserted == 1 {
+                fresh.push(ev.clone());
+            }
         }
-        crate::emit::outbox::enqueue_in(c, &b.events)?;
+        crate::emit::outbox::enqueue_in(c, &fresh)?;
     }
     Ok(())
 }

@@ -1,0 +1,153 @@
+//! Reference section 8: `GET /api/v1/inventory`, `GET /api/v1/inventory/count`.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::AppState;
+use crate::api::error::{ApiError, ErrorBody};
+use crate::api::input::Params;
+use crate::store::query::{Cursor, DeviceSummary, InventoryFilter};
+
+/// Inventory filters (all optional; combined with AND).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct InventoryQuery {
+    /// Site identifier.
+    site: Option<String>,
+    /// VLAN the device was last seen on (1–4094).
+    vlan: Option<u16>,
+    /// Case-insensitive substring of vendor and model.
+    vendor: Option<String>,
+    /// `prohibited`, `clean` or `unknown`.
+    ndaa_status: Option<String>,
+    /// First seen after (RFC 3339 or `YYYY-MM-DD`).
+    first_seen_after: Option<String>,
+    /// Last seen before (RFC 3339 or `YYYY-MM-DD`).
+    last_seen_before: Option<String>,
+    /// Hardware address (`aa:bb:cc:dd:ee:ff`, `aa-bb-…`, `aabb.ccdd.eeff`).
+    mac: Option<String>,
+    /// IP address.
+    ip: Option<String>,
+    /// Switch name.
+    switch: Option<String>,
+    /// Interface name (`Gi1/0/24`).
+    port: Option<String>,
+}
+
+/// Paging (list endpoints only).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageQuery {
+    /// Page size, 1 to `api.max_page` (1000); 100 by default.
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// One inventory page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InventoryPage {
+    /// Devices, by MAC.
+    pub devices: Vec<DeviceSummary>,
+    /// Pass as `cursor` for the next page; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/inventory/count`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountResponse {
+    /// Devices matching the filters.
+    pub count: u64,
+}
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 100;
+
+/// Reads the inventory filters.
+pub fn filter(p: &mut Params) -> InventoryFilter {
+    InventoryFilter {
+        site: p.str("site"),
+        vlan: p.parse("vlan", |s| match s.parse::<u16>() {
+            Ok(v) if (1..=4094).contains(&v) => Ok(v),
+            _ => Err("a VLAN id from 1 to 4094".into()),
+        }),
+        vendor: p.str("vendor"),
+        ndaa_status: p.parse("ndaa_status", |s| match s {
+            "prohibited" | "clean" | "unknown" => Ok(s.to_owned()),
+            _ => Err("one of prohibited, clean, unknown".into()),
+        }),
+        first_seen_after: p.time("first_seen_after"),
+        last_seen_before: p.time("last_seen_before"),
+        mac: p.parse("mac", |s| {
+            s.parse::<crate::wire::MacAddr>()
+                .map(|m| m.to_string())
+                .map_err(|e| format!("not a MAC address: {e}"))
+        }),
+        ip: p.parse("ip", |s| {
+            s.parse::<std::net::IpAddr>()
+                .map(|a| a.to_canonical().to_string())
+                .map_err(|_| "not an IPv4 or IPv6 address".into())
+        }),
+        switch: p.str("switch"),
+        port: p.str("port"),
+    }
+}
+
+/// Every observed device, by MAC, cursor-paginated.
+#[utoipa::path(get, path = "/api/v1/inventory", tag = "inventory",
+    params(InventoryQuery, PageQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "One page", body = InventoryPage),
+        (status = 401, description = "Bad, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "Scope or source address not allowed", body = ErrorBody),
+        (status = 422, description = "A parameter did not validate", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    mut p: Params,
+) -> Result<Json<InventoryPage>, ApiError> {
+    let f = filter(&mut p);
+    let limit = p.limit(DEFAULT_LIMIT, state.params.max_page);
+    let after = p.cursor(Cursor::device);
+    p.finish()?;
+    let page = state
+        .blocking(move |s| {
+            s.read
+                .inventory(&f, after.as_ref(), limit)
+                .map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(Json(InventoryPage {
+        devices: page.items,
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+/// How many devices match the filters.
+#[utoipa::path(get, path = "/api/v1/inventory/count", tag = "inventory",
+    params(InventoryQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The count", body = CountResponse),
+        (status = 401, description = "Bad, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "Scope or source address not allowed", body = ErrorBody),
+        (status = 422, description = "A parameter did not validate", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    ))]
+pub async fn count(
+    State(state): State<AppState>,
+    mut p: Params,
+) -> Result<Json<CountResponse>, ApiError> {
+    let f = filter(&mut p);
+    p.finish()?;
+    let count = state
+        .blocking(move |s| s.read.inventory_count(&f).map_err(ApiError::internal))
+        .await?;
+    Ok(Json(CountResponse { count }))
+}

@@ -22,7 +22,7 @@ struct Endpoint {
     rotate: bool,
 }
 
-fn endpoints() -> Vec<Endpoint> {
+fn endpoints(event_id: &str) -> Vec<Endpoint> {
     let get = |path: String, scope| Endpoint {
         method: "GET",
         path,
@@ -50,6 +50,12 @@ fn endpoints() -> Vec<Endpoint> {
             path: "/api/v1/auth/rotate".into(),
             scope: None,
             rotate: true,
+        },
+        Endpoint {
+            method: "POST",
+            path: format!("/api/v1/events/{event_id}/acknowledge"),
+            scope: Some(Scope::EventsWrite),
+            rotate: false,
         },
     ]
 }
@@ -80,7 +86,15 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
     let c = s.client();
     let mut cells = 0;
     let mut failures = Vec::new();
-    for ep in endpoints() {
+    let event_id: String = cybriq::store::open(&cybriq::store::db_path(&s.dir.0))
+        .unwrap()
+        .query_row(
+            "SELECT event_id FROM events ORDER BY seq LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    for ep in endpoints(&event_id) {
         // No credential at all.
         let r = c.request(ep.method, &ep.path, None, None);
         if (r.status, r.code().as_str()) != (401, "invalid_token") {
@@ -102,7 +116,8 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
                     for carry in [Carry::Bearer, Carry::ApiKey] {
                         let t = token(&store, now, &[scope], allow, state);
                         let want = expected(&ep, scope, allowed, state);
-                        let body = ep.rotate.then(|| json!({}));
+                        let body = (ep.method == "POST")
+                            .then(|| json!({"operator": "soar-bot", "reason": "triaged"}));
                         let r =
                             c.request(ep.method, &ep.path, Some((&t.token, carry)), body.as_ref());
                         cells += 1;
@@ -142,7 +157,7 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
         failures.len(),
         failures.join("\n")
     );
-    assert!(cells >= 7 * 5 * 2 * 5 * 2, "{cells}");
+    assert!(cells >= 8 * 5 * 2 * 5 * 2, "{cells}");
     println!("{cells} cells as specified");
 }
 

@@ -536,3 +536,108 @@ fn the_committed_openapi_document_is_the_served_one() {
          UPDATE_OPENAPI=1 cargo test --test api_server the_committed_openapi and commit it"
     );
 }
+
+#[test]
+fn acknowledging_an_event_appends_to_its_audit_trail() {
+    let (s, read) = seeded("ack");
+    let store = s.tokens();
+    let w = token(
+        &store,
+        now(&s),
+        &[Scope::EventsWrite],
+        &["127.0.0.1"],
+        TokenState::Valid,
+    )
+    .token;
+    let c = s.client();
+    let first = c.get("/api/v1/drift/by-port?limit=1", &read).json();
+    let id = first["events"][0]["event_id"].as_str().unwrap().to_owned();
+    let dna = first["events"][0]["device_dna"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(first["events"][0].get("audit").is_none());
+    let path = format!("/api/v1/events/{id}/acknowledge");
+    let body = json!({"operator": "alice@soc", "reason": "known swap", "note": "CHG-1234"});
+    let r = c.post(&path, Some(&w), &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["operator"], "alice@soc");
+    let r2 = c.post(
+        &path,
+        Some(&w),
+        &json!({"operator": "bob", "reason": "second look"}),
+    );
+    assert_eq!(r2.status, 200);
+    // The event and device views show the trail, oldest first.
+    let ev = c.get("/api/v1/drift/by-port?limit=1", &read).json();
+    let trail = ev["events"][0]["audit"].as_array().unwrap();
+    assert_eq!(trail.len(), 2);
+    assert_eq!(trail[0]["action"], "event.acknowledged");
+    assert_eq!(trail[0]["detail"]["reason"], "known swap");
+    assert_eq!(trail[1]["detail"]["operator"], "bob");
+    assert!(trail[0]["request_id"].as_str().unwrap().starts_with("req_"));
+    let dev = c.get(&format!("/api/v1/devices/{dna}"), &read).json();
+    assert_eq!(dev["audit"].as_array().unwrap().len(), 2);
+    // Bad calls write nothing.
+    for (p, b, status, field) in [
+        (
+            path.clone(),
+            json!({"operator": "", "reason": "x"}),
+            422,
+            "operator",
+        ),
+        (
+            path.clone(),
+            json!({"operator": "a", "reason": "x", "extra": 1}),
+            422,
+            "extra",
+        ),
+        (path.clone(), json!({"operator": "a"}), 422, "body"),
+        (
+            path.clone(),
+            json!({"operator": 1, "reason": "x"}),
+            422,
+            "operator",
+        ),
+        (
+            "/api/v1/events/evt_nope/acknowledge".into(),
+            json!({"operator": "a", "reason": "x"}),
+            422,
+            "event_id",
+        ),
+    ] {
+        let r = c.post(&p, Some(&w), &b);
+        assert_eq!(
+            r.status,
+            status,
+            "{b}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert!(
+            r.json()["error"]["fields"][field].is_string(),
+            "{b}: {}",
+            r.json()
+        );
+    }
+    let unknown = c.post(
+        "/api/v1/events/evt_01KR9DRQJ20000000000000007/acknowledge",
+        Some(&w),
+        &json!({"operator": "a", "reason": "x"}),
+    );
+    assert_eq!(
+        (unknown.status, unknown.code().as_str()),
+        (404, "not_found")
+    );
+    // A read token may not acknowledge.
+    let r = c.post(&path, Some(&read), &body);
+    assert_eq!((r.status, r.code().as_str()), (403, "scope_insufficient"));
+    let n: i64 = cybriq::store::open(&cybriq::store::db_path(&s.dir.0))
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM api_audit WHERE action = 'event.acknowledged'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+}

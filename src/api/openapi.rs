@@ -27,6 +27,7 @@ use super::error::{ErrorBody, ErrorDetail};
         (name = "inventory", description = "Reference section 8: inventory"),
         (name = "devices", description = "Reference section 9: device detail"),
         (name = "drift", description = "Reference section 10: drift history"),
+        (name = "events", description = "Reference section 12: SOAR actions on events"),
     )
 )]
 pub struct ApiDoc;

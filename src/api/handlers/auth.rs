@@ -120,7 +120,8 @@ pub async fn exchange(
         .await?
         .map_err(|f| ApiError::InvalidToken(f.message()))?;
     tracing::info!(token = %minted.record.id, name = minted.record.name.as_deref().unwrap_or(""),
-        scope = ?minted.record.scope, "API token issued.");
+        scope = %minted.record.scope.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+        "API token issued.");
     Ok(Json(token_response(&state, minted)))
 }
 

@@ -51,7 +51,13 @@ pub async fn detail(
     let since = window_start(&state, state.clock.now());
     let d = dna.clone();
     state
-        .blocking(move |s| s.read.device(&d, since).map_err(ApiError::internal))
+        .blocking(move |s| {
+            let Some(mut dev) = s.read.device(&d, since).map_err(ApiError::internal)? else {
+                return Ok(None);
+            };
+            dev.audit = s.read.audit(&dev.events).map_err(ApiError::internal)?;
+            Ok(Some(dev))
+        })
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no device {dna} seen in the history window")))

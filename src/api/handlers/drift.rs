@@ -11,7 +11,7 @@ use super::inventory::{DEFAULT_LIMIT, PageQuery};
 use crate::api::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::input::Params;
-use crate::store::query::{Cursor, EventFilter, Page, StoredEvent};
+use crate::store::query::{AuditEntry, Cursor, EventFilter, Page, StoredEvent};
 
 /// Drift-history filters.
 #[derive(Debug, IntoParams)]
@@ -72,6 +72,8 @@ pub struct DriftEvent {
     mitre: Option<Vec<String>>,
     /// Framework-control ids.
     controls: Option<Vec<String>>,
+    /// Its audit trail (acknowledgements, …), when it has one.
+    audit: Option<Vec<AuditEntry>>,
 }
 
 /// A page of drift events.
@@ -96,11 +98,42 @@ fn view(e: StoredEvent) -> serde_json::Value {
     j
 }
 
-fn page(p: Page<StoredEvent>) -> DriftPage {
-    DriftPage {
-        events: p.items.into_iter().map(view).collect(),
+/// The page's events as served, each with its audit trail (`audit`, when it has one).
+fn page(state: &AppState, p: Page<StoredEvent>) -> Result<DriftPage, ApiError> {
+    let ids: Vec<String> = p
+        .items
+        .iter()
+        .filter_map(|e| {
+            e.json
+                .get("event_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+        .collect();
+    let audit = state.read.audit(&ids).map_err(ApiError::internal)?;
+    let events = p
+        .items
+        .into_iter()
+        .map(|e| {
+            let mut j = view(e);
+            let id = j
+                .get("event_id")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_owned();
+            let trail: Vec<&AuditEntry> = audit.iter().filter(|a| a.target == id).collect();
+            if !trail.is_empty()
+                && let (Some(o), Ok(v)) = (j.as_object_mut(), serde_json::to_value(&trail))
+            {
+                o.insert("audit".into(), v);
+            }
+            j
+        })
+        .collect();
+    Ok(DriftPage {
+        events,
         next_cursor: p.next.map(|c| c.encode()),
-    }
+    })
 }
 
 fn times(state: &AppState, p: &mut Params, f: &mut EventFilter) {
@@ -144,12 +177,14 @@ pub async fn by_port(
     p.finish()?;
     let events = state
         .blocking(move |s| {
-            s.read
+            let p = s
+                .read
                 .events(&f, after.as_ref(), limit)
-                .map_err(ApiError::internal)
+                .map_err(ApiError::internal)?;
+            page(s, p)
         })
         .await?;
-    Ok(Json(page(events)))
+    Ok(Json(events))
 }
 
 /// Drift events tied to a device fingerprint across its lifetime, including moves between
@@ -182,9 +217,11 @@ pub async fn by_device(
         .blocking(move |s| {
             s.read
                 .events_by_device(&d, &f, after.as_ref(), limit)
-                .map_err(ApiError::internal)
+                .map_err(ApiError::internal)?
+                .map(|p| page(s, p))
+                .transpose()
         })
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no device or event knows {dna}")))?;
-    Ok(Json(page(events)))
+    Ok(Json(events))
 }

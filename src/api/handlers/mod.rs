@@ -1,9 +1,10 @@
 //! One handler file per reference section: [`auth`] (6), [`inventory`] (8), [`devices`] (9),
-//! [`drift`] (10). [`routes`] groups them by the access they need.
+//! [`drift`] (10), [`events`] (12). [`routes`] groups them by the access they need.
 
 pub mod auth;
 pub mod devices;
 pub mod drift;
+pub mod events;
 pub mod inventory;
 
 use axum::Router;
@@ -28,6 +29,7 @@ pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
     let events = OpenApiRouter::new()
         .routes(routes!(drift::by_port))
         .routes(routes!(drift::by_device));
+    let writes = OpenApiRouter::new().routes(routes!(events::acknowledge));
     let (router, doc) = OpenApiRouter::with_openapi(super::openapi::ApiDoc::openapi())
         .merge(group(public, state, Access::Public, Class::Write))
         .merge(group(me_read, state, Access::Token(None), Class::Read))
@@ -43,6 +45,12 @@ pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
             state,
             Access::Token(Some(Scope::EventsRead)),
             Class::Read,
+        ))
+        .merge(group(
+            writes,
+            state,
+            Access::Token(Some(Scope::EventsWrite)),
+            Class::Write,
         ))
         .split_for_parts();
     let json = super::openapi::render(&doc);

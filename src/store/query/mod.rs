@@ -231,6 +231,30 @@ pub struct DeviceDetail {
     pub similarity_history: Vec<SimilarityPoint>,
     /// Other MACs currently carrying the same DNA.
     pub other_macs: Vec<String>,
+    /// The audit trail of its events (acknowledgements, …), oldest first.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// One entry of the audit trail (acknowledge, suppress, change-window, quarantine calls).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Order appended.
+    #[serde(skip)]
+    pub seq: i64,
+    /// What it concerns (an event id, a device DNA, a token id).
+    #[serde(skip)]
+    pub target: String,
+    /// `event.acknowledged`, …
+    pub action: String,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// The token that made the call.
+    pub token_id: Option<String>,
+    /// The request that made it.
+    pub request_id: Option<String>,
+    /// What the caller said (operator, reason, note, …).
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
 }
 
 /// What the API reads. Implementations are blocking (the server calls them off its async
@@ -268,6 +292,12 @@ pub trait ReadStore: Send + Sync + 'static {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Option<Page<StoredEvent>>, StoreError>;
+
+    /// The event with this id (`evt_…`), if raised at or after `since`.
+    fn event(&self, event_id: &str, since: Timestamp) -> Result<Option<StoredEvent>, StoreError>;
+
+    /// The audit trail of these targets, oldest first.
+    fn audit(&self, targets: &[String]) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 /// A timestamp as RFC 3339 UTC with second precision (`2026-05-10T17:08:12Z`), as the

@@ -9,8 +9,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
 use super::{
-    Cursor, DeviceDetail, DeviceSummary, EventFilter, InventoryFilter, Page, ReadStore, Signal,
-    SimilarityPoint, StoredEvent, rfc3339_secs,
+    AuditEntry, Cursor, DeviceDetail, DeviceSummary, EventFilter, InventoryFilter, Page, ReadStore,
+    Signal, SimilarityPoint, StoredEvent, rfc3339_secs,
 };
 use crate::clock::Timestamp;
 use crate::store::StoreError;
@@ -400,6 +400,7 @@ impl ReadStore for SqliteRead {
                 signals,
                 similarity_history,
                 other_macs,
+                audit: Vec::new(),
             }))
         })
     }
@@ -453,6 +454,47 @@ impl ReadStore for SqliteRead {
                 w.push("seq > ?", Value::Integer(*seq));
             }
             self.query_events(c, &w, limit).map(Some)
+        })
+    }
+
+    fn event(&self, event_id: &str, since: Timestamp) -> Result<Option<StoredEvent>, StoreError> {
+        self.with(|c| {
+            let rows = c
+                .prepare_cached("SELECT seq, ts, json FROM events WHERE event_id = ?1 AND ts >= ?2")
+                .and_then(|mut st| {
+                    st.query_map(rusqlite::params![event_id, since.0], stored_event)?
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(sqlite("reading an event"))?;
+            Ok(parse_events(rows).into_iter().next())
+        })
+    }
+
+    fn audit(&self, targets: &[String]) -> Result<Vec<AuditEntry>, StoreError> {
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; targets.len()].join(", ");
+        let q = format!(
+            "SELECT seq, ts, request_id, token_id, action, target, detail FROM api_audit \
+             WHERE target IN ({marks}) ORDER BY seq"
+        );
+        self.with(|c| {
+            let mut st = c.prepare(&q).map_err(sqlite("reading the audit trail"))?;
+            st.query_map(params_from_iter(targets.iter()), |r| {
+                let detail: String = r.get(6)?;
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: rfc3339_secs(Timestamp(r.get(1)?)),
+                    request_id: r.get(2)?,
+                    token_id: r.get(3)?,
+                    action: r.get(4)?,
+                    target: r.get(5)?,
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(sqlite("reading the audit trail"))
         })
     }
 }

@@ -68,7 +68,7 @@ fn expected(ep: &Endpoint, scope: Scope, allowed: bool, state: TokenState) -> (u
     } else if ep.scope.is_some_and(|s| s != scope) {
         (403, "scope_insufficient")
     } else if ep.rotate && state == TokenState::RotatedRecently {
-        (422, "validation_failed")
+        (409, "conflict")
     } else {
         (200, "")
     }

@@ -74,8 +74,7 @@ fn an_issue_code_is_exchanged_once_for_a_token_that_works_as_bearer_and_api_key(
     assert_eq!(w.json()["rotated_to"], r.json()["token_id"]);
     assert!(w.json()["remaining_seconds"].as_i64().unwrap() <= 86_400);
     let again = c.post("/api/v1/auth/rotate", Some(&tok), &json!({}));
-    assert_eq!(again.status, 422);
-    assert!(again.json()["error"]["fields"]["token"].is_string());
+    assert_eq!((again.status, again.code().as_str()), (409, "conflict"));
     // Revoked by the CLI's store call: refused at once.
     let id = r.json()["token_id"].as_str().unwrap().to_owned();
     assert!(store.revoke(now(&s), &id).unwrap());
@@ -252,8 +251,8 @@ fn drift_history_by_port_and_by_device() {
         json!([])
     );
     assert_eq!(
-        c.get("/api/v1/drift/by-port?until=2000-01-01", &t).status,
-        422,
+        c.get("/api/v1/drift/by-port?until=2000-01-01", &t).json()["events"],
+        json!([]),
         "until before the window's start"
     );
     let dev = c

@@ -42,6 +42,9 @@ pub enum ApiError {
     /// 404 `not_found`.
     #[error("{0}")]
     NotFound(String),
+    /// 409 `conflict`: the resource's state does not allow it (a token already rotated).
+    #[error("{0}")]
+    Conflict(&'static str),
     /// 405 `method_not_allowed`.
     #[error("method not allowed on this path")]
     MethodNotAllowed,
@@ -98,6 +101,7 @@ impl ApiError {
             ApiError::ScopeInsufficient(_) | ApiError::IpNotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -114,6 +118,7 @@ impl ApiError {
             ApiError::IpNotAllowed(_) => "ip_not_allowed",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_)
             | ApiError::UnsupportedMediaType
             | ApiError::Validation { .. } => "validation_failed",
@@ -134,7 +139,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `invalid_token`, `scope_insufficient`, `ip_not_allowed`, `not_found`,
-    /// `validation_failed`, `rate_limited`, `method_not_allowed` or `internal_error`.
+    /// `validation_failed`, `rate_limited`, `method_not_allowed`, `conflict` or
+    /// `internal_error`.
     pub code: String,
     /// What was wrong, for a person.
     pub message: String,

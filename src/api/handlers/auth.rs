@@ -19,6 +19,7 @@ use crate::store::query::rfc3339_secs;
 #[serde(deny_unknown_fields)]
 pub struct ExchangeRequest {
     /// The one-time issue code (`ic_…`) from `cybriq token issue-code`.
+    #[schema(pattern = "^ic_[0-9a-f]{64}$")]
     pub issue_code: String,
 }
 
@@ -161,7 +162,7 @@ pub async fn whoami(
         (status = 200, description = "The successor", body = TokenResponse),
         (status = 401, description = "Bad, expired or revoked token", body = ErrorBody),
         (status = 403, description = "Source address not allowed", body = ErrorBody),
-        (status = 422, description = "Already rotated", body = ErrorBody),
+        (status = 409, description = "Already rotated: rotate its successor", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 pub async fn rotate(
@@ -173,12 +174,9 @@ pub async fn rotate(
     let minted = state
         .blocking(move |s| s.tokens.rotate(now, &rec).map_err(ApiError::internal))
         .await?
-        .ok_or_else(|| {
-            ApiError::field(
-                "token",
-                "already rotated: call with its successor (whoami shows rotated_to)",
-            )
-        })?;
+        .ok_or(ApiError::Conflict(
+            "this token was already rotated: rotate its successor (whoami shows rotated_to)",
+        ))?;
     tracing::info!(token = %old, successor = %minted.record.id, "API token rotated.");
     Ok(Json(token_response(&state, minted)))
 }

@@ -31,7 +31,7 @@ pub fn path_segment(
 /// event ids, the port's controls. 404 when no device seen within `api.history_window`
 /// carries it.
 #[utoipa::path(get, path = "/api/v1/devices/{device_dna}", tag = "devices",
-    params(("device_dna" = String, Path, description = "Device DNA (`dna:…`)")),
+    params(("device_dna" = String, Path, description = "Device DNA (`dna:…`)", pattern = "^dna[A-Za-z0-9:_.-]{0,125}$")),
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The device", body = DeviceDetail),

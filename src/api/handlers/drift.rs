@@ -19,14 +19,20 @@ use crate::store::query::{AuditEntry, Cursor, EventFilter, Page, StoredEvent};
 #[allow(dead_code)]
 pub struct DriftQuery {
     /// Site identifier.
+    #[param(pattern = "\\S")]
     site: Option<String>,
     /// Switch name.
+    #[param(pattern = "\\S")]
     switch: Option<String>,
     /// Interface name (`Gi1/0/24`).
+    #[param(pattern = "\\S")]
     port: Option<String>,
-    /// Raised at or after (RFC 3339 or `YYYY-MM-DD`); the history window's start by default.
+    /// Raised at or after (RFC 3339; a date is midnight UTC); the history window's start by
+    /// default and at the earliest.
+    #[param(format = DateTime)]
     since: Option<String>,
-    /// Raised before (RFC 3339 or `YYYY-MM-DD`).
+    /// Raised before (RFC 3339; a date is midnight UTC).
+    #[param(format = DateTime)]
     until: Option<String>,
 }
 
@@ -35,9 +41,12 @@ pub struct DriftQuery {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct DeviceDriftQuery {
-    /// Raised at or after (RFC 3339 or `YYYY-MM-DD`); the history window's start by default.
+    /// Raised at or after (RFC 3339; a date is midnight UTC); the history window's start by
+    /// default and at the earliest.
+    #[param(format = DateTime)]
     since: Option<String>,
-    /// Raised before (RFC 3339 or `YYYY-MM-DD`).
+    /// Raised before (RFC 3339; a date is midnight UTC).
+    #[param(format = DateTime)]
     until: Option<String>,
 }
 
@@ -139,15 +148,8 @@ fn page(state: &AppState, p: Page<StoredEvent>) -> Result<DriftPage, ApiError> {
 fn times(state: &AppState, p: &mut Params, f: &mut EventFilter) {
     let floor = window_start(state, state.clock.now());
     f.since = Some(p.time("since").map_or(floor, |t| t.max(floor)));
+    // An empty range (until before since or the window's start) is no events, not an error.
     f.until = p.time("until");
-    if let (Some(s), Some(u)) = (f.since, f.until)
-        && u <= s
-    {
-        p.error(
-            "until",
-            "must be after since (and the history window's start)",
-        );
-    }
 }
 
 /// Every drift event on every port of a site, in the order raised.
@@ -190,7 +192,7 @@ pub async fn by_port(
 /// Drift events tied to a device fingerprint across its lifetime, including moves between
 /// ports, in the order raised. 404 when neither a device nor an event knows the DNA.
 #[utoipa::path(get, path = "/api/v1/drift/by-device/{device_dna}", tag = "drift",
-    params(("device_dna" = String, Path, description = "Device DNA (`dna:…`)"),
+    params(("device_dna" = String, Path, description = "Device DNA (`dna:…`)", pattern = "^dna[A-Za-z0-9:_.-]{0,125}$"),
         DeviceDriftQuery, PageQuery),
     security(("bearer" = []), ("api_key" = [])),
     responses(

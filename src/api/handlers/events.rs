@@ -20,10 +20,13 @@ use crate::store::query::rfc3339_secs;
 #[serde(deny_unknown_fields)]
 pub struct AcknowledgeRequest {
     /// Who acknowledges (the SOAR's operator identity), 1–200 characters.
+    #[schema(pattern = "\\S", max_length = 200)]
     pub operator: String,
     /// Why, 1–500 characters.
+    #[schema(pattern = "\\S", max_length = 500)]
     pub reason: String,
     /// Free-form note, up to 4,000 characters.
+    #[schema(max_length = 4000)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -52,7 +55,7 @@ fn check_len(fields: &mut Fields, name: &str, v: &str, min: usize, max: usize) {
 
 /// Mark an event acknowledged (operator, reason, note); part of the event's audit trail.
 #[utoipa::path(post, path = "/api/v1/events/{event_id}/acknowledge", tag = "events",
-    params(("event_id" = String, Path, description = "Event id (`evt_…`)")),
+    params(("event_id" = String, Path, description = "Event id (`evt_` + ULID)", pattern = "^evt_[0-7][0-9A-HJKMNP-TV-Z]{25}$")),
     request_body = AcknowledgeRequest,
     security(("bearer" = []), ("api_key" = [])),
     responses(

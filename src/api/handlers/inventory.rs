@@ -16,24 +16,36 @@ use crate::store::query::{Cursor, DeviceSummary, InventoryFilter};
 #[allow(dead_code)]
 pub struct InventoryQuery {
     /// Site identifier.
+    #[param(pattern = "\\S")]
     site: Option<String>,
     /// VLAN the device was last seen on (1–4094).
+    #[param(minimum = 1, maximum = 4094)]
     vlan: Option<u16>,
     /// Case-insensitive substring of vendor and model.
+    #[param(pattern = "\\S")]
     vendor: Option<String>,
     /// `prohibited`, `clean` or `unknown`.
+    #[param(pattern = "^(prohibited|clean|unknown)$")]
     ndaa_status: Option<String>,
-    /// First seen after (RFC 3339 or `YYYY-MM-DD`).
+    /// First seen after (RFC 3339; a date `YYYY-MM-DD` is midnight UTC).
+    #[param(format = DateTime)]
     first_seen_after: Option<String>,
-    /// Last seen before (RFC 3339 or `YYYY-MM-DD`).
+    /// Last seen before (RFC 3339; a date `YYYY-MM-DD` is midnight UTC).
+    #[param(format = DateTime)]
     last_seen_before: Option<String>,
-    /// Hardware address (`aa:bb:cc:dd:ee:ff`, `aa-bb-…`, `aabb.ccdd.eeff`).
+    /// Hardware address (`aa:bb:cc:dd:ee:ff`, `aa-bb-…`, `aabb.ccdd.eeff`, `aabbccddeeff`).
+    #[param(
+        pattern = "^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{4}[.][0-9A-Fa-f]{4}[.][0-9A-Fa-f]{4}$|^[0-9A-Fa-f]{12}$"
+    )]
     mac: Option<String>,
-    /// IP address.
+    /// IP address (IPv4; IPv6 is accepted too).
+    #[param(format = Ipv4)]
     ip: Option<String>,
     /// Switch name.
+    #[param(pattern = "\\S")]
     switch: Option<String>,
     /// Interface name (`Gi1/0/24`).
+    #[param(pattern = "\\S")]
     port: Option<String>,
 }
 
@@ -43,8 +55,10 @@ pub struct InventoryQuery {
 #[allow(dead_code)]
 pub struct PageQuery {
     /// Page size, 1 to `api.max_page` (1000); 100 by default.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[0-9a-f]{10,512}$")]
     cursor: Option<String>,
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::devices::{path_segment, window_start};
-use super::inventory::{DEFAULT_LIMIT, PageQuery};
+use super::inventory::{DEFAULT_LIMIT, EventPageQuery};
 use crate::api::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::input::Params;
@@ -154,7 +154,7 @@ fn times(state: &AppState, p: &mut Params, f: &mut EventFilter) {
 
 /// Every drift event on every port of a site, in the order raised.
 #[utoipa::path(get, path = "/api/v1/drift/by-port", tag = "drift",
-    params(DriftQuery, PageQuery),
+    params(DriftQuery, EventPageQuery),
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "One page", body = DriftPage),
@@ -193,7 +193,7 @@ pub async fn by_port(
 /// ports, in the order raised. 404 when neither a device nor an event knows the DNA.
 #[utoipa::path(get, path = "/api/v1/drift/by-device/{device_dna}", tag = "drift",
     params(("device_dna" = String, Path, description = "Device DNA (`dna:…`)", pattern = "^dna[A-Za-z0-9:_.-]{0,125}$"),
-        DeviceDriftQuery, PageQuery),
+        DeviceDriftQuery, EventPageQuery),
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "One page", body = DriftPage),

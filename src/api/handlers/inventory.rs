@@ -57,8 +57,21 @@ pub struct PageQuery {
     /// Page size, 1 to `api.max_page` (1000); 100 by default.
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
-    /// `next_cursor` of the previous page (opaque).
-    #[param(pattern = "^[0-9a-f]{10,512}$")]
+    /// `next_cursor` of the previous inventory page (opaque).
+    #[param(pattern = "^63313a643a([2-7][0-9a-f]){1,200}$")]
+    cursor: Option<String>,
+}
+
+/// Paging of event lists.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct EventPageQuery {
+    /// Page size, 1 to `api.max_page` (1000); 100 by default.
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page of this list (opaque).
+    #[param(pattern = "^63313a653a(3[0-9]){1,18}$")]
     cursor: Option<String>,
 }
 

@@ -16,10 +16,12 @@
 
 pub mod auth;
 pub mod error;
+mod guard;
 mod handlers;
 pub mod input;
 mod openapi;
 pub mod ratelimit;
+mod service;
 pub mod tls;
 
 use std::future::Future;
@@ -30,17 +32,19 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 
 use crate::clock::Timestamp;
 use crate::config::api::ApiParams;
 use crate::store::query::ReadStore;
-use auth::{Scope, TokenRecord, TokenStore};
+use auth::TokenStore;
 use error::ApiError;
-use ratelimit::{Class, Decision, Limits};
+use ratelimit::Limits;
+
+pub(crate) use guard::group;
+pub use guard::{Access, Caller};
+pub use service::{Running, start};
 
 /// The API's wall clock; tests move it forward to expire tokens.
 #[derive(Debug, Clone, Default)]
@@ -160,154 +164,6 @@ impl AppState {
     }
 }
 
-/// The authenticated caller of a request (an extension the guard adds).
-#[derive(Debug, Clone)]
-pub struct Caller(pub TokenRecord);
-
-/// Who may call an endpoint group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// No token (rate-limited by source address).
-    Public,
-    /// A valid token; with the scope when given.
-    Token(Option<Scope>),
-}
-
-#[derive(Clone)]
-struct Guard {
-    state: AppState,
-    access: Access,
-    class: Class,
-}
-
-/// The token of a request: `Authorization: Bearer …` or `X-API-Key: …`.
-fn bearer(h: &HeaderMap) -> Option<&str> {
-    if let Some(v) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let (scheme, rest) = v.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim());
-    }
-    h.get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-}
-
-async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    ip: std::net::IpAddr,
-    scope: Option<Scope>,
-) -> Result<TokenRecord, ApiError> {
-    let Some(token) = bearer(headers).map(str::to_owned) else {
-        return Err(ApiError::InvalidToken(
-            "missing bearer token (Authorization: Bearer … or X-API-Key)",
-        ));
-    };
-    let now = state.clock.now();
-    let rec = state
-        .blocking(move |s| {
-            s.tokens
-                .authenticate(now, &token)
-                .map_err(ApiError::internal)
-        })
-        .await?
-        .map_err(|f| ApiError::InvalidToken(f.message()))?;
-    if !auth::allowed(&rec.ip_allowlist, ip) {
-        return Err(ApiError::IpNotAllowed(ip));
-    }
-    if let Some(s) = scope
-        && !rec.scope.contains(&s)
-    {
-        return Err(ApiError::ScopeInsufficient(s.as_str()));
-    }
-    Ok(rec)
-}
-
-async fn guard(
-    State(g): State<Guard>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let ip = peer.ip().to_canonical();
-    let outcome = match g.access {
-        Access::Public => Ok(None),
-        Access::Token(scope) => authenticate(&g.state, req.headers(), ip, scope)
-            .await
-            .map(Some),
-    };
-    let key = match &outcome {
-        Ok(Some(rec)) => rec.id.clone(),
-        _ => format!("ip:{ip}"),
-    };
-    let decision = g.state.limits.check(g.class, &key);
-    let mut resp = match (outcome, decision) {
-        (_, Decision::Deny { retry_after_secs }) => {
-            ApiError::RateLimited(retry_after_secs).into_response()
-        }
-        (Err(e), _) => e.into_response(),
-        (Ok(caller), Decision::Allow { .. }) => {
-            if let Some(rec) = caller {
-                tracing::Span::current().record("token", rec.id.as_str());
-                req.extensions_mut().insert(Caller(rec));
-            }
-            next.run(req).await
-        }
-    };
-    let (remaining, reset) = match decision {
-        Decision::Allow {
-            remaining,
-            reset_secs,
-        } => (remaining, reset_secs),
-        Decision::Deny { retry_after_secs } => (0, retry_after_secs),
-    };
-    let h = resp.headers_mut();
-    h.insert("x-rate-limit-remaining", HeaderValue::from(remaining));
-    h.insert("x-rate-limit-reset", HeaderValue::from(reset));
-    resp
-}
-
-async fn request_id(req: Request, next: Next) -> Response {
-    let id = format!(
-        "req_{}",
-        ulid::Ulid::from_parts(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0),
-            fastrand::u128(..),
-        )
-    );
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(),
-        path = %req.uri().path(), token = tracing::field::Empty);
-    let started = std::time::Instant::now();
-    let fut = error::REQUEST_ID.scope(id.clone(), next.run(req));
-    let mut resp = tracing::Instrument::instrument(fut, span.clone()).await;
-    let _g = span.enter();
-    tracing::debug!(
-        status = resp.status().as_u16(),
-        elapsed_us = started.elapsed().as_micros() as u64,
-        "Request served."
-    );
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-request-id", v);
-    }
-    resp
-}
-
-fn group(
-    r: utoipa_axum::router::OpenApiRouter<AppState>,
-    state: &AppState,
-    access: Access,
-    class: Class,
-) -> utoipa_axum::router::OpenApiRouter<AppState> {
-    let g = Guard {
-        state: state.clone(),
-        access,
-        class,
-    };
-    r.route_layer(middleware::from_fn_with_state(g, guard))
-}
-
 /// The router and its OpenAPI document.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, doc) = handlers::routes(&state);
@@ -315,7 +171,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.params.max_body_bytes))
-        .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn(guard::request_id))
         .with_state(state);
     (router, doc)
 }
@@ -419,89 +275,4 @@ async fn housekeep(state: AppState) {
             tracing::warn!(error = %e, "Token expiry check failed.");
         }
     }
-}
-
-/// The API running on its own thread (for `cybriq run`).
-#[derive(Debug)]
-pub struct Running {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    signals: signal_hook::iterator::Handle,
-}
-
-impl Running {
-    /// Stops the server (open requests get 5 s) and waits for its thread.
-    pub fn stop(mut self) {
-        self.signals.close();
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Starts the API of a configuration when `[api] listen` is set: binds the address, then
-/// serves on a thread of its own with a two-thread runtime; SIGHUP reloads the certificate.
-pub fn start(cfg: &crate::config::Config) -> Result<Option<Running>, StartError> {
-    let params = cfg.api.params().map_err(|e| StartError::Io {
-        what: "configuration",
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
-    })?;
-    let Some(addr) = params.listen else {
-        return Ok(None);
-    };
-    let io = |what| move |source| StartError::Io { what, source };
-    let listener = std::net::TcpListener::bind(addr).map_err(io("bind"))?;
-    let ctx = ApiContext {
-        params,
-        data_dir: cfg.sensor.data_dir.clone(),
-        site: cfg.sensor.site.clone(),
-        hostname: if cfg.sensor.hostname.is_empty() {
-            crate::emit::system_hostname()
-        } else {
-            cfg.sensor.hostname.clone()
-        },
-        clock: Clock::default(),
-        read: None,
-    };
-    // Fail at start-up, not on the thread, when the certificate or store is unusable.
-    tls::load(&tls_source(&ctx.params, &ctx.data_dir, &ctx.hostname))?;
-    let reload = Arc::new(tokio::sync::Notify::new());
-    let mut sigs = signal_hook::iterator::Signals::new([signal_hook::consts::SIGHUP])
-        .map_err(io("signal handler"))?;
-    let signals = sigs.handle();
-    let r = reload.clone();
-    std::thread::Builder::new()
-        .name("api-sighup".into())
-        .spawn(move || {
-            for _ in sigs.forever() {
-                r.notify_one();
-            }
-        })
-        .map_err(io("thread"))?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("api")
-        .enable_all()
-        .build()
-        .map_err(io("runtime"))?;
-    let thread = std::thread::Builder::new()
-        .name("api".into())
-        .spawn(move || {
-            let shutdown = async move {
-                let _ = rx.await;
-            };
-            if let Err(e) = rt.block_on(launch(ctx, listener, shutdown, reload)) {
-                tracing::error!(error = %e, "The API stopped with an error.");
-            }
-        })
-        .map_err(io("thread"))?;
-    Ok(Some(Running {
-        stop: Some(tx),
-        thread: Some(thread),
-        signals,
-    }))
 }

@@ -161,3 +161,16 @@ pub(crate) fn group(
     };
     r.route_layer(middleware::from_fn_with_state(g, guard))
 }
+
+/// The answer to a path no endpoint serves (404, through the public guard, so it carries the
+/// rate-limit headers too).
+pub(crate) fn not_found(state: &AppState) -> axum::Router {
+    let g = Guard {
+        state: state.clone(),
+        access: Access::Public,
+        class: Class::Read,
+    };
+    axum::Router::new()
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .layer(middleware::from_fn_with_state(g, guard))
+}

@@ -168,7 +168,7 @@ impl AppState {
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, doc) = handlers::routes(&state);
     let router = router
-        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .fallback_service(guard::not_found(&state))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.params.max_body_bytes))
         .layer(middleware::from_fn(guard::request_id))

@@ -36,6 +36,10 @@ fn endpoints(event_id: &str) -> Vec<Endpoint> {
         ),
         get("/api/v1/inventory/count".into(), Some(Scope::InventoryRead)),
         get(
+            "/api/v1/inventory/diff?baseline=2026-01-01".into(),
+            Some(Scope::InventoryRead),
+        ),
+        get(
             format!("/api/v1/devices/{}", support::dna(1)),
             Some(Scope::InventoryRead),
         ),
@@ -157,7 +161,7 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
         failures.len(),
         failures.join("\n")
     );
-    assert!(cells >= 8 * 5 * 2 * 5 * 2, "{cells}");
+    assert!(cells >= 9 * 5 * 2 * 5 * 2, "{cells}");
     println!("{cells} cells as specified");
 }
 

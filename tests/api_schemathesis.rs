@@ -62,14 +62,18 @@ fn schemathesis_finds_no_server_error_and_no_response_off_the_schema() {
     );
     let cert = s.dir.0.join(cybriq::api::tls::SELF_SIGNED_CERT);
     let origin = format!("https://127.0.0.1:{}", s.addr.port());
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/api_support/schemathesis.toml");
     let out = Command::new(&bin)
+        .arg("--config-file")
+        .arg(&config)
         .arg("run")
         .arg(format!("{origin}/api/v1/openapi.json"))
         .arg("--tls-verify")
         .arg(&cert)
         .arg("-H")
         .arg(format!("Authorization: Bearer {}", t.token))
-        .args(["--checks", "all", "--max-examples", "5", "--workers", "1"])
+        .args(["--max-examples", "5", "--workers", "1"])
         .args(["--phases", "coverage,fuzzing", "--max-time", "20"])
         .args(["--seed", "1", "--generation-deterministic"])
         // Rotating would replace the token mid-run; it is covered by tests/api_server.rs.

@@ -640,3 +640,128 @@ fn acknowledging_an_event_appends_to_its_audit_trail() {
         .unwrap();
     assert_eq!(n, 2);
 }
+
+#[test]
+fn the_inventory_diff_against_a_baseline_lists_added_removed_and_changed() {
+    let dir = support::TempDir::new("diff");
+    let now = cybriq::api::Clock::default().now();
+    let day = support::DAY;
+    let c = cybriq::store::open(&cybriq::store::db_path(&dir.0)).unwrap();
+    let dev = |mac: &str, port: &str, dna: &str, first: i64, last: i64| {
+        c.execute(
+            "INSERT INTO devices (mac, switch, port, vendor, model, ndaa_status, dna, first_seen, \
+             last_seen, observations) VALUES (?1, 'sw3-fl2', ?2, 'Crestron', 'DM-MD8x8', 'clean', ?3, ?4, ?5, 1)",
+            rusqlite::params![mac, port, dna, now.0 - first * day, now.0 - last * day],
+        )
+        .unwrap();
+    };
+    let obs = |mac: &str, port: &str, dna: &str, ago: i64| {
+        c.execute(
+            "INSERT INTO observations (mac, ts, switch, port, proto, dna) VALUES (?1, ?2, 'sw3-fl2', ?3, 'lldp', ?4)",
+            rusqlite::params![mac, now.0 - ago * day, port, dna],
+        )
+        .unwrap();
+    };
+    // Everyday: the same device on the same port, before and after: not in the diff.
+    dev("02:00:00:00:00:01", "port-01", "dna:aa01", 30, 0);
+    obs("02:00:00:00:00:01", "port-01", "dna:aa01", 30);
+    // Swapped DNA behind the same MAC on port-47 (a substitution event says 0.31).
+    dev("02:00:00:00:00:47", "port-47", "dna:5b8e", 30, 0);
+    obs("02:00:00:00:00:47", "port-47", "dna:7a4f", 30);
+    obs("02:00:00:00:00:47", "port-47", "dna:5b8e", 2);
+    // Moved from port-03 to port-33, same DNA.
+    dev("02:00:00:00:00:33", "port-33", "dna:cc33", 30, 0);
+    obs("02:00:00:00:00:33", "port-03", "dna:cc33", 30);
+    obs("02:00:00:00:00:33", "port-33", "dna:cc33", 1);
+    // Gone: seen before the baseline, not since.
+    dev("02:00:00:00:00:04", "port-04", "dna:4f5c", 30, 10);
+    // New since the baseline.
+    dev("02:00:00:00:00:19", "port-19", "dna:8c2e", 1, 0);
+    let mut e = cybriq::event::Event::new(
+        cybriq::event::EventType::DeviceSubstituted,
+        cybriq::clock::Timestamp(now.0 - 2 * day),
+        9,
+        "hq-bldg-3",
+        "port-47",
+    );
+    e.similarity = Some(0.31);
+    e.mac = Some("02:00:00:00:00:47".into());
+    let w = cybriq::store::Writer::start(
+        &cybriq::store::db_path(&dir.0),
+        cybriq::store::WriterSettings::default(),
+        None,
+    )
+    .unwrap();
+    w.send(cybriq::store::Write::Events(vec![e]));
+    w.stop();
+    drop(c);
+    let s = Server::start_in(dir, "");
+    let t = token(
+        &s.tokens(),
+        now,
+        &[Scope::InventoryRead],
+        &[],
+        TokenState::Valid,
+    )
+    .token;
+    let cl = s.client();
+    let baseline = cybriq::store::query::rfc3339_secs(cybriq::clock::Timestamp(now.0 - 5 * day));
+    let d = cl.get(&format!("/api/v1/inventory/diff?baseline={baseline}"), &t);
+    assert_eq!(d.status, 200, "{}", String::from_utf8_lossy(&d.body));
+    let d = d.json();
+    assert_eq!(d["baseline_at"], baseline.as_str());
+    let macs = |k: &str| -> Vec<String> {
+        d[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["mac"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(macs("added"), ["02:00:00:00:00:19"]);
+    assert_eq!(macs("removed"), ["02:00:00:00:00:04"]);
+    assert_eq!(macs("changed"), ["02:00:00:00:00:33", "02:00:00:00:00:47"]);
+    let swap = &d["changed"][1];
+    assert_eq!(
+        (
+            swap["port"].as_str(),
+            swap["from"].as_str(),
+            swap["to"].as_str()
+        ),
+        (Some("port-47"), Some("dna:7a4f"), Some("dna:5b8e"))
+    );
+    assert_eq!(swap["similarity"], 0.31);
+    let moved = &d["changed"][0];
+    assert_eq!(
+        (moved["previous_port"].as_str(), moved["port"].as_str()),
+        (Some("port-03"), Some("port-33"))
+    );
+    assert_eq!(moved["similarity"], json!(null));
+    assert_eq!(d["added"][0]["port"], "port-19");
+    assert_eq!(d["next_cursor"], json!(null));
+    // Paged: the same entries, one per page.
+    let mut seen = 0;
+    let mut path = format!("/api/v1/inventory/diff?baseline={baseline}&limit=1");
+    loop {
+        let p = cl.get(&path, &t).json();
+        seen += ["added", "removed", "changed"]
+            .iter()
+            .map(|k| p[*k].as_array().unwrap().len())
+            .sum::<usize>();
+        match p["next_cursor"].as_str() {
+            Some(cur) => {
+                path = format!("/api/v1/inventory/diff?baseline={baseline}&limit=1&cursor={cur}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, 4);
+    for bad in [
+        "",
+        "?baseline=last-quarter",
+        "?baseline=2999-01-01",
+        "?baseline=2026-01-01&x=1",
+    ] {
+        let r = cl.get(&format!("/api/v1/inventory/diff{bad}"), &t);
+        assert_eq!(r.status, 422, "{bad}");
+    }
+}

@@ -8,7 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::input::Params;
-use crate::store::query::{Cursor, DeviceSummary, InventoryFilter};
+use crate::store::query::{
+    Changed, Cursor, DeviceSummary, DiffEntry, InventoryFilter, rfc3339_secs,
+};
 
 /// Inventory filters (all optional; combined with AND).
 #[derive(Debug, IntoParams)]
@@ -177,4 +179,88 @@ pub async fn count(
         .blocking(move |s| s.read.inventory_count(&f).map_err(ApiError::internal))
         .await?;
     Ok(Json(CountResponse { count }))
+}
+
+/// `GET /api/v1/inventory/diff` parameters.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct DiffQuery {
+    /// The baseline (RFC 3339; a date is midnight UTC), in the past.
+    #[param(format = DateTime)]
+    baseline: String,
+}
+
+/// The inventory now against a baseline time (reference section 8).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffResponse {
+    /// The baseline (RFC 3339 UTC).
+    pub baseline_at: String,
+    /// Now (RFC 3339 UTC).
+    pub current_at: String,
+    /// First seen after the baseline.
+    pub added: Vec<DeviceSummary>,
+    /// Seen before the baseline and not since.
+    pub removed: Vec<DeviceSummary>,
+    /// Seen on both sides with another DNA or on another port now (`from` → `to`).
+    pub changed: Vec<Changed>,
+    /// The three lists are one walk over the devices by MAC: pass as `cursor` for the rest;
+    /// `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// Diff the current inventory against a baseline timestamp: added, removed and changed
+/// devices, from the stored history (each device's timeline and events).
+#[utoipa::path(get, path = "/api/v1/inventory/diff", tag = "inventory",
+    params(DiffQuery, PageQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "One page of the diff", body = DiffResponse),
+        (status = 401, description = "Bad, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "Scope or source address not allowed", body = ErrorBody),
+        (status = 422, description = "A parameter did not validate", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+    ))]
+pub async fn diff(
+    State(state): State<AppState>,
+    mut p: Params,
+) -> Result<Json<DiffResponse>, ApiError> {
+    let now = state.clock.now();
+    let baseline = p.time("baseline");
+    if baseline.is_none() && p.str("baseline").is_none() {
+        p.error(
+            "baseline",
+            "required (`2026-02-01T00:00:00Z` or `2026-02-01`)",
+        );
+    }
+    let limit = p.limit(DEFAULT_LIMIT, state.params.max_page);
+    let after = p.cursor(Cursor::device);
+    if baseline.is_some_and(|b| b > now) {
+        p.error("baseline", "must not be in the future");
+    }
+    p.finish()?;
+    let baseline = baseline.unwrap_or(now);
+    let page = state
+        .blocking(move |s| {
+            s.read
+                .inventory_diff(baseline, after.as_ref(), limit)
+                .map_err(ApiError::internal)
+        })
+        .await?;
+    let mut out = DiffResponse {
+        baseline_at: rfc3339_secs(baseline),
+        current_at: rfc3339_secs(now),
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+        next_cursor: page.next.map(|c| c.encode()),
+    };
+    for e in page.items {
+        match e {
+            DiffEntry::Added(d) => out.added.push(d),
+            DiffEntry::Removed(d) => out.removed.push(d),
+            DiffEntry::Changed(c) => out.changed.push(c),
+        }
+    }
+    Ok(Json(out))
 }

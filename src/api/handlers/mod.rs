@@ -25,6 +25,7 @@ pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
     let inventory = OpenApiRouter::new()
         .routes(routes!(inventory::list))
         .routes(routes!(inventory::count))
+        .routes(routes!(inventory::diff))
         .routes(routes!(devices::detail));
     let events = OpenApiRouter::new()
         .routes(routes!(drift::by_port))

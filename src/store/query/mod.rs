@@ -235,6 +235,48 @@ pub struct DeviceDetail {
     pub audit: Vec<AuditEntry>,
 }
 
+/// A device whose DNA or port differs between the baseline and now.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Changed {
+    /// Port now.
+    pub port: Option<String>,
+    /// Switch now.
+    pub switch: Option<String>,
+    /// Hardware address.
+    pub mac: String,
+    /// DNA at the baseline.
+    pub from: Option<String>,
+    /// DNA now.
+    pub to: Option<String>,
+    /// Similarity of the latest change event since the baseline that says one (`null`: none did).
+    pub similarity: Option<f64>,
+    /// Port at the baseline (differs from `port` for a move).
+    pub previous_port: Option<String>,
+    /// Switch at the baseline.
+    pub previous_switch: Option<String>,
+}
+
+/// How one device differs between a baseline and now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiffEntry {
+    /// First seen after the baseline.
+    Added(DeviceSummary),
+    /// Seen before the baseline and not since.
+    Removed(DeviceSummary),
+    /// Seen on both sides, with another DNA or on another port now.
+    Changed(Changed),
+}
+
+impl DiffEntry {
+    /// The device's MAC (the diff's order and cursor).
+    pub fn mac(&self) -> &str {
+        match self {
+            DiffEntry::Added(d) | DiffEntry::Removed(d) => &d.mac,
+            DiffEntry::Changed(c) => &c.mac,
+        }
+    }
+}
+
 /// One entry of the audit trail (acknowledge, suppress, change-window, quarantine calls).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -292,6 +334,16 @@ pub trait ReadStore: Send + Sync + 'static {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Option<Page<StoredEvent>>, StoreError>;
+
+    /// The devices that differ between `baseline` and now, by MAC: added (first seen after
+    /// it), removed (seen before it and not since), changed (the DNA or port of its latest
+    /// timeline entry at the baseline is not today's).
+    fn inventory_diff(
+        &self,
+        baseline: Timestamp,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page<DiffEntry>, StoreError>;
 
     /// The event with this id (`evt_…`), if raised at or after `since`.
     fn event(&self, event_id: &str, since: Timestamp) -> Result<Option<StoredEvent>, StoreError>;

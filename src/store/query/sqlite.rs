@@ -9,8 +9,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
 use super::{
-    AuditEntry, Cursor, DeviceDetail, DeviceSummary, EventFilter, InventoryFilter, Page, ReadStore,
-    Signal, SimilarityPoint, StoredEvent, rfc3339_secs,
+    AuditEntry, Changed, Cursor, DeviceDetail, DeviceSummary, DiffEntry, EventFilter,
+    InventoryFilter, Page, ReadStore, Signal, SimilarityPoint, StoredEvent, rfc3339_secs,
 };
 use crate::clock::Timestamp;
 use crate::store::StoreError;
@@ -497,4 +497,84 @@ impl ReadStore for SqliteRead {
             .map_err(sqlite("reading the audit trail"))
         })
     }
+
+    fn inventory_diff(
+        &self,
+        baseline: Timestamp,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page<DiffEntry>, StoreError> {
+        let after = match after {
+            Some(Cursor::Device(m)) => m.clone(),
+            _ => String::new(),
+        };
+        let q = format!(
+            "SELECT {DEVICE_COLUMNS}, o.switch, o.port, o.dna FROM devices \
+             LEFT JOIN observations o ON o.id = (SELECT id FROM observations \
+                 WHERE observations.mac = devices.mac AND ts <= ?1 ORDER BY ts DESC, id DESC LIMIT 1) \
+             WHERE devices.mac > ?2 AND (first_seen > ?1 OR last_seen <= ?1 OR (o.id IS NOT NULL \
+                 AND (o.dna IS NOT devices.dna OR o.switch IS NOT devices.switch \
+                      OR o.port IS NOT devices.port))) \
+             ORDER BY devices.mac LIMIT ?3"
+        )
+        .replace("SELECT mac, switch, port,", "SELECT devices.mac, devices.switch, devices.port,")
+        .replace(" dna, first_seen,", " devices.dna, first_seen,");
+        self.with(|c| {
+            let mut st = c
+                .prepare_cached(&q)
+                .map_err(sqlite("diffing the inventory"))?;
+            let rows = st
+                .query_map(
+                    rusqlite::params![baseline.0, after, limit_plus_one(limit)],
+                    |r| {
+                        let s = self.summary(r)?;
+                        let first: i64 = r.get(9)?;
+                        let last: i64 = r.get(10)?;
+                        let then: (Option<String>, Option<String>, Option<String>) =
+                            (r.get(15)?, r.get(16)?, r.get(17)?);
+                        Ok((s, first, last, then))
+                    },
+                )
+                .map_err(sqlite("diffing the inventory"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(sqlite("diffing the inventory"))?;
+            let mut items = Vec::with_capacity(rows.len());
+            for (s, first, last, (sw, port, dna)) in rows {
+                items.push(if first > baseline.0 {
+                    DiffEntry::Added(s)
+                } else if last <= baseline.0 {
+                    DiffEntry::Removed(s)
+                } else {
+                    let similarity = last_similarity(c, &s.mac, baseline)?;
+                    DiffEntry::Changed(Changed {
+                        port: s.port,
+                        switch: s.switch,
+                        mac: s.mac,
+                        from: dna,
+                        to: s.device_dna,
+                        similarity,
+                        previous_port: port,
+                        previous_switch: sw,
+                    })
+                });
+            }
+            Ok(page(items, limit, |e| Cursor::Device(e.mac().to_owned())))
+        })
+    }
+}
+
+/// The similarity of the latest event raised for `mac` after `since` that carries one.
+fn last_similarity(c: &Connection, mac: &str, since: Timestamp) -> Result<Option<f64>, StoreError> {
+    c.prepare_cached(
+        "SELECT json_extract(json, '$.similarity') FROM events WHERE mac = ?1 AND ts > ?2 \
+         AND json_extract(json, '$.similarity') IS NOT NULL ORDER BY seq DESC LIMIT 1",
+    )
+    .and_then(|mut st| {
+        let mut rows = st.query(rusqlite::params![mac, since.0])?;
+        match rows.next()? {
+            Some(r) => r.get::<_, Option<f64>>(0),
+            None => Ok(None),
+        }
+    })
+    .map_err(sqlite("reading a similarity"))
 }

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 # snmpsim (PyPI) serves the switch recordings to the SNMP tests; put its venv's bin on PATH.
 SNMPSIM_BIN="$(./scripts/setup-snmpsim.sh)"
 export PATH="$PATH:$SNMPSIM_BIN"
+# schemathesis (PyPI) fuzzes the live API server against its OpenAPI document (tests/api_schemathesis.rs).
+SCHEMATHESIS_BIN="$(./scripts/setup-schemathesis.sh)"
+export PATH="$PATH:$SCHEMATHESIS_BIN"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # A fresh clone gains nothing from incremental artefacts; they only cost disk.

@@ -11,6 +11,7 @@
 //! the [`store`]'s durable outbox). [`decode`] is the `cybriq decode`
 //! output, [`config`] the TOML configuration, [`clock`] gives every stage its time.
 
+pub mod api;
 pub mod attribution;
 pub mod capture;
 pub mod cli;

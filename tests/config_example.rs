@@ -56,6 +56,7 @@ fn example_config_shows_every_section() {
         "[[port_profile]]",
         "[[change_window]]",
         "[[suppression]]",
+        "[api]",
     ] {
         assert!(
             EXAMPLE.contains(section),

@@ -3,6 +3,7 @@
 //! `main.rs` only calls [`main`]. Each subcommand lives in its own file, takes its parsed
 //! arguments and returns the process exit code; the work itself is done by the library modules.
 
+mod api;
 mod decode;
 mod demo;
 mod poll;
@@ -10,6 +11,7 @@ mod refdb;
 mod replay;
 mod run;
 mod syslog_test;
+mod token;
 
 use std::process::ExitCode;
 
@@ -45,6 +47,10 @@ enum Command {
     /// The appliance on its embedded defaults: replays a bundled site scenario through the
     /// pipeline (SQLite in a temporary directory) and prints its events and port summary.
     Demo(demo::Args),
+    /// API tokens: mint single-use issue codes, list and revoke tokens.
+    Token(token::Args),
+    /// The REST API: print its certificate's SHA-256 fingerprint.
+    Api(api::Args),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -58,6 +64,8 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Replay(a) => replay::run(*a),
         Command::Demo(a) => demo::run(a),
+        Command::Token(a) => token::run(a),
+        Command::Api(a) => api::run(a),
     }
 }
 

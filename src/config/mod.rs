@@ -8,6 +8,7 @@
 //!
 //! Sections so far: `[sensor]`. Each subsystem adds its own section in its own file here.
 
+pub mod api;
 pub mod capture;
 pub mod change_window;
 pub mod destination;
@@ -62,6 +63,9 @@ pub struct Config {
     /// Event suppressions (`[[suppression]]`).
     #[serde(default)]
     pub suppression: Vec<change_window::Suppression>,
+    /// The REST API (`[api]`); off unless `listen` is set.
+    #[serde(default)]
+    pub api: api::Api,
 }
 
 /// `[sensor]`.
@@ -128,6 +132,7 @@ impl Config {
         port_profile::validate_all(&self.port_profile)?;
         change_window::validate_windows(&self.change_window)?;
         change_window::validate_suppressions(&self.suppression)?;
+        self.api.validate()?;
         Ok(())
     }
 }

@@ -55,6 +55,9 @@ pub enum DaemonError {
     /// A capture could not start.
     #[error(transparent)]
     Capture(#[from] crate::capture::live::LiveError),
+    /// The REST API could not start.
+    #[error(transparent)]
+    Api(#[from] crate::api::StartError),
     /// A thread could not be started, or signals not registered.
     #[error("{what}: {source}")]
     Os {
@@ -342,6 +345,7 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     );
     let restored = pipeline.restore(states);
     tracing::info!(db = %db.display(), ports = restored, "Store opened; port states restored.");
+    let api = crate::api::start(&cfg)?;
 
     let (tx, rx) = sync_channel::<Input>(65_536);
     let stop = Arc::new(AtomicBool::new(false));
@@ -383,6 +387,9 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     );
 
     tracing::info!("Stopping.");
+    if let Some(a) = api {
+        a.stop();
+    }
     stop.store(true, Ordering::Relaxed);
     sig.close();
     for f in &forwarders {

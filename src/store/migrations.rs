@@ -28,4 +28,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "port baselines written apart from the per-frame port state",
         sql: super::schema::V3,
     },
+    Migration {
+        version: 4,
+        name: "API: device VLAN/IP, look-up indexes, tokens, issue codes, audit trail",
+        sql: super::query::schema::V4,
+    },
 ];

@@ -9,6 +9,7 @@
 //! that list, with the next version number; a migration is never edited once released.
 
 pub mod migrations;
+pub mod query;
 pub mod read;
 pub mod rows;
 mod schema;

@@ -1,0 +1,90 @@
+//! One handler file per reference section: [`auth`] (6), [`inventory`] (8), [`devices`] (9),
+//! [`drift`] (10), [`events`] (12). [`routes`] groups them by the access they need.
+
+pub mod auth;
+pub mod devices;
+pub mod drift;
+pub mod events;
+pub mod inventory;
+
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::Scope;
+use super::error::ApiError;
+use super::ratelimit::Class;
+use super::{Access, AppState, group};
+
+/// The routes and their OpenAPI document.
+pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let public = OpenApiRouter::new().routes(routes!(auth::exchange));
+    let me_read = OpenApiRouter::new().routes(routes!(auth::whoami));
+    let me_write = OpenApiRouter::new().routes(routes!(auth::rotate));
+    let inventory = OpenApiRouter::new()
+        .routes(routes!(inventory::list))
+        .routes(routes!(inventory::count))
+        .routes(routes!(inventory::diff))
+        .routes(routes!(devices::detail));
+    let events = OpenApiRouter::new()
+        .routes(routes!(drift::by_port))
+        .routes(routes!(drift::by_device));
+    let writes = OpenApiRouter::new().routes(routes!(events::acknowledge));
+    let (router, doc) = OpenApiRouter::with_openapi(super::openapi::ApiDoc::openapi())
+        .merge(group(public, state, Access::Public, Class::Write))
+        .merge(group(me_read, state, Access::Token(None), Class::Read))
+        .merge(group(me_write, state, Access::Token(None), Class::Write))
+        .merge(group(
+            inventory,
+            state,
+            Access::Token(Some(Scope::InventoryRead)),
+            Class::Read,
+        ))
+        .merge(group(
+            events,
+            state,
+            Access::Token(Some(Scope::EventsRead)),
+            Class::Read,
+        ))
+        .merge(group(
+            writes,
+            state,
+            Access::Token(Some(Scope::EventsWrite)),
+            Class::Write,
+        ))
+        .split_for_parts();
+    let json = super::openapi::render(&doc);
+    let openapi = OpenApiRouter::new().route(
+        "/api/v1/openapi.json",
+        axum::routing::get(move || {
+            let body = json.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+            }
+        }),
+    );
+    let (openapi, _) = group(openapi, state, Access::Public, Class::Read).split_for_parts();
+    (router.merge(openapi), doc)
+}
+
+/// A DNA from a path: `dna:` ids as the sensor writes them, or another store's form
+/// (`dna_sha256:…`): letters, digits, `:`, `_`, `-`, `.`, up to 128 characters.
+pub fn device_dna(s: &str) -> Result<String, ApiError> {
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && s.starts_with("dna")
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.'));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(ApiError::field(
+            "device_dna",
+            "not a Device DNA (`dna:` followed by hex digits)",
+        ))
+    }
+}

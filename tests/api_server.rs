@@ -692,7 +692,10 @@ fn the_inventory_diff_against_a_baseline_lists_added_removed_and_changed() {
         None,
     )
     .unwrap();
-    w.send(cybriq::store::Write::Events(vec![e]));
+    w.send(cybriq::store::Write::Events {
+        events: vec![e],
+        states: Vec::new(),
+    });
     w.stop();
     drop(c);
     let s = Server::start_in(dir, "");

@@ -474,7 +474,10 @@ pub fn seed(dir: &Path, n: usize, now: Timestamp) {
         e.mac = Some(mac(i));
         events.push(e);
     }
-    w.send(Write::Events(events));
+    w.send(Write::Events {
+        events,
+        states: Vec::new(),
+    });
     w.stop();
     let _ = DeviceRow::clone;
     let c = cybriq::store::open(&db).unwrap();

@@ -417,6 +417,10 @@ pub fn run(p: SoakParams) -> Outcome {
         let i = take(&mut free);
         push(&mut q, day(&mut rng, 4, p.days - 2), Action::Extras(i));
         exp(&mut out, i, EventType::PortTopologyChanged);
+        // Port model v2: each device behind it is a resident of the port and appears once.
+        for _ in 0..3 {
+            exp(&mut out, i, EventType::DeviceAppeared);
+        }
     }
     // Devices silent for 8 days, link up.
     for _ in 0..count(3.0) {

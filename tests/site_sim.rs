@@ -7,7 +7,7 @@
 //! 0.01 false substitutions per 1,000 port-days; every spoofer flagged as impersonation and
 //! every move carrying `moved_from`.
 //!
-//! Size: 240 ports × 30 days by default (a debug build in CI); the full site of the issue with
+//! Size: 192 ports (4 switches) × 30 days by default (a debug build in CI); the full site of the issue with
 //! `SITE_SIM_PORTS=2000` (and `SITE_SIM_DAYS`, `SITE_SIM_SEED`), best in a release build:
 //! `SITE_SIM_PORTS=2000 cargo test --release --test site_sim -- --nocapture`.
 //!

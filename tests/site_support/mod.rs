@@ -62,7 +62,7 @@ pub struct SiteParams {
 impl Default for SiteParams {
     fn default() -> Self {
         SiteParams {
-            ports: 240,
+            ports: 192,
             days: 30,
             seed: 11,
             announce_every: 10 * MIN,

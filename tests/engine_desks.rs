@@ -575,17 +575,22 @@ fn an_edge_port_whose_fdb_jumps_to_20_macs_is_one_topology_change() {
     let win = mac("d4:be:d9:40:0b:01");
     let t0 = hm(0, 8, 0);
     s.extend(pc(5, win, windows_dhcp(win), 4 * HOUR, &[(t0, end)]));
-    // Day 1 10:00 an unmanaged switch behind Gi1/0/5 with 19 more devices; three of them
-    // speak DHCP, the others are only in the forwarding table.
+    // Day 1 10:00 an unmanaged switch behind Gi1/0/5 with 19 more devices, all in the
+    // forwarding table at the next poll; an hour later three of them speak DHCP, the others
+    // never do. The jump shows in the FDB first.
     let rogue = hm(1, 10, 0);
     for k in 0..19u8 {
         let m = MacAddr([0x02, 0x00, 0x5e, 0x40, 0x0b, 0x10 + k]);
-        let span = [(rogue + 60 + i64::from(k) * 10, end)];
+        let talk_from = rogue + HOUR + i64::from(k) * 10;
+        if k < 3 {
+            s.add(silent(5, m, &[(rogue, talk_from)]));
+        }
+        let span = [(talk_from, end)];
         match k {
             0 => s.extend(pc(5, m, linux_dhcp(m), HOUR, &span)),
             1 => s.extend(pc(5, m, macos_dhcp(m), HOUR, &span)),
             2 => s.extend(pc(5, m, rpi_dhcp(m), HOUR, &span)),
-            _ => s.add(silent(5, m, &span)),
+            _ => s.add(silent(5, m, &[(rogue, end)])),
         };
     }
     let ev = s.run();

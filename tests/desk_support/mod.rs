@@ -28,7 +28,7 @@ use std::process::Command;
 
 use cybriq::clock::Timestamp;
 use cybriq::event::{Event, EventType as T};
-use cybriq::snmp::{MacEntry, Port, PortTable, SwitchInfo};
+use cybriq::snmp::{PortTable, SwitchInfo};
 use cybriq::wire::MacAddr;
 
 pub use crate::scenario_support::*;
@@ -331,6 +331,82 @@ pub fn boot(port: usize, m: MacAddr, ip: [u8; 4], dhcp: Option<&[u8]>, t: i64) -
 }
 
 // ---------------------------------------------------------------------------------------------
+// SNMP
+
+/// The port table of switch `sw` polled at `t`, built by the poller's own table builder
+/// (`cybriq::snmp::build_port_table`, its uplink rules included) from what its walks return:
+/// IF-MIB (ifDescr, ifName, ifOperStatus, ifHighSpeed), dot1dBasePortIfIndex and the BRIDGE-MIB
+/// forwarding table (dot1dTpFdbPort, dot1dTpFdbStatus `learned`). `ports`: (name, link up, FDB
+/// MACs), ifIndex and bridge port by position from 1. `partial`: the FDB walk stopped early
+/// (the walk's anomaly recorded as the poller records it).
+pub fn poller_table(
+    sw: &str,
+    ports: &[(String, bool, Vec<MacAddr>)],
+    partial: bool,
+    t: i64,
+) -> PortTable {
+    use cybriq::snmp::oid;
+    use cybriq::snmp::value::{Mib, Value};
+    let col = |c: &[u32], idx: &[u32]| -> Vec<u32> {
+        let mut o = c.to_vec();
+        o.extend_from_slice(idx);
+        o
+    };
+    let mut m = Mib::new();
+    for (k, (name, up, macs)) in ports.iter().enumerate() {
+        let i = k as u32 + 1;
+        m.insert(
+            col(oid::IF_DESCR, &[i]),
+            Value::Str(name.clone().into_bytes()),
+        );
+        m.insert(
+            col(oid::IF_NAME, &[i]),
+            Value::Str(name.clone().into_bytes()),
+        );
+        m.insert(
+            col(oid::IF_OPER_STATUS, &[i]),
+            Value::Int(if *up { 1 } else { 2 }),
+        );
+        m.insert(
+            col(oid::IF_HIGH_SPEED, &[i]),
+            Value::Gauge32(if *up { 1000 } else { 0 }),
+        );
+        m.insert(
+            col(oid::DOT1D_BASE_PORT_IF_INDEX, &[i]),
+            Value::Int(i64::from(i)),
+        );
+        for mac in macs {
+            let idx: Vec<u32> = mac.0.iter().map(|b| u32::from(*b)).collect();
+            m.insert(col(oid::DOT1D_TP_FDB_PORT, &idx), Value::Int(i64::from(i)));
+            m.insert(col(oid::DOT1D_TP_FDB_STATUS, &idx), Value::Int(3));
+        }
+    }
+    let anomalies = if partial {
+        vec![
+            "walk of 1.3.6.1.2.1.17.4.3.1.2 stopped after 3 variables: timeout (no response after 3 attempts)"
+                .to_owned(),
+        ]
+    } else {
+        Vec::new()
+    };
+    let walked = cybriq::snmp::Walked {
+        main: m,
+        anomalies,
+        ..cybriq::snmp::Walked::default()
+    };
+    let mut table = cybriq::snmp::build_port_table(
+        SwitchInfo {
+            name: sw.into(),
+            ..SwitchInfo::default()
+        },
+        &walked,
+        &cybriq::snmp::BuildOptions::default(),
+    );
+    table.polled_at = Some(at(t));
+    table
+}
+
+// ---------------------------------------------------------------------------------------------
 // A scenario and its run
 
 /// One desk scenario on switch [`SW`], ports Gi1/0/1..=`ports`.
@@ -345,8 +421,8 @@ pub struct Story {
     pub end: i64,
     /// SNMP poll interval (polls at `start + poll_every / 2`, then every `poll_every`).
     pub poll_every: i64,
-    /// Polls whose FDB walk stopped early: at those times the listed ports show no MACs and
-    /// the table records the stopped walk as the poller does.
+    /// Polls whose FDB walk stopped early: at those times the walk returned no entry of the
+    /// listed ports, and the table records the stopped walk as the poller does.
     pub partial: Vec<(i64, Vec<usize>)>,
     /// Spans during which the switch does not answer its polls.
     pub unreachable: Vec<(i64, i64)>,
@@ -386,10 +462,10 @@ impl Story {
         self
     }
 
-    /// The switch's table at `t`.
+    /// The switch's table at `t` ([`poller_table`]).
     fn table(&self, t: i64) -> PortTable {
         let partial = self.partial.iter().find(|(pt, _)| *pt == t);
-        let ports = (1..=self.ports)
+        let ports: Vec<(String, bool, Vec<MacAddr>)> = (1..=self.ports)
             .map(|p| {
                 let mut macs: Vec<MacAddr> = self
                     .speakers
@@ -403,39 +479,10 @@ impl Story {
                 if partial.is_some_and(|(_, ps)| ps.contains(&p)) {
                     macs.clear();
                 }
-                Port {
-                    if_index: p as u32,
-                    name: port_name(p),
-                    oper_status: Some(if up { "up" } else { "down" }.into()),
-                    speed_mbps: up.then_some(1000),
-                    macs: macs
-                        .iter()
-                        .map(|m| MacEntry {
-                            mac: m.to_string(),
-                            vlan: Some(10),
-                        })
-                        .collect(),
-                    ..Port::default()
-                }
+                (port_name(p), up, macs)
             })
             .collect();
-        let mut anomalies = Vec::new();
-        if partial.is_some() {
-            anomalies.push(
-                "walk of 1.3.6.1.2.1.17.7.1.2.2.1.2 stopped after 3 variables: timeout (no response after 3 attempts)"
-                    .to_owned(),
-            );
-        }
-        PortTable {
-            switch: SwitchInfo {
-                name: SW.into(),
-                ..SwitchInfo::default()
-            },
-            polled_at: Some(at(t)),
-            ports,
-            anomalies,
-            ..PortTable::default()
-        }
+        poller_table(SW, &ports, partial.is_some(), t)
     }
 
     /// Replays the story; the events (parsed, and as JSON objects for the fields a newer

@@ -40,7 +40,7 @@ use cybriq::engine::{Engine, Sighting};
 use cybriq::event::{Event, EventType as T};
 use cybriq::observe::Observation;
 use cybriq::pipeline::Devices;
-use cybriq::snmp::{MacEntry, Port, PortTable, SwitchInfo};
+use cybriq::snmp::{PortTable, SwitchInfo};
 use cybriq::wire::{LinkType, MacAddr, frame};
 
 use crate::desk_support::{self as f, DAY, HOUR, MIN};
@@ -146,7 +146,8 @@ struct Frames {
 
 fn frames(kind: Kind, m: MacAddr, spoofed: Option<MacAddr>) -> Frames {
     let d = |b: Vec<u8>| Some(decode(0, &b));
-    let (announce, fw, dhcp): (Vec<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>) = match kind {
+    type Bytes = Vec<u8>;
+    let (announce, fw, dhcp): (Vec<Bytes>, Option<Bytes>, Option<Bytes>) = match kind {
         Kind::Phone7970 => (
             vec![f::phone7970_cdp(m, &[])],
             Some(f::phone7970_cdp(m, &[(f::FW_OLD, f::FW_NEW)])),
@@ -243,6 +244,9 @@ struct Sim {
     partial: Vec<bool>,
     /// Extra MACs in a port's FDB that never speak (behind a rogue switch).
     silent: Vec<Vec<MacAddr>>,
+    /// Each port's role and its first residents.
+    roles: Vec<Role>,
+    residents: Vec<Vec<usize>>,
     /// (from, port, MAC) of silent MACs still to come, latest first.
     pending_silent: Vec<(i64, usize, MacAddr)>,
     out: SiteOutcome,
@@ -341,54 +345,24 @@ impl Sim {
         }
         let lo = sw * PER_SWITCH;
         let hi = (lo + PER_SWITCH).min(self.p.ports);
-        let mut macs: Vec<Vec<MacAddr>> = vec![Vec::new(); hi - lo];
-        let mut up = vec![false; hi - lo];
+        let mut ports: Vec<(String, bool, Vec<MacAddr>)> = (lo..hi)
+            .map(|i| (self.refs[i].port.clone(), false, self.silent[i].clone()))
+            .collect();
         for d in &self.devs {
             if (lo..hi).contains(&d.port) && (d.plugged || d.linger > t) {
-                macs[d.port - lo].push(d.mac);
-                up[d.port - lo] |= d.plugged;
+                let p = &mut ports[d.port - lo];
+                p.1 |= d.plugged;
+                p.2.push(d.mac);
             }
         }
-        let ports = (lo..hi)
-            .map(|i| {
-                let mut m = macs[i - lo].clone();
-                m.extend(self.silent[i].iter().copied());
-                m.sort();
-                m.dedup();
-                if self.partial[sw] {
-                    m.clear();
-                }
-                Port {
-                    if_index: (i - lo + 1) as u32,
-                    name: self.refs[i].port.clone(),
-                    oper_status: Some(if up[i - lo] { "up" } else { "down" }.into()),
-                    speed_mbps: up[i - lo].then_some(1000),
-                    macs: m
-                        .iter()
-                        .map(|m| MacEntry {
-                            mac: m.to_string(),
-                            vlan: Some(10),
-                        })
-                        .collect(),
-                    ..Port::default()
-                }
-            })
-            .collect();
-        let anomalies = if self.partial[sw] {
-            vec!["walk of 1.3.6.1.2.1.17.7.1.2.2.1.2 stopped after 3 variables: timeout".to_owned()]
-        } else {
-            Vec::new()
-        };
-        PortTable {
-            switch: SwitchInfo {
-                name,
-                ..SwitchInfo::default()
-            },
-            polled_at: Some(f::at(t)),
-            ports,
-            anomalies,
-            ..PortTable::default()
+        for p in &mut ports {
+            p.2.sort();
+            p.2.dedup();
+            if self.partial[sw] {
+                p.2.clear();
+            }
         }
+        f::poller_table(&name, &ports, self.partial[sw], t)
     }
 
     fn plug(&mut self, d: usize, t: i64) {
@@ -405,6 +379,35 @@ impl Sim {
         } else {
             let first = renew.min(20 * MIN);
             self.push(t + first, Action::Renew(d, e));
+        }
+    }
+
+    /// Hands the engine's resets to `Devices` and scores the events raised.
+    fn collect(&mut self) {
+        for (pr, mac, before) in self.engine.take_resets() {
+            self.devices.forget(&pr, mac, before);
+        }
+        for e in self.events.drain(..) {
+            let pr = PortRef {
+                switch: e.switch.clone().unwrap_or_default(),
+                port: e.port.clone(),
+            };
+            let Some(&i) = self.index.get(&pr) else {
+                continue;
+            };
+            *self.out.outcome.fired.entry((i, e.event)).or_default() += 1;
+            self.out.outcome.events += 1;
+            if e.event == T::DeviceSubstituted {
+                let what = self.plant[i].unwrap_or("nothing planted").to_owned();
+                self.out.substitutions.push((e.clone(), what));
+            }
+            let json = serde_json::to_value(&e).unwrap_or_default();
+            if json.get("impersonation") == Some(&serde_json::Value::Bool(true)) {
+                self.out.impersonations.push(i);
+            }
+            if json.get("moved_from").is_some_and(|v| !v.is_null()) {
+                self.out.moved.push(i);
+            }
         }
     }
 
@@ -484,31 +487,7 @@ impl Sim {
             Action::SwitchUp(sw) => self.sw_down[sw] = false,
             Action::Partial(sw) => self.partial[sw] = true,
         }
-        for (pr, mac, before) in self.engine.take_resets() {
-            self.devices.forget(&pr, mac, before);
-        }
-        for e in self.events.drain(..) {
-            let pr = PortRef {
-                switch: e.switch.clone().unwrap_or_default(),
-                port: e.port.clone(),
-            };
-            let Some(&i) = self.index.get(&pr) else {
-                continue;
-            };
-            *self.out.outcome.fired.entry((i, e.event)).or_default() += 1;
-            self.out.outcome.events += 1;
-            if e.event == T::DeviceSubstituted {
-                let what = self.plant[i].unwrap_or("nothing planted").to_owned();
-                self.out.substitutions.push((e.clone(), what));
-            }
-            let json = serde_json::to_value(&e).unwrap_or_default();
-            if json.get("impersonation") == Some(&serde_json::Value::Bool(true)) {
-                self.out.impersonations.push(i);
-            }
-            if json.get("moved_from").is_some_and(|v| !v.is_null()) {
-                self.out.moved.push(i);
-            }
-        }
+        self.collect();
     }
 }
 
@@ -541,6 +520,363 @@ fn workday(d: i64) -> bool {
 }
 
 /// Runs the simulation.
+/// Plants scale with the site (the counts are per 2,000 ports), at least one of each.
+fn count(s: &Sim, n: f64) -> usize {
+    ((n * s.p.ports as f64 / 2000.0).round() as usize).max(1)
+}
+
+/// Ports of the given roles with nothing planted yet, shuffled.
+fn pool(s: &mut Sim, want: &[Role]) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..s.p.ports)
+        .filter(|&i| want.contains(&s.roles[i]) && s.plant[i].is_none())
+        .collect();
+    s.rng.shuffle(&mut v);
+    v
+}
+
+/// A time on a working day in [from, to), between 09:30 and 16:00.
+fn day_at(s: &mut Sim, from: i64, to: i64) -> i64 {
+    let d = loop {
+        let d = s.rng.i64(from..to.max(from + 1));
+        if workday(d) {
+            break d;
+        }
+    };
+    d * DAY + s.rng.i64(9 * HOUR + 30 * MIN..16 * HOUR)
+}
+
+fn planted(s: &mut Sim, i: usize, what: &'static str) {
+    s.plant[i] = Some(what);
+    *s.out.planted.entry(what).or_default() += 1;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    PhonePc,
+    Phone,
+    Laptop,
+    Host,
+    Iot,
+    Camera,
+    Empty,
+    Hot,
+}
+
+/// A hot desk: one to three visiting laptops a working day, each a laptop of its own; each
+/// may be recorded appearing and leaving, never judged.
+fn hot_desk(s: &mut Sim, i: usize) {
+    let pcs = [Kind::Windows, Kind::Windows, Kind::MacOs, Kind::Linux];
+    let pick = |rng: &mut fastrand::Rng, v: &[Kind]| v[rng.usize(..v.len())];
+    // One to three visitors a working day, each a laptop of its own.
+    for day in (0..s.p.days).filter(|&d| workday(d)) {
+        let mut t = day * DAY + s.rng.i64(8 * HOUR..10 * HOUR);
+        for _ in 0..s.rng.usize(1..=3) {
+            let k = pick(&mut s.rng, &pcs);
+            let d = s.add(k, i, None, None);
+            let stay = s.rng.i64(HOUR..4 * HOUR);
+            s.push(t, Action::Plug(d));
+            s.push(t + stay, Action::Unplug(d));
+            s.opt(i, T::DeviceAppeared, 1);
+            s.opt(i, T::DeviceDeparted, 1);
+            t += stay + s.rng.i64(10 * MIN..HOUR);
+        }
+    }
+}
+
+/// Who is on each port, and the events their arrival must raise.
+fn populate(s: &mut Sim) {
+    let p = s.p;
+    // Population.
+    let pick = |rng: &mut fastrand::Rng, v: &[Kind]| v[rng.usize(..v.len())];
+    for i in 0..p.ports {
+        let r = s.rng.f64();
+        let role = if i % PER_SWITCH >= HOT_FROM {
+            Role::Hot
+        } else if r < 0.40 {
+            Role::PhonePc
+        } else if r < 0.55 {
+            Role::Phone
+        } else if r < 0.72 {
+            Role::Laptop
+        } else if r < 0.84 {
+            Role::Host
+        } else if r < 0.92 {
+            Role::Iot
+        } else if r < 0.935 {
+            Role::Camera
+        } else {
+            Role::Empty
+        };
+        s.roles.push(role);
+        let phones = [Kind::Phone7970, Kind::Phone7970, Kind::Phone7912];
+        let pcs = [Kind::Windows, Kind::Windows, Kind::MacOs, Kind::Linux];
+        let always = |s: &mut Sim, k: Kind| {
+            let d = s.add(k, i, None, None);
+            let t0 = s.rng.i64(0..30 * MIN);
+            s.push(t0, Action::Plug(d));
+            s.residents[i].push(d);
+            s.exp(i, T::DeviceAppeared);
+            d
+        };
+        match role {
+            Role::PhonePc | Role::Laptop => {
+                if role == Role::PhonePc {
+                    let k = pick(&mut s.rng, &phones);
+                    always(s, k);
+                }
+                let k = pick(&mut s.rng, &pcs);
+                let d = s.add(k, i, None, None);
+                s.residents[i].push(d);
+                s.exp(i, T::DeviceAppeared);
+                let weekends = (0..p.days).filter(|d| d % 7 == 5).count() as u32;
+                if role == Role::Laptop {
+                    // Before its pattern is known a laptop's first evening (and a weekend)
+                    // may read as a departure.
+                    s.opt(i, T::DeviceDeparted, 1 + weekends);
+                }
+                let arrive = s.rng.i64(7 * HOUR + 30 * MIN..9 * HOUR + 30 * MIN);
+                let leave = s.rng.i64(16 * HOUR + 30 * MIN..18 * HOUR + 30 * MIN);
+                for day in (0..p.days).filter(|&d| workday(d)) {
+                    s.push(day * DAY + arrive, Action::Plug(d));
+                    s.push(day * DAY + leave, Action::Unplug(d));
+                }
+            }
+            Role::Phone => {
+                let k = pick(&mut s.rng, &phones);
+                always(s, k);
+            }
+            Role::Host => {
+                let k = pick(
+                    &mut s.rng,
+                    &[
+                        Kind::Windows,
+                        Kind::Linux,
+                        Kind::Windows,
+                        Kind::LinuxHost,
+                        Kind::LinuxHost,
+                        Kind::TwoAgents,
+                    ],
+                );
+                always(s, k);
+            }
+            Role::Iot => {
+                let k = pick(&mut s.rng, &[Kind::Udhcp, Kind::Aruba, Kind::Rpi]);
+                always(s, k);
+            }
+            Role::Camera => {
+                always(s, Kind::Camera);
+                s.exp(i, T::NdaaProhibitedDetected);
+            }
+            Role::Empty => {}
+            Role::Hot => hot_desk(s, i),
+        }
+    }
+}
+
+/// Real changes that are no attack: firmware updates, like-for-like replacements, a phone
+/// replaced while its PC stays behind it.
+fn plant_replacements(s: &mut Sim) {
+    let p = s.p;
+    let last = p.days - 1;
+    // Firmware updates of 7970 phones (with a reboot: DHCP first, then the new CDP).
+    let mut fw_ports = pool(s, &[Role::Phone, Role::PhonePc]);
+    fw_ports.retain(|&i| s.devs[s.residents[i][0]].kind == Kind::Phone7970);
+    for &i in fw_ports.iter().take(count(s, 60.0)) {
+        planted(s, i, "firmware update");
+        let t = day_at(s, 2, last);
+        s.push(t, Action::Firmware(s.residents[i][0]));
+        s.exp(i, T::DeviceFirmwareShift);
+    }
+    // Like-for-like replacements of devices there around the clock.
+    for i in pool(s, &[Role::Phone, Role::Host, Role::Iot])
+        .into_iter()
+        .take(count(s, 60.0))
+    {
+        planted(s, i, "like-for-like");
+        let old = s.residents[i][0];
+        let t = day_at(s, 2, last);
+        let k = s.devs[old].kind;
+        let new = s.add(k, i, None, None);
+        s.push(t, Action::Unplug(old));
+        let gap = s.rng.i64(5 * MIN..60 * MIN);
+        s.push(t + gap, Action::Plug(new));
+        s.exp(i, T::DeviceDeparted);
+        s.exp(i, T::DeviceAppeared);
+    }
+    // A phone replaced while its PC stays behind it (during working hours): the old MAC
+    // lingers in the FDB for 5 minutes, the PC re-links behind the new phone.
+    for i in pool(s, &[Role::PhonePc]).into_iter().take(count(s, 20.0)) {
+        planted(s, i, "phone replaced, PC behind");
+        let (old, pc) = (s.residents[i][0], s.residents[i][1]);
+        let t = (day_at(s, 2, last) / DAY) * DAY + 11 * HOUR;
+        let k = s.devs[old].kind;
+        let new = s.add(k, i, None, None);
+        s.devs[old].linger = t + 5 * MIN;
+        s.push(t, Action::Unplug(old));
+        s.push(t + 2 * MIN, Action::Plug(new));
+        s.push(t, Action::Bounce(pc, 150));
+        s.exp(i, T::DeviceDeparted);
+        s.exp(i, T::DeviceAppeared);
+    }
+}
+
+/// Swaps, clones, spoofers, rogue switches, NDAA cameras, moves.
+fn plant_attacks(s: &mut Sim) {
+    let p = s.p;
+    let last = p.days - 1;
+    // Different-MAC swaps: another kind of device with its own MAC takes the port.
+    let victims = pool(s, &[Role::Phone, Role::Host]);
+    for i in victims.into_iter().take(count(s, 20.0)) {
+        let old = s.residents[i][0];
+        let k = match s.devs[old].kind {
+            Kind::Phone7970 | Kind::Phone7912 => Kind::Linux,
+            Kind::Windows => Kind::Rpi,
+            _ => Kind::Windows,
+        };
+        if !clearly_other(&s.devs[old].fr, &frames(k, s.devs[old].mac, None)) {
+            continue;
+        }
+        planted(s, i, "different-MAC swap");
+        let t = day_at(s, 3, last);
+        let new = s.add(k, i, None, None);
+        s.push(t, Action::Unplug(old));
+        let gap = s.rng.i64(2 * MIN..30 * MIN);
+        s.push(t + gap, Action::Plug(new));
+        s.exp(i, T::DeviceSubstituted);
+        s.opt(i, T::DeviceDeparted, 1);
+    }
+    // Cloned-MAC swaps: another stack behind the same MAC, renewing DHCP every 30 minutes.
+    for i in pool(s, &[Role::Phone, Role::Host])
+        .into_iter()
+        .take(count(s, 20.0))
+    {
+        let old = s.residents[i][0];
+        let m = s.devs[old].mac;
+        let k = match s.devs[old].kind {
+            Kind::Linux => Kind::MacOs,
+            _ => Kind::Linux,
+        };
+        if !clearly_other(&s.devs[old].fr, &frames(k, m, None)) {
+            continue;
+        }
+        planted(s, i, "cloned-MAC swap");
+        let t = day_at(s, 3, last);
+        let new = s.add(k, i, Some(m), None);
+        s.push(t, Action::Unplug(old));
+        let gap = s.rng.i64(2 * MIN..10 * MIN);
+        s.push(t + gap, Action::Plug(new));
+        s.exp(i, T::DeviceSubstituted);
+    }
+    // Spoofers: a Raspberry Pi replaying the departed 7970's CDP frame.
+    let mut spoof = pool(s, &[Role::Phone]);
+    spoof.retain(|&i| s.devs[s.residents[i][0]].kind == Kind::Phone7970);
+    for i in spoof.into_iter().take(count(s, 10.0)) {
+        planted(s, i, "CDP spoofer");
+        let old = s.residents[i][0];
+        let t = day_at(s, 3, last);
+        let victim = s.devs[old].mac;
+        let new = s.add(Kind::Spoofer, i, None, Some(victim));
+        s.push(t, Action::Unplug(old));
+        let gap = s.rng.i64(2 * MIN..10 * MIN);
+        s.push(t + gap, Action::Plug(new));
+        s.exp(i, T::DeviceSubstituted);
+        s.opt(i, T::DeviceDeparted, 1);
+        s.out.spoof_ports.push(i);
+    }
+    // Rogue switches: 19 more MACs behind a desktop's port, three of them speaking DHCP.
+    for i in pool(s, &[Role::Host]).into_iter().take(count(s, 5.0)) {
+        planted(s, i, "rogue switch");
+        let t = day_at(s, 3, last);
+        for k in 0..19 {
+            if k < 3 {
+                let kind = [Kind::Linux, Kind::MacOs, Kind::Rpi][k];
+                let d = s.add(kind, i, None, None);
+                s.push(t + 60 + k as i64 * 20, Action::Plug(d));
+            } else {
+                let m = s.mac_for(Kind::Windows);
+                // Behind the switch from `t` on: added when the port is next polled.
+                s.silent_from(i, m, t);
+            }
+        }
+        s.exp(i, T::PortTopologyChanged);
+    }
+    // Hikvision cameras plugged into empty ports.
+    for i in pool(s, &[Role::Empty]).into_iter().take(count(s, 5.0)) {
+        planted(s, i, "NDAA camera plugged in");
+        let t = day_at(s, 2, last);
+        let d = s.add(Kind::Camera, i, None, None);
+        s.push(t, Action::Plug(d));
+        s.exp(i, T::DeviceAppeared);
+        s.exp(i, T::NdaaProhibitedDetected);
+    }
+    // Phones moved to an empty port.
+    let mut empties = pool(s, &[Role::Empty]);
+    for i in pool(s, &[Role::Phone]).into_iter().take(count(s, 10.0)) {
+        let Some(to) = empties.pop() else { break };
+        planted(s, i, "moved away");
+        planted(s, to, "moved here");
+        let old = s.residents[i][0];
+        let t = day_at(s, 3, last);
+        let k = s.devs[old].kind;
+        let m = s.devs[old].mac;
+        let new = s.add(k, to, Some(m), None);
+        s.push(t, Action::Unplug(old));
+        s.push(t + 30 * MIN, Action::Plug(new));
+        s.exp(to, T::DeviceAppeared);
+        s.opt(i, T::DeviceDeparted, 1);
+        s.out.move_ports.push(to);
+    }
+}
+
+/// Everyday churn that must stay silent.
+fn churn(s: &mut Sim) {
+    let p = s.p;
+    let last = p.days - 1;
+    let end = p.days * DAY;
+    let n_sw = p.ports.div_ceil(PER_SWITCH);
+    // Everyday churn: reboots of devices there around the clock (about one in ten days),
+    // link flaps, partial walks, a switch unreachable for four hours.
+    for i in 0..p.ports {
+        for &d in &s.residents[i].clone() {
+            if !matches!(
+                s.roles[i],
+                Role::Phone | Role::PhonePc | Role::Host | Role::Iot | Role::Camera
+            ) || matches!(s.devs[d].kind, Kind::Windows | Kind::MacOs | Kind::Linux)
+                && s.roles[i] == Role::PhonePc
+            {
+                continue;
+            }
+            let mut day = s.rng.i64(1..11);
+            while day < last {
+                let t = day * DAY + s.rng.i64(0..DAY);
+                let down = s.rng.i64(60..150);
+                s.push(t, Action::Bounce(d, down));
+                day += s.rng.i64(5..15);
+            }
+        }
+    }
+    for i in pool(s, &[Role::Phone, Role::Host, Role::Iot, Role::PhonePc])
+        .into_iter()
+        .take(count(s, 300.0))
+    {
+        let d = s.residents[i][0];
+        for _ in 0..3 {
+            let t = s.rng.i64(DAY..end - DAY);
+            let down = s.rng.i64(60..180);
+            s.push(t, Action::Bounce(d, down));
+        }
+    }
+    for _ in 0..count(s, 20.0) {
+        let sw = s.rng.usize(..n_sw);
+        let t = s.rng.i64(DAY..end - DAY) / p.poll_every * p.poll_every;
+        s.push(t, Action::Partial(sw));
+    }
+    let sw = n_sw / 2;
+    let t = s.rng.i64(5 * DAY..end - DAY);
+    s.push(t, Action::SwitchDown(sw));
+    s.push(t + 4 * HOUR, Action::SwitchUp(sw));
+}
+
 pub fn run(p: SiteParams) -> SiteOutcome {
     let n_sw = p.ports.div_ceil(PER_SWITCH);
     let refs: Vec<PortRef> = (0..p.ports)
@@ -570,6 +906,8 @@ pub fn run(p: SiteParams) -> SiteOutcome {
         partial: vec![false; n_sw],
         silent: vec![Vec::new(); p.ports],
         pending_silent: Vec::new(),
+        roles: Vec::with_capacity(p.ports),
+        residents: vec![Vec::new(); p.ports],
         out: SiteOutcome::default(),
         plant: vec![None; p.ports],
         events: Vec::new(),
@@ -578,334 +916,11 @@ pub fn run(p: SiteParams) -> SiteOutcome {
             ..PortFacts::default()
         },
     };
+    populate(&mut s);
+    plant_replacements(&mut s);
+    plant_attacks(&mut s);
+    churn(&mut s);
     let end = p.days * DAY;
-    let scale = p.ports as f64 / 2000.0;
-    let count = |n: f64| ((n * scale).round() as usize).max(1);
-
-    // Population.
-    #[derive(Clone, Copy, PartialEq)]
-    enum Role {
-        PhonePc,
-        Phone,
-        Laptop,
-        Host,
-        Iot,
-        Camera,
-        Empty,
-        Hot,
-    }
-    let mut roles = Vec::with_capacity(p.ports);
-    let mut residents: Vec<Vec<usize>> = vec![Vec::new(); p.ports];
-    let pick = |rng: &mut fastrand::Rng, v: &[Kind]| v[rng.usize(..v.len())];
-    for i in 0..p.ports {
-        let r = s.rng.f64();
-        let role = if i % PER_SWITCH >= HOT_FROM {
-            Role::Hot
-        } else if r < 0.40 {
-            Role::PhonePc
-        } else if r < 0.55 {
-            Role::Phone
-        } else if r < 0.72 {
-            Role::Laptop
-        } else if r < 0.84 {
-            Role::Host
-        } else if r < 0.92 {
-            Role::Iot
-        } else if r < 0.935 {
-            Role::Camera
-        } else {
-            Role::Empty
-        };
-        roles.push(role);
-        let phones = [Kind::Phone7970, Kind::Phone7970, Kind::Phone7912];
-        let pcs = [Kind::Windows, Kind::Windows, Kind::MacOs, Kind::Linux];
-        let mut always = |s: &mut Sim, k: Kind| {
-            let d = s.add(k, i, None, None);
-            let t0 = s.rng.i64(0..30 * MIN);
-            s.push(t0, Action::Plug(d));
-            residents[i].push(d);
-            s.exp(i, T::DeviceAppeared);
-            d
-        };
-        match role {
-            Role::PhonePc | Role::Laptop => {
-                if role == Role::PhonePc {
-                    let k = pick(&mut s.rng, &phones);
-                    always(&mut s, k);
-                }
-                let k = pick(&mut s.rng, &pcs);
-                let d = s.add(k, i, None, None);
-                residents[i].push(d);
-                s.exp(i, T::DeviceAppeared);
-                let weekends = (0..p.days).filter(|d| d % 7 == 5).count() as u32;
-                if role == Role::Laptop {
-                    // Before its pattern is known a laptop's first evening (and a weekend)
-                    // may read as a departure.
-                    s.opt(i, T::DeviceDeparted, 1 + weekends);
-                }
-                let arrive = s.rng.i64(7 * HOUR + 30 * MIN..9 * HOUR + 30 * MIN);
-                let leave = s.rng.i64(16 * HOUR + 30 * MIN..18 * HOUR + 30 * MIN);
-                for day in (0..p.days).filter(|&d| workday(d)) {
-                    s.push(day * DAY + arrive, Action::Plug(d));
-                    s.push(day * DAY + leave, Action::Unplug(d));
-                }
-            }
-            Role::Phone => {
-                let k = pick(&mut s.rng, &phones);
-                always(&mut s, k);
-            }
-            Role::Host => {
-                let k = pick(
-                    &mut s.rng,
-                    &[
-                        Kind::Windows,
-                        Kind::Linux,
-                        Kind::Windows,
-                        Kind::LinuxHost,
-                        Kind::LinuxHost,
-                        Kind::TwoAgents,
-                    ],
-                );
-                always(&mut s, k);
-            }
-            Role::Iot => {
-                let k = pick(&mut s.rng, &[Kind::Udhcp, Kind::Aruba, Kind::Rpi]);
-                always(&mut s, k);
-            }
-            Role::Camera => {
-                always(&mut s, Kind::Camera);
-                s.exp(i, T::NdaaProhibitedDetected);
-            }
-            Role::Empty => {}
-            Role::Hot => {
-                // One to three visitors a working day, each a laptop of its own.
-                for day in (0..p.days).filter(|&d| workday(d)) {
-                    let mut t = day * DAY + s.rng.i64(8 * HOUR..10 * HOUR);
-                    for _ in 0..s.rng.usize(1..=3) {
-                        let k = pick(&mut s.rng, &pcs);
-                        let d = s.add(k, i, None, None);
-                        let stay = s.rng.i64(HOUR..4 * HOUR);
-                        s.push(t, Action::Plug(d));
-                        s.push(t + stay, Action::Unplug(d));
-                        s.opt(i, T::DeviceAppeared, 1);
-                        s.opt(i, T::DeviceDeparted, 1);
-                        t += stay + s.rng.i64(10 * MIN..HOUR);
-                    }
-                }
-            }
-        }
-    }
-
-    // Ports by role, shuffled, for the plants (each plant on a port of its own).
-    let pool = |s: &mut Sim, want: &[Role]| -> Vec<usize> {
-        let mut v: Vec<usize> = (0..p.ports)
-            .filter(|&i| {
-                want.contains(&roles[i]) && s.plant[i].is_none() && s.refs[i].switch != "sw-000"
-            })
-            .collect();
-        s.rng.shuffle(&mut v);
-        v
-    };
-    let day_at = |s: &mut Sim, from: i64, to: i64| {
-        let d = loop {
-            let d = s.rng.i64(from..to.max(from + 1));
-            if workday(d) {
-                break d;
-            }
-        };
-        d * DAY + s.rng.i64(9 * HOUR + 30 * MIN..16 * HOUR)
-    };
-    let planted = |s: &mut Sim, i: usize, what: &'static str| {
-        s.plant[i] = Some(what);
-        *s.out.planted.entry(what).or_default() += 1;
-    };
-    let last = p.days - 1;
-
-    // Firmware updates of 7970 phones (with a reboot: DHCP first, then the new CDP).
-    let mut fw_ports = pool(&mut s, &[Role::Phone, Role::PhonePc]);
-    fw_ports.retain(|&i| s.devs[residents[i][0]].kind == Kind::Phone7970);
-    for &i in fw_ports.iter().take(count(60.0)) {
-        planted(&mut s, i, "firmware update");
-        let t = day_at(&mut s, 2, last);
-        s.push(t, Action::Firmware(residents[i][0]));
-        s.exp(i, T::DeviceFirmwareShift);
-    }
-    // Like-for-like replacements of devices there around the clock.
-    for i in pool(&mut s, &[Role::Phone, Role::Host, Role::Iot])
-        .into_iter()
-        .take(count(60.0))
-    {
-        planted(&mut s, i, "like-for-like");
-        let old = residents[i][0];
-        let t = day_at(&mut s, 2, last);
-        let k = s.devs[old].kind;
-        let new = s.add(k, i, None, None);
-        s.push(t, Action::Unplug(old));
-        let gap = s.rng.i64(5 * MIN..60 * MIN);
-        s.push(t + gap, Action::Plug(new));
-        s.exp(i, T::DeviceDeparted);
-        s.exp(i, T::DeviceAppeared);
-    }
-    // A phone replaced while its PC stays behind it (during working hours): the old MAC
-    // lingers in the FDB for 5 minutes, the PC re-links behind the new phone.
-    for i in pool(&mut s, &[Role::PhonePc]).into_iter().take(count(20.0)) {
-        planted(&mut s, i, "phone replaced, PC behind");
-        let (old, pc) = (residents[i][0], residents[i][1]);
-        let t = (day_at(&mut s, 2, last) / DAY) * DAY + 11 * HOUR;
-        let k = s.devs[old].kind;
-        let new = s.add(k, i, None, None);
-        s.devs[old].linger = t + 5 * MIN;
-        s.push(t, Action::Unplug(old));
-        s.push(t + 2 * MIN, Action::Plug(new));
-        s.push(t, Action::Bounce(pc, 150));
-        s.exp(i, T::DeviceDeparted);
-        s.exp(i, T::DeviceAppeared);
-    }
-    // Different-MAC swaps: another kind of device with its own MAC takes the port.
-    let victims = pool(&mut s, &[Role::Phone, Role::Host]);
-    for i in victims.into_iter().take(count(20.0)) {
-        let old = residents[i][0];
-        let k = match s.devs[old].kind {
-            Kind::Phone7970 | Kind::Phone7912 => Kind::Linux,
-            Kind::Windows => Kind::Rpi,
-            _ => Kind::Windows,
-        };
-        if !clearly_other(&s.devs[old].fr, &frames(k, s.devs[old].mac, None)) {
-            continue;
-        }
-        planted(&mut s, i, "different-MAC swap");
-        let t = day_at(&mut s, 3, last);
-        let new = s.add(k, i, None, None);
-        s.push(t, Action::Unplug(old));
-        let gap = s.rng.i64(2 * MIN..30 * MIN);
-        s.push(t + gap, Action::Plug(new));
-        s.exp(i, T::DeviceSubstituted);
-        s.opt(i, T::DeviceDeparted, 1);
-    }
-    // Cloned-MAC swaps: another stack behind the same MAC, renewing DHCP every 30 minutes.
-    for i in pool(&mut s, &[Role::Phone, Role::Host])
-        .into_iter()
-        .take(count(20.0))
-    {
-        let old = residents[i][0];
-        let m = s.devs[old].mac;
-        let k = match s.devs[old].kind {
-            Kind::Linux => Kind::MacOs,
-            _ => Kind::Linux,
-        };
-        if !clearly_other(&s.devs[old].fr, &frames(k, m, None)) {
-            continue;
-        }
-        planted(&mut s, i, "cloned-MAC swap");
-        let t = day_at(&mut s, 3, last);
-        let new = s.add(k, i, Some(m), None);
-        s.push(t, Action::Unplug(old));
-        let gap = s.rng.i64(2 * MIN..10 * MIN);
-        s.push(t + gap, Action::Plug(new));
-        s.exp(i, T::DeviceSubstituted);
-    }
-    // Spoofers: a Raspberry Pi replaying the departed 7970's CDP frame.
-    let mut spoof = pool(&mut s, &[Role::Phone]);
-    spoof.retain(|&i| s.devs[residents[i][0]].kind == Kind::Phone7970);
-    for i in spoof.into_iter().take(count(10.0)) {
-        planted(&mut s, i, "CDP spoofer");
-        let old = residents[i][0];
-        let t = day_at(&mut s, 3, last);
-        let victim = s.devs[old].mac;
-        let new = s.add(Kind::Spoofer, i, None, Some(victim));
-        s.push(t, Action::Unplug(old));
-        let gap = s.rng.i64(2 * MIN..10 * MIN);
-        s.push(t + gap, Action::Plug(new));
-        s.exp(i, T::DeviceSubstituted);
-        s.opt(i, T::DeviceDeparted, 1);
-        s.out.spoof_ports.push(i);
-    }
-    // Rogue switches: 19 more MACs behind a desktop's port, three of them speaking DHCP.
-    for i in pool(&mut s, &[Role::Host]).into_iter().take(count(5.0)) {
-        planted(&mut s, i, "rogue switch");
-        let t = day_at(&mut s, 3, last);
-        for k in 0..19 {
-            if k < 3 {
-                let kind = [Kind::Linux, Kind::MacOs, Kind::Rpi][k];
-                let d = s.add(kind, i, None, None);
-                s.push(t + 60 + k as i64 * 20, Action::Plug(d));
-            } else {
-                let m = s.mac_for(Kind::Windows);
-                // Behind the switch from `t` on: added when the port is next polled.
-                s.silent_from(i, m, t);
-            }
-        }
-        s.exp(i, T::PortTopologyChanged);
-    }
-    // Hikvision cameras plugged into empty ports.
-    for i in pool(&mut s, &[Role::Empty]).into_iter().take(count(5.0)) {
-        planted(&mut s, i, "NDAA camera plugged in");
-        let t = day_at(&mut s, 2, last);
-        let d = s.add(Kind::Camera, i, None, None);
-        s.push(t, Action::Plug(d));
-        s.exp(i, T::DeviceAppeared);
-        s.exp(i, T::NdaaProhibitedDetected);
-    }
-    // Phones moved to an empty port.
-    let mut empties = pool(&mut s, &[Role::Empty]);
-    for i in pool(&mut s, &[Role::Phone]).into_iter().take(count(10.0)) {
-        let Some(to) = empties.pop() else { break };
-        planted(&mut s, i, "moved away");
-        planted(&mut s, to, "moved here");
-        let old = residents[i][0];
-        let t = day_at(&mut s, 3, last);
-        let k = s.devs[old].kind;
-        let m = s.devs[old].mac;
-        let new = s.add(k, to, Some(m), None);
-        s.push(t, Action::Unplug(old));
-        s.push(t + 30 * MIN, Action::Plug(new));
-        s.exp(to, T::DeviceAppeared);
-        s.opt(i, T::DeviceDeparted, 1);
-        s.out.move_ports.push(to);
-    }
-
-    // Everyday churn: reboots of devices there around the clock (about one in ten days),
-    // link flaps, partial walks, a switch unreachable for four hours.
-    for i in 0..p.ports {
-        for &d in &residents[i].clone() {
-            if !matches!(
-                roles[i],
-                Role::Phone | Role::PhonePc | Role::Host | Role::Iot | Role::Camera
-            ) || matches!(s.devs[d].kind, Kind::Windows | Kind::MacOs | Kind::Linux)
-                && roles[i] == Role::PhonePc
-            {
-                continue;
-            }
-            let mut day = s.rng.i64(1..11);
-            while day < last {
-                let t = day * DAY + s.rng.i64(0..DAY);
-                let down = s.rng.i64(60..150);
-                s.push(t, Action::Bounce(d, down));
-                day += s.rng.i64(5..15);
-            }
-        }
-    }
-    for i in pool(&mut s, &[Role::Phone, Role::Host, Role::Iot, Role::PhonePc])
-        .into_iter()
-        .take(count(300.0))
-    {
-        let d = residents[i][0];
-        for _ in 0..3 {
-            let t = s.rng.i64(DAY..end - DAY);
-            let down = s.rng.i64(60..180);
-            s.push(t, Action::Bounce(d, down));
-        }
-    }
-    for _ in 0..count(20.0) {
-        let sw = s.rng.usize(..n_sw);
-        let t = s.rng.i64(DAY..end - DAY) / p.poll_every * p.poll_every;
-        s.push(t, Action::Partial(sw));
-    }
-    let sw = n_sw / 2;
-    let t = s.rng.i64(5 * DAY..end - DAY);
-    s.push(t, Action::SwitchDown(sw));
-    s.push(t + 4 * HOUR, Action::SwitchUp(sw));
-
     for sw in 0..n_sw {
         let first = (sw as i64 * 17) % p.poll_every;
         s.push(first, Action::Poll(sw));

@@ -783,15 +783,19 @@ fn plant_attacks(s: &mut Sim) {
         s.opt(i, T::DeviceDeparted, 1);
         s.out.spoof_ports.push(i);
     }
-    // Rogue switches: 19 more MACs behind a desktop's port, three of them speaking DHCP.
+    // Rogue switches: 19 more MACs behind a desktop's port (the jump shows in the FDB
+    // first), three of them speaking DHCP an hour later.
     for i in pool(s, &[Role::Host]).into_iter().take(count(s, 5.0)) {
         planted(s, i, "rogue switch");
         let t = day_at(s, 3, last);
         for k in 0..19 {
             if k < 3 {
                 let kind = [Kind::Linux, Kind::MacOs, Kind::Rpi][k];
+                // In the FDB from the start, speaking an hour later.
                 let d = s.add(kind, i, None, None);
-                s.push(t + 60 + k as i64 * 20, Action::Plug(d));
+                let m = s.devs[d].mac;
+                s.silent_from(i, m, t);
+                s.push(t + HOUR + k as i64 * 20, Action::Plug(d));
             } else {
                 let m = s.mac_for(Kind::Windows);
                 // Behind the switch from `t` on: added when the port is next polled.

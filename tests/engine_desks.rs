@@ -9,11 +9,14 @@
 //! working week; phone + PC booting in every order; boots whose first frame is an ARP, then
 //! DHCP, then CDP/LLDP seconds later; a host with two LLDP agents; DHCP-only devices; laptops
 //! returning each morning; a hot desk on a `transient` port; a partial SNMP walk and an SNMP
-//! outage; a phone replaced while its PC stays behind it (three MACs for a few minutes).
+//! outage; a phone replaced while its PC stays behind it (three MACs for a few minutes); a
+//! restart of the sensor with another `[dna].dimension` (baselines re-learnt quietly, nothing
+//! raised twice).
 //! Real changes (exactly one page each): a firmware update with a reboot; a like-for-like
 //! replacement; a cloned-MAC swap with a laptop renewing DHCP every 30 minutes; a device
 //! replaying the departed phone's CDP (impersonation); a forged EAP-Success on an 802.1X
-//! port; a rogue switch behind an edge port; a known device moving to another port.
+//! port; a rogue switch behind an edge port; a known device moving to another port; a
+//! Hikvision camera booting (NDAA, once).
 //!
 //! These need engine v2 (issue 11): on the one-occupant engine most of them fail the way the
 //! issue reports.
@@ -396,6 +399,102 @@ fn a_phone_replaced_while_its_pc_stays_behind_it_is_no_topology_change() {
             appeared(1, b, swap + 2 * MIN),
         ],
         &[],
+    );
+}
+
+#[test]
+fn a_dna_parameter_change_and_a_restart_relearn_quietly() {
+    let end = 4 * DAY;
+    let (ph, pcm, host, win) = (
+        mac(PHONE_A),
+        mac(PC),
+        mac("00:23:54:40:0c:01"),
+        mac("d4:be:d9:40:0c:02"),
+    );
+    let t0 = hm(0, 8, 0);
+    let speakers = |s: &mut Story| {
+        s.extend(phone(1, ph, &[(t0, end)], &[]));
+        s.extend(pc(
+            1,
+            pcm,
+            windows_dhcp(pcm),
+            4 * HOUR,
+            &workdays(4, hm(0, 8, 30), hm(0, 17, 0)),
+        ));
+        s.extend(pc(2, host, linux_dhcp(host), 30 * MIN, &[(t0, end)]));
+        s.add(talk(2, host, os_lldpd(host), 30, 30, &[(t0, end)]));
+        s.extend(pc(3, win, windows_dhcp(win), 4 * HOUR, &[(t0, end)]));
+    };
+    let data = tmp(&format!("desk-relearn-data-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).unwrap();
+    // Days 0-1 with the defaults; the sensor stops.
+    let mut first = Story::new("relearn-1", CFG, 4, 2 * DAY);
+    speakers(&mut first);
+    let ev = first.run_with(Some(&data));
+    exactly(
+        first.name,
+        &ev,
+        &[
+            appeared(1, ph, t0),
+            appeared(1, pcm, hm(0, 8, 30)),
+            appeared(2, host, t0),
+            appeared(3, win, t0),
+        ],
+        &[],
+    );
+    // Days 2-3: it starts again on the same state with another DNA dimension: baselines are
+    // re-learnt quietly, and nothing it raised before is raised again.
+    let cfg = format!("{CFG}\n[dna]\ndimension = 128\n");
+    let mut second = Story::new("relearn-2", &cfg, 4, end);
+    second.start = 2 * DAY;
+    speakers(&mut second);
+    let ev = second.run_with(Some(&data));
+    exactly(second.name, &ev, &[], &[]);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_hikvision_camera_booting_is_ndaa_prohibited_once() {
+    let cfg = r#"
+[sensor]
+site = "hq-3"
+
+[[port_profile]]
+name = "cameras"
+switch = "desk-sw"
+ports = ["Gi1/0/30"]
+expected_classes = ["camera"]
+max_macs = 1
+controls = ["NDAA-889"]
+"#;
+    let end = 3 * DAY;
+    let mut s = Story::new("ndaa-camera", cfg, 30, end);
+    let cam = mac("08:a1:89:40:0d:01");
+    let t0 = hm(0, 9, 0);
+    // The camera boots (ARP, udhcpc, its first LLDPDU 30 s later, every 30 s); day 1 14:00
+    // it reboots (link down 80 s).
+    let rb = hm(1, 14, 0);
+    let spans = [(t0, rb), (rb + 80, end)];
+    s.extend(pc(30, cam, udhcp_dhcp(cam), HOUR, &spans));
+    s.add(talk(30, cam, hikvision_frame(cam), 30, 30, &spans));
+    let ev = s.run();
+    let got = exactly(
+        s.name,
+        &ev,
+        &[
+            appeared(30, cam, t0),
+            want(T::NdaaProhibitedDetected, 30, cam, t0, t0 + 20 * MIN),
+        ],
+        &[],
+    );
+    let e = &got[1].event;
+    assert!(e.confidence.is_some_and(|c| c >= 0.85), "{e:?}");
+    assert!(
+        e.vendor
+            .as_deref()
+            .is_some_and(|v| v.starts_with("Hikvision")),
+        "{e:?}"
     );
 }
 

@@ -488,6 +488,12 @@ impl Story {
     /// Replays the story; the events (parsed, and as JSON objects for the fields a newer
     /// engine adds).
     pub fn run(&self) -> Vec<Fired> {
+        self.run_with(None)
+    }
+
+    /// Replays the frames and polls of [`Story::start`, `end`), keeping the sensor's state in
+    /// `data_dir` when given (`--data-dir`: a later part of the story resumes from it).
+    pub fn run_with(&self, data_dir: Option<&Path>) -> Vec<Fired> {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
             "desk-{}-{}",
             self.name,
@@ -501,7 +507,7 @@ impl Story {
                 continue;
             }
             for t in s.times() {
-                if t < self.end {
+                if self.start <= t && t < self.end {
                     frames.push((at(t), s.frame.clone()));
                 }
             }
@@ -538,6 +544,11 @@ impl Story {
             .arg("--fdb")
             .arg(&fdb_path)
             .args(["--json", "--seed", "1"])
+            .args(data_dir.map(|d| {
+                let mut a = std::ffi::OsString::from("--data-dir=");
+                a.push(d);
+                a
+            }))
             .arg(&pcap)
             .output()
             .expect("run cybriq replay");

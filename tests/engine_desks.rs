@@ -656,13 +656,9 @@ controls = ["SOC2/CC6.1"]
         &ev,
         &[
             appeared(20, lin, t0),
-            want(
-                T::UnenrolledFlagged,
-                20,
-                lin,
-                t0 + 4 * HOUR,
-                t0 + 4 * HOUR + 30 * MIN,
-            ),
+            // Flagged once: when the grace window (4 h after it appeared) ends without the
+            // authenticator's word, or already at the forgery.
+            want(T::UnenrolledFlagged, 20, lin, t0, t0 + 4 * HOUR + 30 * MIN),
         ],
         &[],
     );

@@ -583,6 +583,28 @@ fn hot_desk(s: &mut Sim, i: usize) {
     }
 }
 
+/// A PC or laptop on port `i` on working days (arriving 07:30-09:30, leaving 16:30-18:30);
+/// `alone`: a laptop with nothing else on the port (its link down at night).
+fn commuter(s: &mut Sim, i: usize, alone: bool) {
+    let pcs = [Kind::Windows, Kind::Windows, Kind::MacOs, Kind::Linux];
+    let k = pcs[s.rng.usize(..pcs.len())];
+    let d = s.add(k, i, None, None);
+    s.residents[i].push(d);
+    s.exp(i, T::DeviceAppeared);
+    let weekends = (0..s.p.days).filter(|d| d % 7 == 5).count() as u32;
+    if alone {
+        // Before its pattern is known a laptop's first evening (and a weekend) may read as a
+        // departure.
+        s.opt(i, T::DeviceDeparted, 1 + weekends);
+    }
+    let arrive = s.rng.i64(7 * HOUR + 30 * MIN..9 * HOUR + 30 * MIN);
+    let leave = s.rng.i64(16 * HOUR + 30 * MIN..18 * HOUR + 30 * MIN);
+    for day in (0..s.p.days).filter(|&d| workday(d)) {
+        s.push(day * DAY + arrive, Action::Plug(d));
+        s.push(day * DAY + leave, Action::Unplug(d));
+    }
+}
+
 /// Who is on each port, and the events their arrival must raise.
 fn populate(s: &mut Sim) {
     let p = s.p;
@@ -609,7 +631,6 @@ fn populate(s: &mut Sim) {
         };
         s.roles.push(role);
         let phones = [Kind::Phone7970, Kind::Phone7970, Kind::Phone7912];
-        let pcs = [Kind::Windows, Kind::Windows, Kind::MacOs, Kind::Linux];
         let always = |s: &mut Sim, k: Kind| {
             let d = s.add(k, i, None, None);
             let t0 = s.rng.i64(0..30 * MIN);
@@ -624,22 +645,7 @@ fn populate(s: &mut Sim) {
                     let k = pick(&mut s.rng, &phones);
                     always(s, k);
                 }
-                let k = pick(&mut s.rng, &pcs);
-                let d = s.add(k, i, None, None);
-                s.residents[i].push(d);
-                s.exp(i, T::DeviceAppeared);
-                let weekends = (0..p.days).filter(|d| d % 7 == 5).count() as u32;
-                if role == Role::Laptop {
-                    // Before its pattern is known a laptop's first evening (and a weekend)
-                    // may read as a departure.
-                    s.opt(i, T::DeviceDeparted, 1 + weekends);
-                }
-                let arrive = s.rng.i64(7 * HOUR + 30 * MIN..9 * HOUR + 30 * MIN);
-                let leave = s.rng.i64(16 * HOUR + 30 * MIN..18 * HOUR + 30 * MIN);
-                for day in (0..p.days).filter(|&d| workday(d)) {
-                    s.push(day * DAY + arrive, Action::Plug(d));
-                    s.push(day * DAY + leave, Action::Unplug(d));
-                }
+                commuter(s, i, role == Role::Laptop);
             }
             Role::Phone => {
                 let k = pick(&mut s.rng, &phones);

@@ -65,6 +65,9 @@ pub struct Outcome {
     pub fired: BTreeMap<(usize, EventType), u32>,
     /// Events the scenario expects, per (port index, type).
     pub expected: BTreeMap<(usize, EventType), u32>,
+    /// Events the scenario allows beyond the expected ones without requiring them, per
+    /// (port index, type): they count neither as false positives nor as misses.
+    pub optional: BTreeMap<(usize, EventType), u32>,
     /// Ports with planted swaps.
     pub swaps: Vec<usize>,
     /// Sightings handed to the engine.
@@ -118,6 +121,9 @@ impl Outcome {
         for k in keys {
             let e = self.expected.get(k).copied().unwrap_or(0);
             let f = self.fired.get(k).copied().unwrap_or(0);
+            let f = f - f
+                .saturating_sub(e)
+                .min(self.optional.get(k).copied().unwrap_or(0));
             let s = m.get_mut(&k.1).unwrap();
             s.expected += e;
             s.fired += f;

@@ -171,7 +171,10 @@ impl Engine {
                 .max_by(|a, b| a.similarity.total_cmp(&b.similarity))
         };
         let Some(c) = best else {
-            self.appeared(idx, k, None, now, out);
+            // Behind an extra hop (a switch at the desk) the port's topology event covers it.
+            if !self.extra_hop(idx, now) {
+                self.appeared(idx, k, None, now, out);
+            }
             self.identity_conditions(idx, k, Some(dna), now, out);
             return;
         };
@@ -185,7 +188,9 @@ impl Engine {
             let r = &mut self.ports[i].d.residents[k];
             r.successor_of = Some(pm);
             r.similarity = Some(c.similarity);
-            self.appeared(idx, k, None, now, out);
+            if !self.extra_hop(idx, now) {
+                self.appeared(idx, k, None, now, out);
+            }
             self.identity_conditions(idx, k, Some(dna), now, out);
             return;
         }
@@ -209,6 +214,7 @@ impl Engine {
         let i = idx as usize;
         let sim = f64::from(c.similarity);
         let contradicted = self.ports[i].d.residents[k].contradicted;
+        let disputed = self.ports[i].d.residents[k].disputed;
         let like = sim >= self.p.substitution && !contradicted;
         let (prev, prev_vendor, claims_same) = {
             let p = &self.ports[i].d.residents[pos];
@@ -243,7 +249,7 @@ impl Engine {
         e.threshold = Some(self.p.substitution);
         e.previous_vendor = Some(prev_vendor);
         e.changed = changed.changed.iter().map(|x| x.label()).collect();
-        if contradicted && claims_same {
+        if (contradicted || disputed) && claims_same {
             e.impersonation = Some(true);
         }
         self.ports[i].d.residents[k].suspect = Some(dna.id.clone());
@@ -297,8 +303,16 @@ impl Engine {
             },
         };
         let r = &mut self.ports[i].d.residents[k];
-        // No baseline (a DNA parameter change re-learns quietly) or one of another dimension.
+        // No baseline (a DNA parameter change re-learns quietly) or one of another dimension:
+        // learnt again from its first mature DNA, without a judgement.
         if r.modes.is_empty() || r.modes.iter().any(|b| b.dim() != dna.vector.dim()) {
+            let since = *r.deviant_since.get_or_insert(now);
+            let settle = (r.announce_us as f64 * self.p.settle_multiple) as i64;
+            let settle = settle.clamp(self.p.settle_min_us, self.p.settle_max_us);
+            if families(dna) & ANNOUNCE == 0 && now.0 - since.0 < settle {
+                r.pending = Some(Box::new(dna.clone()));
+                return;
+            }
             r.modes = vec![Baseline::new(dna, now, self.baseline)];
             r.baseline_vendor = Some(r.vendor_label());
             r.band = Band::Match;
@@ -312,6 +326,22 @@ impl Engine {
         let Some((mode, s)) = best_mode(&r.modes, dna) else {
             return;
         };
+        // A DNA that only gains families on a baseline still learning, or on one of weak
+        // families only (a device heard through ARP alone until its settle deadline): learning,
+        // the mode starts again from the fuller DNA.
+        let mine = r.modes[mode].families() & !WEAK;
+        let theirs = families(dna) & !WEAK;
+        let gains = theirs != mine && theirs & mine == mine;
+        if gains && (mine == 0 || r.modes[mode].learning(now)) {
+            r.modes[mode] = Baseline::new(dna, now, self.baseline);
+            r.band = Band::Match;
+            r.similarity = Some(1.0);
+            r.deviant_since = None;
+            r.pending = None;
+            r.folded = Some((dna.id.clone(), now));
+            self.ports[i].baseline_version += 1;
+            return;
+        }
         let sim = f64::from(s);
         r.similarity = Some(s);
         let band = self.bands.next(r.band, sim);
@@ -335,7 +365,12 @@ impl Engine {
             if known_suspect || before == Band::Substituted {
                 return;
             }
-            let impersonation = r.contradicted;
+            let claims_own = r.claim.as_deref().is_some_and(|c| {
+                r.baseline_vendor
+                    .as_deref()
+                    .is_some_and(|v| v.to_lowercase().contains(&c.to_lowercase()))
+            });
+            let impersonation = r.contradicted || r.disputed && claims_own;
             self.own_substitution(idx, k, mode, dna, sim, impersonation, now, out);
             return;
         }
@@ -439,6 +474,7 @@ impl Engine {
         }
         r.band = Band::Match;
         r.pending = None;
+        r.mode = mode as u8;
         let due = match &r.folded {
             Some((d, t)) => *d != dna.id || now.0 - t.0 >= refresh,
             None => true,

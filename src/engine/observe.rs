@@ -47,8 +47,9 @@ const HARD: [&str; 7] = [
 /// vendor is claimed, at least two hard signals of different kinds (the OUI, the DHCP
 /// fingerprint, the TTL, the EAP method) name a vendor, and none of them names a claimed one.
 /// One disagreeing signal alone is not enough (a MAC rewritten by a lab, a generic DHCP
-/// client). Returns the claimed vendor too.
-pub(super) fn contradiction(id: &Identity) -> (bool, Option<String>) {
+/// client). Returns too whether any hard signal disputes the claim (enough to flag a
+/// substitution as impersonation), and the claimed vendor.
+pub(super) fn contradiction(id: &Identity) -> (bool, bool, Option<String>) {
     let claimed: Vec<&str> = id
         .evidence
         .iter()
@@ -84,7 +85,8 @@ pub(super) fn contradiction(id: &Identity) -> (bool, Option<String>) {
     }
     let claim = claimed.first().map(|c| (*c).to_owned());
     let contradicted = !claimed.is_empty() && kinds.len() >= 2 && !agrees;
-    (contradicted, claim)
+    let disputed = !claimed.is_empty() && !kinds.is_empty() && !agrees;
+    (contradicted, disputed, claim)
 }
 
 impl Engine {
@@ -356,8 +358,9 @@ impl Engine {
         {
             r.serial = Some(serial.clone());
         }
-        let (contradicted, claim) = contradiction(id);
+        let (contradicted, disputed, claim) = contradiction(id);
         r.contradicted = contradicted;
+        r.disputed = disputed;
         if r.claim != claim {
             r.claim = claim;
         }
@@ -371,12 +374,15 @@ impl Engine {
     fn seen(&mut self, idx: u32, k: usize, observation: &Observation) {
         let ts = observation.ts;
         let ttl = ttl_us(observation);
-        let wait = self.departure_wait(idx, k);
+        let wait = self.base_wait(idx, k);
         let i = idx as usize;
         let mac = {
             let r = &mut self.ports[i].d.residents[k];
             let gap = ts.0 - r.last_seen.0;
-            if r.departed || gap >= wait {
+            // Its first gap is its interval (a device that speaks hourly is not absent each
+            // hour); after that a silence past its wait is an absence.
+            let first_gap = r.interval_us.is_none() && r.absences == 0 && gap >= BURST_US;
+            if r.departed || (gap >= wait && !first_gap) {
                 // Back after an absence: its pattern learns how long it stays away.
                 r.absences = r.absences.saturating_add(1);
                 r.absence_us = r.absence_us.max(gap);
@@ -481,9 +487,11 @@ impl Engine {
         });
         let moved = (confidence - r.reported_confidence).abs() > delta + 1e-9;
         let settling = learning && confidence > r.reported_confidence;
-        let conf_fire = moved && !partial && !settling;
-        if moved && !partial {
+        let other_mode = r.modes.len() > 1 && r.mode != r.report_mode;
+        let conf_fire = moved && !partial && !settling && !other_mode;
+        if moved && !partial && !other_mode {
             r.reported_confidence = confidence;
+            r.report_mode = r.mode;
         }
         if ndaa_fire {
             self.raise_device(idx, k, EventType::NdaaProhibitedDetected, ts, out);
@@ -528,23 +536,46 @@ impl Engine {
         self.p.topology_hold_us.max(self.p.departure_us)
     }
 
-    /// Whether the topology condition holds at `now`, and the MAC that tipped it.
-    pub(super) fn topology_condition(&self, idx: u32, now: Timestamp) -> (bool, Option<MacAddr>) {
-        let prof = self.profile(idx);
+    /// How long a resident counts for the topology condition after it last spoke: the hold,
+    /// or 3× its usual interval (3× the hold while it is not known), or its TTL.
+    pub(super) fn topology_fresh(&self, r: &Resident) -> i64 {
+        let hold = self.topology_hold();
+        r.interval_us
+            .map_or(3 * hold, |iv| (iv as f64 * self.p.interval_multiple) as i64)
+            .max(hold)
+            .max(r.ttl_us)
+    }
+
+    /// Whether the port shows an extra hop (a bridge neighbor, BPDUs, a crowded forwarding
+    /// table) at `now`, unless its profile expects network gear: devices behind it are
+    /// covered by `port-topology-changed`, not `device-appeared` one by one.
+    pub(super) fn extra_hop(&self, idx: u32, now: Timestamp) -> bool {
         let d = &self.ports[idx as usize].d;
         let hold = self.topology_hold();
         let recent = |t: Option<Timestamp>| t.is_some_and(|t| now.0 - t.0 < hold);
-        let gear = prof.classes.iter().any(|c| {
+        let gear = self.profile(idx).classes.iter().any(|c| {
             matches!(
                 c,
                 DeviceClass::Switch | DeviceClass::WirelessAp | DeviceClass::Router
             )
         });
-        // Residents on the port now: judged, not departed, not gone, not replaced.
+        !gear && (recent(d.bridge_at) || recent(d.bpdu_at) || recent(d.crowded_at))
+    }
+
+    /// Whether the topology condition holds at `now`, and the MAC that tipped it.
+    pub(super) fn topology_condition(&self, idx: u32, now: Timestamp) -> (bool, Option<MacAddr>) {
+        let prof = self.profile(idx);
+        let d = &self.ports[idx as usize].d;
+        // Residents on the port now: judged, not departed, not gone, not replaced, and heard
+        // recently enough (`topology_fresh`).
         let mut n = 0;
         let mut newest: Option<&Resident> = None;
         for r in &d.residents {
-            if r.present() && !r.succeeded && !d.gone(r) {
+            if r.present()
+                && !r.succeeded
+                && !d.gone(r)
+                && now.0 - r.last_seen.0 < self.topology_fresh(r)
+            {
                 n += 1;
                 if newest.is_none_or(|x| r.first_seen >= x.first_seen) {
                     newest = Some(r);
@@ -552,9 +583,7 @@ impl Engine {
             }
         }
         let too_many = n > prof.max_macs;
-        let crowded = recent(d.crowded_at);
-        let hop = !gear && (recent(d.bridge_at) || recent(d.bpdu_at) || crowded);
-        (too_many || hop, newest.map(|r| r.mac))
+        (too_many || self.extra_hop(idx, now), newest.map(|r| r.mac))
     }
 }
 

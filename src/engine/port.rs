@@ -48,6 +48,16 @@ pub struct Resident {
     /// Its announcements claim an identity its own hard signals contradict.
     #[serde(default)]
     pub contradicted: bool,
+    /// A hard signal disputes its claims (a substitution by it is flagged as impersonation).
+    #[serde(default)]
+    pub disputed: bool,
+    /// The mode its latest DNA matched.
+    #[serde(default)]
+    pub mode: u8,
+    /// The mode its DNA matched when its confidence was last reported (a device speaking two
+    /// ways has a confidence per way: moving between them is no confidence change).
+    #[serde(default)]
+    pub report_mode: u8,
     /// The vendor its announcements claim (CDP platform, LLDP system description, LLDP-MED).
     #[serde(default)]
     pub claim: Option<String>,
@@ -137,6 +147,9 @@ impl Resident {
             ndaa: NdaaStatus::Unknown,
             reported_confidence: 0.0,
             contradicted: false,
+            disputed: false,
+            mode: 0,
+            report_mode: 0,
             claim: None,
             baseline_vendor: None,
             stage: Stage::Newcomer,

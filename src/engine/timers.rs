@@ -51,24 +51,35 @@ impl Engine {
     /// minimum, `departure_interval_multiple` × its usual signal interval, its LLDP/CDP TTL,
     /// and — once it has come back after an absence — `absence_multiple` × its longest usual
     /// absence (its presence pattern: a laptop that goes home every night does not depart
-    /// every night).
+    /// every night). A resident that is not established yet (present for less than the
+    /// learning window, and never back after an absence) waits `absence_multiple` × the
+    /// learning window: its first evening says nothing about its pattern (a PC that goes home
+    /// at 17:00 on its first day is back in the morning).
     pub(super) fn departure_wait(&self, idx: u32, k: usize) -> i64 {
+        let Some(r) = self.ports[idx as usize].d.residents.get(k) else {
+            return self.p.departure_us;
+        };
+        let learning = self.baseline.learning_window_us;
+        let by_pattern = if r.absences > 0 {
+            ((r.absence_us as f64 * self.p.absence_multiple) as i64).min(self.p.remember_us)
+        } else if r.last_seen.0 - r.first_seen.0 < learning {
+            (learning as f64 * self.p.absence_multiple) as i64
+        } else {
+            0
+        };
+        self.base_wait(idx, k).max(by_pattern)
+    }
+
+    /// The silence after which resident `k` is absent: the longer of the departure minimum,
+    /// `departure_interval_multiple` × its usual signal interval and its LLDP/CDP TTL.
+    pub(super) fn base_wait(&self, idx: u32, k: usize) -> i64 {
         let Some(r) = self.ports[idx as usize].d.residents.get(k) else {
             return self.p.departure_us;
         };
         let by_interval = r
             .interval_us
             .map_or(0, |iv| (iv as f64 * self.p.interval_multiple) as i64);
-        let by_pattern = if r.absences > 0 {
-            ((r.absence_us as f64 * self.p.absence_multiple) as i64).min(self.p.remember_us)
-        } else {
-            0
-        };
-        self.p
-            .departure_us
-            .max(by_interval)
-            .max(r.ttl_us)
-            .max(by_pattern)
+        self.p.departure_us.max(by_interval).max(r.ttl_us)
     }
 
     /// When the port's switch last came back or the engine resumed after a restart (departures
@@ -375,9 +386,8 @@ impl Engine {
             for t in [d.bridge_at, d.bpdu_at, d.crowded_at].into_iter().flatten() {
                 consider(t.0.saturating_add(hold));
             }
-            for (k, r) in d.residents.iter().enumerate() {
-                let h = hold.max(self.departure_wait(idx, k));
-                consider(r.last_seen.0.saturating_add(h));
+            for r in &d.residents {
+                consider(r.last_seen.0.saturating_add(self.topology_fresh(r)));
             }
         }
         best

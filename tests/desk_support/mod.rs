@@ -392,6 +392,7 @@ pub fn poller_table(
     let walked = cybriq::snmp::Walked {
         main: m,
         anomalies,
+        partial,
         ..cybriq::snmp::Walked::default()
     };
     let mut table = cybriq::snmp::build_port_table(

@@ -1191,6 +1191,9 @@ fn a_clone_behind_stale_announcements_is_substituted_when_they_expire() {
         let mut o = laptop.obs[0].clone();
         o.ts = at(t + 5 * MIN);
         s.see_obs(SW, "Gi1/0/24", &laptop, &o);
+        // Its ARP a second later: a deviation is judged once seen twice.
+        o.ts = at(t + 5 * MIN + 1);
+        s.see_obs(SW, "Gi1/0/24", &laptop, &o);
         s.tick(t + 15 * MIN);
         assert_eq!(
             of(&s.events, T::DeviceSubstituted).len(),

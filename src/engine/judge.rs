@@ -112,7 +112,10 @@ impl Engine {
         let mature = now.0 >= deadline
             || match best {
                 // A gone predecessor: mature once it has spoken in the predecessor's families.
-                Some(c) if c.gone => covers(&self.ports[i].d.residents[c.pos].modes[c.mode], &dna),
+                Some(c) if c.gone => {
+                    families(&dna) & !WEAK != 0
+                        && covers(&self.ports[i].d.residents[c.pos].modes[c.mode], &dna)
+                }
                 // A silent one may still speak: wait for the settle window.
                 Some(_) => false,
                 // Nothing to compare with: announcements are the last a device says.
@@ -162,7 +165,8 @@ impl Engine {
             self.identity_conditions(idx, k, Some(dna), now, out);
             return;
         }
-        let best = if transient {
+        // Behind an extra hop (a switch at the desk) newcomers replace nobody.
+        let best = if transient || self.extra_hop(idx, now) {
             None
         } else {
             cands
@@ -291,6 +295,7 @@ impl Engine {
         out: &mut Vec<Event>,
     ) {
         let i = idx as usize;
+        let fresh = dna.is_some();
         let owned;
         let dna = match dna {
             Some(d) => d,
@@ -323,9 +328,18 @@ impl Engine {
             self.ports[i].baseline_version += 1;
             return;
         }
-        let Some((mode, s)) = best_mode(&r.modes, dna) else {
+        let version = self.ports[i].baseline_version;
+        let r = &mut self.ports[i].d.residents[k];
+        let best = match &r.memo {
+            Some((id, v, m, s)) if *id == dna.id && *v == version && *m < r.modes.len() => {
+                Some((*m, *s))
+            }
+            _ => best_mode(&r.modes, dna),
+        };
+        let Some((mode, s)) = best else {
             return;
         };
+        r.memo = Some((dna.id.clone(), version, mode, s));
         // A DNA that only gains families on a baseline still learning, or on one of weak
         // families only (a device heard through ARP alone until its settle deadline): learning,
         // the mode starts again from the fuller DNA.
@@ -352,7 +366,10 @@ impl Engine {
         let settle = self.settle_of(&self.ports[i].d.residents[k]);
         let r = &mut self.ports[i].d.residents[k];
         let since = *r.deviant_since.get_or_insert(now);
-        if now.0 - since.0 < settle {
+        if fresh {
+            r.deviant_seen = r.deviant_seen.saturating_add(1);
+        }
+        if now.0 - since.0 < settle || r.deviant_seen < 2 {
             // Not mature: judged if it still differs at the end of the settle window.
             r.pending = Some(Box::new(dna.clone()));
             return;
@@ -474,6 +491,7 @@ impl Engine {
         }
         r.band = Band::Match;
         r.pending = None;
+        r.deviant_seen = 0;
         r.mode = mode as u8;
         let due = match &r.folded {
             Some((d, t)) => *d != dna.id || now.0 - t.0 >= refresh,
@@ -549,12 +567,28 @@ impl Engine {
             switch: self.ports[q as usize].port.switch.clone(),
             port: self.ports[q as usize].port.port.clone(),
         };
-        let r = self.remove_resident(q, pos);
+        // It stays remembered there (departed, replaced by nobody): back there later, it is a
+        // returning resident, not another move.
+        let (modes, absences, absence_us, interval, announce) = {
+            let r = &mut self.ports[q as usize].d.residents[pos];
+            r.departed = true;
+            r.pending = None;
+            r.deviant_since = None;
+            (
+                r.modes.clone(),
+                r.absences,
+                r.absence_us,
+                r.interval_us,
+                r.announce_us,
+            )
+        };
+        self.touch(q);
+        self.moves_dirty = true;
         let n = &mut self.ports[idx as usize].d.residents[k];
-        n.absences = r.absences;
-        n.absence_us = r.absence_us;
-        n.interval_us = r.interval_us;
-        n.announce_us = r.announce_us;
-        Some((from, r.modes))
+        n.absences = absences;
+        n.absence_us = absence_us;
+        n.interval_us = interval;
+        n.announce_us = announce;
+        Some((from, modes))
     }
 }

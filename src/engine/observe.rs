@@ -352,17 +352,24 @@ impl Engine {
         r.class = id.class;
         r.confidence = id.confidence;
         r.ndaa = id.ndaa_status;
-        r.dna = s.dna.id.clone();
+        // Claims and their contradiction come with the DNA (the same facts): checked again
+        // only when it changed.
+        let same = r.dna == s.dna.id && r.sightings > 1;
+        if !same {
+            r.dna = s.dna.id.clone();
+        }
         if let Some(serial) = s.dna.identity.serials.first()
             && r.serial.as_deref() != Some(serial.as_str())
         {
             r.serial = Some(serial.clone());
         }
-        let (contradicted, disputed, claim) = contradiction(id);
-        r.contradicted = contradicted;
-        r.disputed = disputed;
-        if r.claim != claim {
-            r.claim = claim;
+        if !same {
+            let (contradicted, disputed, claim) = contradiction(id);
+            r.contradicted = contradicted;
+            r.disputed = disputed;
+            if r.claim != claim {
+                r.claim = claim;
+            }
         }
         if r.stage == Stage::Newcomer {
             r.reported_confidence = r.confidence;

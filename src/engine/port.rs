@@ -92,6 +92,10 @@ pub struct Resident {
     /// When its current DNA first stopped matching its baseline (settle window start).
     #[serde(default)]
     pub deviant_since: Option<Timestamp>,
+    /// Sightings in a row with a DNA off its baseline (a deviation is judged only once seen
+    /// twice: two agents alternating behind one MAC never are).
+    #[serde(default)]
+    pub deviant_seen: u32,
     /// The DNA a substitution was raised for: not judged into a second page while it stays.
     #[serde(default)]
     pub suspect: Option<DnaId>,
@@ -127,6 +131,10 @@ pub struct Resident {
     /// Its baselines: a few modes of one device (index 0 first learned). Persisted apart.
     #[serde(skip)]
     pub modes: Vec<Baseline>,
+    /// (DNA id, port baseline version, best mode, similarity) of the last comparison with its
+    /// modes: a DNA seen again against unchanged baselines is not compared again.
+    #[serde(skip)]
+    pub memo: Option<(DnaId, u64, usize, f32)>,
     /// Its latest DNA while it is not mature or not judged yet (judged at the settle deadline
     /// even when it says nothing more).
     #[serde(skip)]
@@ -164,6 +172,7 @@ impl Resident {
             band: Band::Match,
             similarity: None,
             deviant_since: None,
+            deviant_seen: 0,
             suspect: None,
             absences: 0,
             absence_us: 0,
@@ -178,6 +187,7 @@ impl Resident {
             class_active: false,
             folded: None,
             modes: Vec::new(),
+            memo: None,
             pending: None,
         }
     }

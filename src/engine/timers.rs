@@ -16,6 +16,10 @@ use super::{Engine, Profile, effective_controls};
 use crate::clock::Timestamp;
 use crate::event::{Event, EventType};
 
+/// The shortest absence a presence pattern is taken to allow: half a week (a laptop seen
+/// away for a night has a weekend ahead of it too).
+const HALF_WEEK_US: i64 = 84 * 3600 * 1_000_000;
+
 /// Whether `current` is the set of controls the profile gives (without allocating).
 fn controls_match(p: &Profile, dot1x: bool, current: &[String]) -> bool {
     let extra: &[String] = if dot1x { &p.dot1x_controls } else { &[] };
@@ -61,7 +65,8 @@ impl Engine {
         };
         let learning = self.baseline.learning_window_us;
         let by_pattern = if r.absences > 0 {
-            ((r.absence_us as f64 * self.p.absence_multiple) as i64).min(self.p.remember_us)
+            let usual = r.absence_us.max(HALF_WEEK_US);
+            ((usual as f64 * self.p.absence_multiple) as i64).min(self.p.remember_us)
         } else if r.last_seen.0 - r.first_seen.0 < learning {
             (learning as f64 * self.p.absence_multiple) as i64
         } else {
@@ -185,7 +190,9 @@ impl Engine {
                     }) =>
                 {
                     self.judge_own(idx, k, None, now, out);
-                    self.identity_conditions(idx, k, None, now, out);
+                    if self.ports[i].d.residents[k].pending.is_none() {
+                        self.identity_conditions(idx, k, None, now, out);
+                    }
                 }
                 _ => {}
             }
@@ -356,7 +363,9 @@ impl Engine {
             if r.pending.is_some() {
                 match (r.stage, r.deviant_since) {
                     (Stage::Newcomer, _) => consider(self.newcomer_deadline(idx, k)),
-                    (Stage::Settled, Some(t)) => consider(t.0.saturating_add(self.settle_of(r))),
+                    (Stage::Settled, Some(t)) if r.deviant_seen >= 2 || r.modes.is_empty() => {
+                        consider(t.0.saturating_add(self.settle_of(r)))
+                    }
                     _ => {}
                 }
             }

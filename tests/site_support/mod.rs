@@ -397,6 +397,7 @@ impl Sim {
             };
             *self.out.outcome.fired.entry((i, e.event)).or_default() += 1;
             self.out.outcome.events += 1;
+            self.out.outcome.log.push(e.clone());
             if e.event == T::DeviceSubstituted {
                 let what = self.plant[i].unwrap_or("nothing planted").to_owned();
                 self.out.substitutions.push((e.clone(), what));

@@ -592,11 +592,9 @@ fn commuter(s: &mut Sim, i: usize, alone: bool) {
     s.residents[i].push(d);
     s.exp(i, T::DeviceAppeared);
     let weekends = (0..s.p.days).filter(|d| d % 7 == 5).count() as u32;
-    if alone {
-        // Before its pattern is known a laptop's first evening (and a weekend) may read as a
-        // departure.
-        s.opt(i, T::DeviceDeparted, 1 + weekends);
-    }
+    // A weekend away may read as a departure while the pattern knows only nights; a laptop
+    // alone on its port may also be departed on its first evening, before any pattern.
+    s.opt(i, T::DeviceDeparted, weekends + u32::from(alone));
     let arrive = s.rng.i64(7 * HOUR + 30 * MIN..9 * HOUR + 30 * MIN);
     let leave = s.rng.i64(16 * HOUR + 30 * MIN..18 * HOUR + 30 * MIN);
     for day in (0..s.p.days).filter(|&d| workday(d)) {

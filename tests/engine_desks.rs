@@ -16,7 +16,8 @@
 //! replacement; a cloned-MAC swap with a laptop renewing DHCP every 30 minutes; a device
 //! replaying the departed phone's CDP (impersonation); a forged EAP-Success on an 802.1X
 //! port; a rogue switch behind an edge port; a known device moving to another port; a
-//! Hikvision camera booting (NDAA, once).
+//! Hikvision camera booting (NDAA, once); a port flipping between two stacks behind one MAC
+//! (one page, marked flapping).
 //!
 //! These need engine v2 (issue 11): on the one-occupant engine most of them fail the way the
 //! issue reports.
@@ -626,6 +627,47 @@ fn a_device_replaying_the_phones_cdp_is_one_substitution_flagged_as_impersonatio
         "{:?}",
         f.event
     );
+}
+
+#[test]
+fn a_port_flipping_between_two_stacks_behind_one_mac_pages_once_marked_flapping() {
+    let end = 3 * DAY;
+    let mut s = Story::new("flapping", CFG, 4, end);
+    let host = mac("00:23:54:40:0e:01");
+    let t0 = hm(0, 8, 0);
+    // A Linux host (lldpd every 30 s, dhclient) settled for two days; day 2 10:00 a BMC with
+    // the host's MAC behind a hub on the same port takes turns with it: each speaks for two
+    // minutes, then the other, for three hours. Then the BMC is gone.
+    let (from, to) = (hm(2, 10, 0), hm(2, 13, 0));
+    let mut host_spans = vec![(t0, from)];
+    let mut bmc_spans = Vec::new();
+    let mut t = from;
+    while t < to {
+        bmc_spans.push((t, t + 2 * MIN));
+        host_spans.push((t + 2 * MIN, t + 4 * MIN));
+        t += 4 * MIN;
+    }
+    host_spans.push((to, end));
+    s.extend(pc(1, host, linux_dhcp(host), 30 * MIN, &[(t0, end)]));
+    s.add(talk(1, host, os_lldpd(host), 30, 30, &host_spans));
+    s.add(talk(1, host, ipmi_lldp(host), 30, 10, &bmc_spans));
+    let ev = s.run();
+    // The first contradiction is a clone (device-substituted); more than three flips in an
+    // hour make one event marked flapping (that one, or one more); then quiet.
+    exactly(
+        s.name,
+        &ev,
+        &[
+            appeared(1, host, t0),
+            want(T::DeviceSubstituted, 1, host, from, from + HOUR),
+        ],
+        &[want(T::DeviceSubstituted, 1, host, from, from + 2 * HOUR)],
+    );
+    let flapping = ev
+        .iter()
+        .filter(|f| f.json.get("flapping") == Some(&serde_json::Value::Bool(true)))
+        .count();
+    assert_eq!(flapping, 1, "one event marked flapping:\n{}", listing(&ev));
 }
 
 #[test]

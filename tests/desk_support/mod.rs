@@ -18,7 +18,8 @@
 //! - ARP requests (`zeek/arp-who-has.pcap` #1); EAPOL-Start and EAP-Success
 //!   (`tcpdump/eapon1.pcap` #17 / #24);
 //! - a host's two LLDP agents: the Mellanox ConnectX-4 NIC firmware agent
-//!   (`lldpd/connectx.pcap` #1) and the OS's lldpd (`tcpdump/lldp_mudurl.pcap` #1);
+//!   (`lldpd/connectx.pcap` #1) and the OS's lldpd (`tcpdump/lldp_mudurl.pcap` #1); a
+//!   Supermicro IPMI BMC's LLDP (`ladvd/lldp/49.good.ipmi.pcap` #1);
 //! - the Hikvision camera of [`hikvision_frame`].
 #![allow(dead_code)]
 
@@ -260,6 +261,11 @@ fn lldp_as(frame: &[u8], m: MacAddr) -> Vec<u8> {
 /// port description only), as `m`.
 pub fn nic_firmware_lldp(m: MacAddr) -> Vec<u8> {
     lldp_as(&corpus_frame("lldpd/connectx.pcap", 1), m)
+}
+
+/// A Supermicro IPMI BMC's LLDP agent (`ladvd/lldp/49.good.ipmi.pcap` #1), as `m`.
+pub fn ipmi_lldp(m: MacAddr) -> Vec<u8> {
+    lldp_as(&corpus_frame("ladvd/lldp/49.good.ipmi.pcap", 1), m)
 }
 
 /// The OS's lldpd on a Linux host (Ubuntu's frame of `tcpdump/lldp_mudurl.pcap`), as `m`.

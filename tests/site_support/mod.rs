@@ -62,7 +62,7 @@ pub struct SiteParams {
 impl Default for SiteParams {
     fn default() -> Self {
         SiteParams {
-            ports: 192,
+            ports: 144,
             days: 30,
             seed: 11,
             announce_every: 10 * MIN,
@@ -89,6 +89,34 @@ pub struct SiteOutcome {
     /// Spoofer and move ports.
     pub spoof_ports: Vec<usize>,
     pub move_ports: Vec<usize>,
+    /// Per port: its name and what was planted there.
+    pub ports: Vec<(String, &'static str)>,
+}
+
+impl SiteOutcome {
+    /// Every (port, event type) of `types` whose count differs from the truth: port, what was
+    /// planted there, type, expected, fired (beyond what was optional).
+    pub fn mismatches(&self, types: &[T]) -> Vec<String> {
+        let o = &self.outcome;
+        let keys: std::collections::BTreeSet<(usize, T)> = o
+            .fired
+            .keys()
+            .chain(o.expected.keys())
+            .copied()
+            .filter(|(_, t)| types.contains(t))
+            .collect();
+        keys.into_iter()
+            .filter_map(|k| {
+                let e = o.expected.get(&k).copied().unwrap_or(0);
+                let f = o.fired.get(&k).copied().unwrap_or(0);
+                let opt = o.optional.get(&k).copied().unwrap_or(0);
+                (f < e || f > e + opt).then(|| {
+                    let (name, what) = &self.ports[k.0];
+                    format!("{name} ({what}): {} expected {e}, fired {f}", k.1.as_str())
+                })
+            })
+            .collect()
+    }
 }
 
 impl SiteOutcome {
@@ -593,11 +621,9 @@ fn commuter(s: &mut Sim, i: usize, alone: bool) {
     s.residents[i].push(d);
     s.exp(i, T::DeviceAppeared);
     let weekends = (0..s.p.days).filter(|d| d % 7 == 5).count() as u32;
-    if alone {
-        // Before its pattern is known a laptop's first evening (and a weekend) may read as a
-        // departure.
-        s.opt(i, T::DeviceDeparted, 1 + weekends);
-    }
+    // A weekend away may read as a departure while the pattern knows only nights; a laptop
+    // alone on its port may also be departed on its first evening, before any pattern.
+    s.opt(i, T::DeviceDeparted, weekends + u32::from(alone));
     let arrive = s.rng.i64(7 * HOUR + 30 * MIN..9 * HOUR + 30 * MIN);
     let leave = s.rng.i64(16 * HOUR + 30 * MIN..18 * HOUR + 30 * MIN);
     for day in (0..s.p.days).filter(|&d| workday(d)) {
@@ -947,6 +973,15 @@ pub fn run(p: SiteParams) -> SiteOutcome {
         s.step(t, a);
     }
     s.out.port_days = (p.ports as f64) * (p.days as f64);
+    s.out.ports = (0..p.ports)
+        .map(|i| {
+            let r = &s.refs[i];
+            (
+                format!("{}/{}", r.switch, r.port),
+                s.plant[i].unwrap_or("nothing planted"),
+            )
+        })
+        .collect();
     s.out.devices = s.devs.len();
     s.out
 }

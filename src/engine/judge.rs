@@ -369,7 +369,15 @@ impl Engine {
         if fresh {
             r.deviant_seen = r.deviant_seen.saturating_add(1);
         }
-        if now.0 - since.0 < settle || r.deviant_seen < 2 {
+        // Judged at the end of its settle window once seen twice, or of a second window when
+        // heard once (a laptop renewing every 30 minutes is judged in minutes, two agents
+        // alternating every 10 minutes come back first).
+        let wait = if r.deviant_seen >= 2 {
+            settle
+        } else {
+            2 * settle
+        };
+        if now.0 - since.0 < wait {
             // Not mature: judged if it still differs at the end of the settle window.
             r.pending = Some(Box::new(dna.clone()));
             return;
@@ -379,6 +387,16 @@ impl Engine {
         if band == Band::Substituted {
             let known_suspect = r.suspect.as_ref() == Some(&dna.id);
             r.band = Band::Substituted;
+            if known_suspect && before != Band::Substituted {
+                // The suspect is back after the original: not judged into a second page, but
+                // a port flipping more than `flap_changes` times in the window raises its one
+                // event marked `flapping`.
+                self.flip(idx, now);
+                if self.flap_guard(idx, now) == super::raise::Flap::RaiseFlapping {
+                    self.own_substitution(idx, k, mode, dna, sim, false, now, out);
+                }
+                return;
+            }
             if known_suspect || before == Band::Substituted {
                 return;
             }

@@ -283,6 +283,9 @@ pub struct PortData {
     /// The one `flapping` event was raised; quiet until no flip for `flap_stable`.
     #[serde(default)]
     pub flapping: bool,
+    /// When the one `flapping` event was raised (while `flapping`).
+    #[serde(default)]
+    pub flap_raised: Option<Timestamp>,
     /// EAP-Success frames the device sent itself (not the authenticator): anomalies.
     #[serde(default)]
     pub forged_success: u32,

@@ -101,6 +101,7 @@ impl Engine {
         let d = &mut self.ports[idx as usize].d;
         if d.flapping && d.flips.last().is_none_or(|t| now.0 - t.0 >= stable) {
             d.flapping = false;
+            d.flap_raised = None;
         }
         d.flips.retain(|t| now.0 - t.0 < window);
         d.flips.push(now);
@@ -124,13 +125,23 @@ impl Engine {
         }
     }
 
-    /// Raises a change event through the flap guard.
+    /// Raises a change event through the flap guard: the port's one `flapping` event is not
+    /// held down; after it, the port is quiet.
     pub(super) fn emit_change(&mut self, idx: u32, mut e: Event, out: &mut Vec<Event>) {
-        match self.flap_guard(idx, e.timestamp) {
+        let d = &self.ports[idx as usize].d;
+        let flap = match (d.flapping, d.flap_raised) {
+            (true, None) => Flap::RaiseFlapping,
+            (true, Some(_)) => Flap::Quiet,
+            (false, _) => self.flap_guard(idx, e.timestamp),
+        };
+        match flap {
             Flap::Quiet => self.em.stats.held += 1,
             Flap::RaiseFlapping => {
+                self.ports[idx as usize].d.flap_raised = Some(e.timestamp);
                 e.flapping = Some(true);
-                self.emit(idx, e, out);
+                let mac = e.mac.as_deref().and_then(|m| m.parse().ok());
+                self.touch(idx);
+                self.em.push(e, mac, out);
             }
             Flap::Raise => self.emit(idx, e, out),
         }

@@ -363,8 +363,14 @@ impl Engine {
             if r.pending.is_some() {
                 match (r.stage, r.deviant_since) {
                     (Stage::Newcomer, _) => consider(self.newcomer_deadline(idx, k)),
-                    (Stage::Settled, Some(t)) if r.deviant_seen >= 2 || r.modes.is_empty() => {
-                        consider(t.0.saturating_add(self.settle_of(r)))
+                    (Stage::Settled, Some(t)) => {
+                        let settle = self.settle_of(r);
+                        let wait = if r.deviant_seen >= 2 || r.modes.is_empty() {
+                            settle
+                        } else {
+                            2 * settle
+                        };
+                        consider(t.0.saturating_add(wait))
                     }
                     _ => {}
                 }

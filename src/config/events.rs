@@ -57,9 +57,72 @@ pub struct Events {
     /// How many features `changed` lists.
     #[serde(default = "d_changed")]
     pub changed_features: usize,
-    /// MACs beside the occupant remembered per port (oldest forgotten first).
+    /// Residents (devices) kept per port, present or gone; the one heard least recently is
+    /// forgotten first (its baseline is remembered as a departed one's).
     #[serde(default = "d_extra")]
     pub max_tracked_macs: usize,
+    /// Shortest settle window: a DNA that has not yet spoken in every family of the baseline it
+    /// is compared with is judged only once this long has passed since it first differed
+    /// (`90s`).
+    #[serde(default = "d_settle_min")]
+    pub settle_min: String,
+    /// Longest settle window (`10m`).
+    #[serde(default = "d_settle_max")]
+    pub settle_max: String,
+    /// The settle window is this multiple of the longest announcement interval of the compared
+    /// baseline's device, within `settle_min`..`settle_max` (2.0).
+    #[serde(default = "d_settle_multiple")]
+    pub settle_multiple: f64,
+    /// How long a port remembers the baseline of a device that left it (`30d`): a newcomer is
+    /// compared with it, and the device returning is recognised.
+    #[serde(default = "d_remember")]
+    pub remember_departed: String,
+    /// Hold-down per (port, device, event type): the same event for the same device on the
+    /// same port is not raised again within it (`1h`).
+    #[serde(default = "d_hold_down")]
+    pub hold_down: String,
+    /// A port whose DNA flips more than this many times within `flap_window` raises one event
+    /// marked `flapping` (3).
+    #[serde(default = "d_flap_changes")]
+    pub flap_changes: u32,
+    /// Window the flips are counted in (`1h`).
+    #[serde(default = "d_flap_window")]
+    pub flap_window: String,
+    /// A flapping port stays quiet until it has not flipped for this long (`1h`).
+    #[serde(default = "d_flap_stable")]
+    pub flap_stable: String,
+    /// A device that has left and come back before departs only once absent for this multiple
+    /// of its longest usual absence (its presence pattern, e.g. nights and weekends) (2.0).
+    #[serde(default = "d_absence_multiple")]
+    pub absence_multiple: f64,
+}
+
+fn d_settle_min() -> String {
+    "90s".into()
+}
+fn d_settle_max() -> String {
+    "10m".into()
+}
+fn d_settle_multiple() -> f64 {
+    2.0
+}
+fn d_remember() -> String {
+    "30d".into()
+}
+fn d_hold_down() -> String {
+    "1h".into()
+}
+fn d_flap_changes() -> u32 {
+    3
+}
+fn d_flap_window() -> String {
+    "1h".into()
+}
+fn d_flap_stable() -> String {
+    "1h".into()
+}
+fn d_absence_multiple() -> f64 {
+    2.0
 }
 
 fn d_substitution() -> f64 {
@@ -126,6 +189,15 @@ impl Default for Events {
             baseline_refresh: d_refresh(),
             changed_features: d_changed(),
             max_tracked_macs: d_extra(),
+            settle_min: d_settle_min(),
+            settle_max: d_settle_max(),
+            settle_multiple: d_settle_multiple(),
+            remember_departed: d_remember(),
+            hold_down: d_hold_down(),
+            flap_changes: d_flap_changes(),
+            flap_window: d_flap_window(),
+            flap_stable: d_flap_stable(),
+            absence_multiple: d_absence_multiple(),
         }
     }
 }
@@ -163,6 +235,24 @@ pub struct EventParams {
     pub changed: usize,
     /// See [`Events::max_tracked_macs`].
     pub max_tracked_macs: usize,
+    /// Settle window bounds, µs.
+    pub settle_min_us: i64,
+    /// See [`Events::settle_max`], µs.
+    pub settle_max_us: i64,
+    /// See [`Events::settle_multiple`].
+    pub settle_multiple: f64,
+    /// See [`Events::remember_departed`], µs.
+    pub remember_us: i64,
+    /// See [`Events::hold_down`], µs.
+    pub hold_down_us: i64,
+    /// See [`Events::flap_changes`].
+    pub flap_changes: u32,
+    /// See [`Events::flap_window`], µs.
+    pub flap_window_us: i64,
+    /// See [`Events::flap_stable`], µs.
+    pub flap_stable_us: i64,
+    /// See [`Events::absence_multiple`].
+    pub absence_multiple: f64,
 }
 
 fn dur(key: &str, v: &str) -> Result<i64, ConfigError> {
@@ -232,7 +322,45 @@ impl Events {
                 format!("{} is not in 1..=4096", self.max_tracked_macs),
             ));
         }
+        if !(self.settle_multiple >= 1.0 && self.settle_multiple <= 100.0) {
+            return Err(ConfigError::invalid(
+                "events.settle_multiple",
+                format!("{} is not in [1, 100]", self.settle_multiple),
+            ));
+        }
+        if !(self.absence_multiple >= 1.0 && self.absence_multiple <= 100.0) {
+            return Err(ConfigError::invalid(
+                "events.absence_multiple",
+                format!("{} is not in [1, 100]", self.absence_multiple),
+            ));
+        }
+        if !(1..=1000).contains(&self.flap_changes) {
+            return Err(ConfigError::invalid(
+                "events.flap_changes",
+                format!("{} is not in 1..=1000", self.flap_changes),
+            ));
+        }
+        let settle_min_us = dur("settle_min", &self.settle_min)?;
+        let settle_max_us = dur("settle_max", &self.settle_max)?;
+        if settle_max_us < settle_min_us {
+            return Err(ConfigError::invalid(
+                "events.settle_max",
+                format!(
+                    "{:?} is shorter than settle_min ({:?})",
+                    self.settle_max, self.settle_min
+                ),
+            ));
+        }
         Ok(EventParams {
+            settle_min_us,
+            settle_max_us,
+            settle_multiple: self.settle_multiple,
+            remember_us: dur("remember_departed", &self.remember_departed)?,
+            hold_down_us: dur("hold_down", &self.hold_down)?,
+            flap_changes: self.flap_changes,
+            flap_window_us: dur("flap_window", &self.flap_window)?,
+            flap_stable_us: dur("flap_stable", &self.flap_stable)?,
+            absence_multiple: self.absence_multiple,
             substitution: self.substitution_threshold,
             firmware: self.firmware_threshold,
             hysteresis: self.hysteresis,
@@ -267,6 +395,92 @@ mod tests {
         assert_eq!(p.orphan_us, 14 * 86_400 * 1_000_000);
         assert_eq!(p.confidence_delta, 0.2);
         assert_eq!(p.ndaa_confidence, 0.85);
+        assert_eq!(p.settle_min_us, 90 * 1_000_000);
+        assert_eq!(p.settle_max_us, 600 * 1_000_000);
+        assert_eq!(p.settle_multiple, 2.0);
+        assert_eq!(p.remember_us, 30 * 86_400 * 1_000_000);
+        assert_eq!(p.hold_down_us, 3600 * 1_000_000);
+        assert_eq!(p.flap_changes, 3);
+        assert_eq!(p.flap_window_us, 3600 * 1_000_000);
+        assert_eq!(p.flap_stable_us, 3600 * 1_000_000);
+    }
+
+    #[test]
+    fn port_model_keys_are_validated_by_name() {
+        let bad = [
+            (
+                Events {
+                    settle_max: "1m".into(),
+                    ..Events::default()
+                },
+                "events.settle_max",
+            ),
+            (
+                Events {
+                    settle_min: "soon".into(),
+                    ..Events::default()
+                },
+                "events.settle_min",
+            ),
+            (
+                Events {
+                    settle_multiple: 0.5,
+                    ..Events::default()
+                },
+                "events.settle_multiple",
+            ),
+            (
+                Events {
+                    hold_down: "0s".into(),
+                    ..Events::default()
+                },
+                "events.hold_down",
+            ),
+            (
+                Events {
+                    flap_changes: 0,
+                    ..Events::default()
+                },
+                "events.flap_changes",
+            ),
+            (
+                Events {
+                    remember_departed: "x".into(),
+                    ..Events::default()
+                },
+                "events.remember_departed",
+            ),
+            (
+                Events {
+                    flap_window: "".into(),
+                    ..Events::default()
+                },
+                "events.flap_window",
+            ),
+            (
+                Events {
+                    flap_stable: "-1h".into(),
+                    ..Events::default()
+                },
+                "events.flap_stable",
+            ),
+            (
+                Events {
+                    absence_multiple: 0.0,
+                    ..Events::default()
+                },
+                "events.absence_multiple",
+            ),
+        ];
+        for (e, key) in bad {
+            let msg = e.validate().unwrap_err().to_string();
+            assert!(msg.contains(key), "{key}: {msg}");
+        }
+        let toml = "[events]\nsettle_minimum = \"90s\"\n";
+        let err = crate::config::Config::parse(toml, "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("settle_minimum"), "{err}");
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub struct PortProfile {
     /// after the grace window).
     #[serde(default)]
     pub dot1x_required: bool,
+    /// Hot desks and lab benches: devices come and go, so a newcomer is never judged against
+    /// the devices that were there before (no `device-substituted` or like-for-like for a new
+    /// MAC); a device's own DNA is still compared with its own baseline (a cloned MAC).
+    #[serde(default)]
+    pub transient: bool,
 }
 
 fn default_max_macs() -> usize {
@@ -265,6 +270,7 @@ mod tests {
             controls: vec![],
             dot1x_controls: vec![],
             dot1x_required: false,
+            transient: false,
         };
         let e = validate_all(std::slice::from_ref(&p))
             .unwrap_err()

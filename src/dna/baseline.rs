@@ -234,6 +234,11 @@ impl Baseline {
         now.0.saturating_sub(self.started.0) < self.params.learning_window_us
     }
 
+    /// The vector dimension.
+    pub fn dim(&self) -> usize {
+        self.vector.dim()
+    }
+
     /// When learning started.
     pub fn started(&self) -> Timestamp {
         self.started

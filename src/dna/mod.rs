@@ -36,7 +36,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use baseline::{Baseline, BaselineParams, BaselineState, Update};
+pub use baseline::{Baseline, BaselineParams, BaselineState, Update, families};
 pub use build::DnaBuilder;
 pub use explain::{Change, ChangeKind, Comparison, compare, feature_name};
 pub use facts::{Facts, HardIdentity, PortFacts};

@@ -16,6 +16,7 @@
 //! | `similarity`, `threshold`, `confidence` | `cfp1`..`cfp3` with `cfp1Label`..`cfp3Label` |
 //! | `ndaa_status`, `mitre` | `flexString1`, `flexString2` with their labels |
 //! | `current_dna`, `previous_vendor`, `current_vendor`, `controls`, `change_window_match`, `changed`, `unenrolled` | `cybriqCurrentDna`, `cybriqPreviousVendor`, `cybriqCurrentVendor`, `cybriqControls`, `cybriqChangeWindowMatch`, `cybriqChanged`, `cybriqUnenrolled` |
+//! | `flapping`, `impersonation`, `moved_from` (`switch/port`) | `cybriqFlapping`, `cybriqImpersonation`, `cybriqMovedFrom` |
 //! | summary | `msg` (last, shortened to fit `max_message_size`) |
 
 use crate::event::{Event, Severity};
@@ -166,6 +167,15 @@ pub fn write_record(ev: &Event, hostname: &str, out: &mut Vec<u8>, summary: &str
     list(out, "cybriqChanged", &ev.changed);
     if let Some(b) = ev.unenrolled {
         ext(out, "cybriqUnenrolled", if b { "true" } else { "false" });
+    }
+    if let Some(b) = ev.flapping {
+        ext(out, "cybriqFlapping", if b { "true" } else { "false" });
+    }
+    if let Some(b) = ev.impersonation {
+        ext(out, "cybriqImpersonation", if b { "true" } else { "false" });
+    }
+    if let Some(m) = &ev.moved_from {
+        ext(out, "cybriqMovedFrom", &m.joined());
     }
     // msg last, cut to fit.
     let room = limit.saturating_sub(out.len() + 5);

@@ -114,6 +114,11 @@ fn write_sd(ev: &Event, out: &mut Vec<u8>, ts: Option<&[u8]>) {
     param_list(out, "changed", &ev.changed);
     param_bool(out, "unenrolled", ev.unenrolled);
     param_opt(out, "mac", &ev.mac);
+    param_bool(out, "flapping", ev.flapping);
+    param_bool(out, "impersonation", ev.impersonation);
+    if let Some(m) = &ev.moved_from {
+        param(out, "moved_from", &m.joined());
+    }
     out.push(b']');
 }
 

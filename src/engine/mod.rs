@@ -1,54 +1,83 @@
-//! The drift engine: per-port state, baselines, timers, and the twelve drift events.
+//! The drift engine: per-port residents, their baselines, timers, and the twelve drift events.
 //!
-//! Contract: DESIGN.md section 6 and `spec/sensor-syslog-and-api-reference.txt` sections 2–5.
-//! The pipeline hands the engine [`Sighting`]s (an attributed observation with the DNA and
-//! identity of its MAC on that port), SNMP port tables ([`Engine::polled`], including
+//! Contract: DESIGN.md section 6 ("Port model") and `spec/sensor-syslog-and-api-reference.txt`
+//! sections 2–5. The pipeline hands the engine [`Sighting`]s (an attributed observation with the
+//! DNA and identity of its MAC on that port), SNMP port tables ([`Engine::polled`], including
 //! unreachable switches) and the time ([`Engine::tick`]); the engine appends [`Event`]s.
 //!
-//! - **Occupant and baseline.** A port's first device becomes its occupant and seeds the port's
-//!   baseline ([`crate::dna::Baseline`], params from `[dna]`). The baseline outlives its
-//!   occupant: a new occupant, whatever its MAC, is compared with it — below the substitution
-//!   threshold (0.65) it is `device-substituted`, at or above it a like-for-like replacement
-//!   (`device-departed` for the old occupant if it had not departed yet, `device-appeared` for
-//!   the new one). `device-appeared` alone is for a port with no baseline yet. The occupant's own
-//!   DNA is compared with the baseline on every change: a cloned MAC with another stack falls
-//!   below 0.65 (`device-substituted`); a firmware update lands in 0.65–0.85
-//!   (`device-firmware-shift`, after which the baseline is re-seeded from the new DNA: the
-//!   update is accepted).
-//! - **Extra MACs.** A different MAC while the occupant is still present (it spoke since the link
-//!   last went down and is still in the forwarding table) is an extra MAC, not a substitution:
-//!   more MACs than the port profile allows (default 2) is `port-topology-changed`. It takes
-//!   the port only once the occupant is gone.
+//! - **Residents.** A port holds the devices (MACs) attributed to it ([`port::Resident`]), each
+//!   with its own DNA, its own baseline (a few modes: one host with a NIC-firmware LLDP agent
+//!   and an OS lldpd behind one MAC is one device), presence pattern, first/last sighting,
+//!   intervals and 802.1X state. A phone with a PC behind it is two residents; the PC going
+//!   home changes nothing about the phone. Residents that left stay remembered with their
+//!   baselines for `remember_departed` (30 days): a newcomer is compared with them and a
+//!   returning device is recognised (recorded, not `device-appeared` again).
+//! - **Maturity.** Nothing is judged on a DNA that is not mature. A newcomer is mature when it
+//!   has spoken in every family of the gone resident it is compared with, or said an
+//!   announcement (LLDP/CDP, the last a booting device says) when there is nothing to compare
+//!   with, or when the settle window (`settle_multiple` × the longest announcement interval of
+//!   the device it is compared with, within `settle_min`..`settle_max`) has passed since its
+//!   first frame; the settle deadline judges it even if it says nothing more. A resident's own
+//!   DNA that leaves its baseline is judged only if it still differs at the end of its settle
+//!   window: a DNA that comes back within it (two agents alternating) becomes another mode, a
+//!   DNA that only gains families still matches on the families both carry (learning). No
+//!   single frame of a booting device seeds a baseline: the first baseline is its first mature
+//!   DNA.
+//! - **Substitution** ([`judge`]): (a) a resident's mature DNA below 0.65 against its own
+//!   baseline (a cloned MAC); (b) a newcomer taking the place of an established resident that
+//!   is gone (departed, said it was leaving, link down or out of a complete forwarding table
+//!   since it last spoke), below 0.65 against it. At or above 0.65: like-for-like
+//!   (`device-departed` for the old one, `device-appeared` with the comparison for the new).
+//!   A newcomer beside a resident that is silent but not known to be gone is an extra device
+//!   (`device-appeared`), compared with that resident if it turns out to be gone. Ports whose
+//!   profile is `transient` judge no newcomer.
+//! - **Contradiction.** Announcements that claim a vendor the sender's hard signals (OUI, DHCP
+//!   fingerprint, TTL, EAP) contradict never earn like-for-like or a firmware shift; a newcomer
+//!   claiming the departed device's identity that way is `device-substituted` with
+//!   `impersonation`.
+//! - **Moves.** A mature newcomer whose MAC is a resident that left another port (or, for a
+//!   device with an LLDP-MED serial, the same serial found by the SIMD top-k search over the
+//!   baselines of departed residents, [`moves`]) with a DNA at or above 0.65 against its
+//!   baseline moved: `device-appeared` carries `moved_from`, the baselines move with it.
+//! - **One page per change** ([`raise`]): the suspect DNA after a substitution is not judged
+//!   into a second page while it stays; the original returning is recorded (a flip), not
+//!   paged. A hold-down (`hold_down`, 1 h) per (port, device, event type); a port flipping
+//!   more than `flap_changes` times within `flap_window` raises one event marked `flapping`,
+//!   then stays quiet until it has not flipped for `flap_stable`.
 //! - **Hysteresis** ([`band`]): a similarity band changes only when the similarity leaves the
-//!   ± 0.03 band around a threshold on the other side, so a device hovering at 0.65 or 0.85
-//!   does not alternate events. Confidence events compare with the last *reported* confidence;
-//!   NDAA clears 0.03 below its threshold.
-//! - **De-duplication.** Every condition has a flag per port (or per occupant); it fires on the
-//!   inactive → active transition only and re-arms when the condition clears (similarity back
-//!   out of the band, MAC count back within the profile, bridge/BPDU not seen for
-//!   `topology_hold`, the device speaking again, a new occupant).
+//!   ± 0.03 band around a threshold on the other side.
+//! - **Presence patterns.** A resident that came back after an absence departs only once
+//!   absent for `absence_multiple` × its longest usual absence: a laptop is not departed each
+//!   evening nor appeared each morning.
+//! - **Trusted inputs.** 802.1X success counts only from the authenticator (an EAP-Success
+//!   whose sender is not the device, or the switch's PAE state); one the device sends itself
+//!   is counted as an anomaly. `unenrolled` and `unenrolled-flagged` only where 802.1X applies
+//!   (the profile requires it or the switch enforces it). A partial SNMP table moves no
+//!   departure; a crowded edge port (forwarding table past `edge_mac_limit`) is a topology
+//!   change. A change of the DNA parameters re-learns baselines quietly.
 //! - **Timers** ([`timers`]) run on the time handed in (`observation.ts`, `polled(now)`,
-//!   `tick(now)`): departure after the longer of 15 min, 3× the device's usual signal interval
-//!   and its LLDP/CDP TTL — on a polled port only once a poll taken after its last frame shows
-//!   the link down or its MAC gone from the forwarding table; never while its switch is
-//!   unreachable, nor within the wait after the switch answers again; 4 h 802.1X grace (ports whose profile requires 802.1X, where EAPOL
-//!   was seen, or where the switch enforces it); 7 d silence (link up); 14 d orphan (dark).
-//! - **Change windows and suppressions** ([`windows`]): change events inside an approved
-//!   window still fire, with `change_window_match = true`; suppressed events are not raised
-//!   (their conditions are still tracked, so they do not fire when the suppression ends).
-//! - **MITRE** ([`mitre`]): a documented table per event type.
+//!   `tick(now)`): the daemon hands a monotonic clock, so a wall-clock step fires nothing.
+//!   Departure after the longer of 15 min, 3× the device's usual signal interval, its
+//!   LLDP/CDP TTL and its presence pattern — on a polled port only once a complete poll taken
+//!   after its last frame shows the link down or its MAC gone; never while its switch is
+//!   unreachable, nor within the wait after the switch answers again or the engine resumed;
+//!   4 h 802.1X grace; 7 d silence (link up); 14 d orphan (dark).
+//! - **Change windows and suppressions** ([`windows`]); **MITRE** ([`mitre`]).
 //!
 //! Pure: no I/O, no logging, no threads, no wall clock. Event ids are ULIDs whose random part
 //! comes from a fastrand RNG seeded from the OS, or from [`Engine::with_seed`].
 
 pub mod band;
+pub mod judge;
 pub mod mitre;
+pub mod moves;
 mod observe;
 mod poll;
 pub mod port;
+pub mod raise;
 mod record;
 mod summary;
-mod timers;
+pub mod timers;
 pub mod windows;
 
 use std::cmp::Reverse;
@@ -68,7 +97,7 @@ use crate::refdb::{DeviceClass, Identity};
 use crate::wire::MacAddr;
 
 pub use band::{Band, Bands};
-pub use port::{Occupant, PortData, PortState};
+pub use port::{PortData, PortState, Resident, Stage};
 pub use record::PortRecord;
 pub use summary::PortSummary;
 pub use windows::{Suppress, Window};
@@ -105,6 +134,8 @@ pub struct Profile {
     pub dot1x_controls: Vec<String>,
     /// 802.1X required.
     pub dot1x_required: bool,
+    /// Hot desk / lab bench: newcomers are not judged against who was there.
+    pub transient: bool,
 }
 
 /// The defaults of a port no profile matches.
@@ -117,6 +148,7 @@ static DEFAULT_PROFILE: Profile = Profile {
     controls: Vec::new(),
     dot1x_controls: Vec::new(),
     dot1x_required: false,
+    transient: false,
 };
 
 /// Counters.
@@ -130,6 +162,10 @@ pub struct EngineStats {
     pub events: [u64; 12],
     /// Events silenced by a suppression.
     pub suppressed: u64,
+    /// Events not raised again within their hold-down, or on a flapping port.
+    pub held: u64,
+    /// EAP Request/Success/Failure frames sent by a device itself (never trusted).
+    pub untrusted_eap: u64,
     /// Ports tracked.
     pub ports: usize,
 }
@@ -222,6 +258,14 @@ pub struct Engine {
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     dirty: Vec<u32>,
     resets: Vec<(PortRef, MacAddr, Timestamp)>,
+    /// The ports each MAC is a resident of (moves).
+    locations: HashMap<MacAddr, Vec<u32>>,
+    /// The baselines of departed residents, for the top-k search of moves (rebuilt when
+    /// `moves_dirty`).
+    moves: moves::MoveIndex,
+    moves_dirty: bool,
+    /// Digest of the `[dna]` parameters baselines are learned with.
+    dna_digest: u64,
     now: Timestamp,
     /// After `restore`: the first time handed in (set by the first `tick`); timers wait from
     /// there, as after a switch that answers again (the sensor heard nothing while it was down).
@@ -242,6 +286,7 @@ fn compile_profiles(cfg: &Config) -> Vec<Profile> {
             controls: p.controls.clone(),
             dot1x_controls: p.dot1x_controls.clone(),
             dot1x_required: p.dot1x_required,
+            transient: p.transient,
         })
         .collect()
 }
@@ -285,6 +330,10 @@ impl Engine {
             heap: BinaryHeap::new(),
             dirty: Vec::new(),
             resets: Vec::new(),
+            locations: HashMap::new(),
+            moves: moves::MoveIndex::default(),
+            moves_dirty: true,
+            dna_digest: dna_digest(&cfg.dna.params()),
             now: Timestamp(i64::MIN),
             resumed: None,
             resume_pending: false,
@@ -318,6 +367,21 @@ impl Engine {
         self.em.site = fresh.em.site;
         self.em.windows = fresh.em.windows;
         self.em.suppress = fresh.em.suppress;
+        if fresh.dna_digest != self.dna_digest {
+            // Other DNA parameters: baselines re-learn quietly from the next DNAs.
+            self.dna_digest = fresh.dna_digest;
+            for p in self.ports.iter_mut() {
+                p.d.residents.retain(|r| !r.departed);
+                for r in p.d.residents.iter_mut() {
+                    r.modes.clear();
+                    r.pending = None;
+                    r.deviant_since = None;
+                    r.band = Band::Match;
+                }
+                p.baseline_version += 1;
+            }
+            self.moves_dirty = true;
+        }
         for i in 0..self.ports.len() {
             let pr = &self.ports[i].port;
             self.ports[i].profile = profile_for(&self.profiles, pr);
@@ -391,6 +455,20 @@ impl Engine {
             self.dirty.push(idx);
         }
     }
+}
+
+/// A digest of the DNA parameters (dimension, weights, firmware share): baselines learned
+/// under other parameters cannot be compared with today's DNAs.
+fn dna_digest(p: &crate::dna::DnaParams) -> u64 {
+    let mut h = blake3::Hasher::new();
+    h.update(&(p.dimension as u64).to_le_bytes());
+    for w in p.weights.0 {
+        h.update(&w.to_le_bytes());
+    }
+    h.update(&p.firmware_share.to_le_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.finalize().as_bytes()[..8]);
+    u64::from_le_bytes(b)
 }
 
 /// The first profile that selects a port.

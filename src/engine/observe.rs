@@ -1,13 +1,12 @@
-//! Sightings: the occupant, extra MACs, baseline comparisons, identity conditions, 802.1X and
-//! topology evidence carried by frames.
+//! Sightings: residents and their activity and presence pattern, identity conditions, 802.1X
+//! and topology evidence carried by frames.
 
-use super::band::Band;
-use super::port::{Occupant, vendor_label};
+use super::port::{Resident, Stage};
 use super::{Engine, Sighting};
 use crate::attribution::PortRef;
 use crate::clock::Timestamp;
-use crate::dna::{Baseline, Dna, DnaId, Update};
-use crate::event::{Event, EventType, NdaaStatus as EvNdaa};
+use crate::dna::DnaId;
+use crate::event::{Event, EventType};
 use crate::observe::{Observation, Signal};
 use crate::refdb::{DeviceClass, Identity, NdaaStatus};
 use crate::wire::MacAddr;
@@ -23,16 +22,71 @@ const CDP_PHONE: u32 = 0x80;
 /// Gaps shorter than this are bursts (DHCP exchanges, retransmissions), not signal intervals.
 const BURST_US: i64 = 10_000_000;
 
-pub(super) fn ndaa(s: NdaaStatus) -> EvNdaa {
-    match s {
-        NdaaStatus::Prohibited => EvNdaa::Prohibited,
-        NdaaStatus::Clean => EvNdaa::Clean,
-        NdaaStatus::Unknown => EvNdaa::Unknown,
-    }
-}
+/// Evidence signals that claim an identity.
+const CLAIMS: [&str; 6] = [
+    "cdp.platform",
+    "lldp.sysdescr",
+    "lldp.med.model",
+    "lldp.med.manufacturer",
+    "edp.platform",
+    "fdp.platform",
+];
 
-fn round(v: f64) -> f64 {
-    Event::round_score(v)
+/// Evidence signals that are the sender's own hard facts.
+const HARD: [&str; 7] = [
+    "oui.org",
+    "dhcp.prl",
+    "dhcp.options",
+    "dhcp.ttl",
+    "dhcpv6.oro",
+    "dhcpv6.options",
+    "eap.",
+];
+
+/// Whether an identity's claims (announcements) are contradicted by its hard signals: a
+/// vendor is claimed, at least two hard signals of different kinds (the OUI, the DHCP
+/// fingerprint, the TTL, the EAP method) name a vendor, and none of them names a claimed one.
+/// One disagreeing signal alone is not enough (a MAC rewritten by a lab, a generic DHCP
+/// client). Returns too whether any hard signal disputes the claim (enough to flag a
+/// substitution as impersonation), and the claimed vendor.
+pub(super) fn contradiction(id: &Identity) -> (bool, bool, Option<String>) {
+    let claimed: Vec<&str> = id
+        .evidence
+        .iter()
+        .filter(|e| CLAIMS.contains(&e.signal))
+        .filter_map(|e| e.vendor.as_deref())
+        .collect();
+    let same = |a: &str, b: &str| {
+        let (a, b) = (a.to_lowercase(), b.to_lowercase());
+        a.contains(&b) || b.contains(&a)
+    };
+    let mut kinds: Vec<&str> = Vec::new();
+    let mut agrees = false;
+    for e in id
+        .evidence
+        .iter()
+        .filter(|e| !(e.signal == "oui.org" && id.locally_administered))
+    {
+        let (Some(kind), Some(v)) = (
+            HARD.iter().find(|h| e.signal.starts_with(**h)),
+            e.vendor.as_deref(),
+        ) else {
+            continue;
+        };
+        agrees |= claimed.iter().any(|c| same(c, v));
+        let kind = if kind.starts_with("dhcp") {
+            "dhcp"
+        } else {
+            kind
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    let claim = claimed.first().map(|c| (*c).to_owned());
+    let contradicted = !claimed.is_empty() && kinds.len() >= 2 && !agrees;
+    let disputed = !claimed.is_empty() && !kinds.is_empty() && !agrees;
+    (contradicted, disputed, claim)
 }
 
 impl Engine {
@@ -44,14 +98,10 @@ impl Engine {
 
     /// Handles a sighting of a MAC whose DNA (`dna`) and identity are what they were when it
     /// was last seen on this port (the pipeline found nothing new in what it said), without
-    /// them, when nothing needs them: the MAC is an extra beside a present occupant, or it is
-    /// the occupant, already scored against the current baseline, with no baseline fold, band
-    /// move or confidence report due. Returns false when the full sighting is needed
-    /// ([`observe`](Self::observe)); the sighting is then not counted (the timers due at its
-    /// time have run, which `observe` does again harmlessly). The result is the same as
-    /// `observe` with the same DNA and identity: at 100,000 devices speaking in turn the
-    /// pipeline cannot keep every built DNA, and rebuilding each one to learn nothing new was
-    /// most of its time.
+    /// them, when nothing needs them: the MAC is a settled resident with that DNA, matching
+    /// its baseline, with no fold or confidence report due. Returns false when the full
+    /// sighting is needed ([`observe`](Self::observe)); the sighting is then not counted.
+    /// The result is the same as `observe` with the same DNA and identity.
     pub fn observe_known(
         &mut self,
         port: &PortRef,
@@ -80,38 +130,23 @@ impl Engine {
             return false;
         };
         let p = &self.ports[idx as usize];
-        let Some(o) = p.d.occupant.as_ref() else {
+        let Some(r) = p.d.resident(mac) else {
             return false;
         };
-        if o.mac != mac {
-            // An extra beside the occupant, unless it replaces it.
-            return !p.occupant_gone(mac);
-        }
-        if o.departed || o.dna != *dna {
+        if r.stage != Stage::Settled
+            || r.dna != *dna
+            || r.modes.is_empty()
+            || r.pending.is_some()
+            || r.deviant_since.is_some()
+            || r.band != super::Band::Match
+        {
             return false;
         }
-        if p.baseline.is_some() {
-            let fresh = p
-                .scored
-                .as_ref()
-                .is_some_and(|(d, v)| d == dna && *v == p.baseline_version);
-            if !fresh {
-                return false;
-            }
-            let sim = o.similarity.map(f64::from).unwrap_or(1.0);
-            if self.bands.next(o.band, sim) != o.band {
-                return false;
-            }
-            let fold_due = match &o.folded {
-                Some((d, t)) => d != dna || ts.0 - t.0 >= self.p.refresh_us,
-                None => true,
-            };
-            if o.band == Band::Match && fold_due {
-                return false;
-            }
-        }
-        // A confidence move to report would need the DNA's families (partial evidence).
-        (o.confidence - o.reported_confidence).abs() <= self.p.confidence_delta + 1e-9
+        let fold_due = match &r.folded {
+            Some((d, t)) => d != dna || ts.0 - t.0 >= self.p.refresh_us,
+            None => true,
+        };
+        !fold_due && (r.confidence - r.reported_confidence).abs() <= self.p.confidence_delta + 1e-9
     }
 
     /// One sighting, with its DNA and identity (`full`) or without (see
@@ -132,51 +167,99 @@ impl Engine {
         {
             let d = &mut self.ports[i].d;
             d.last_activity = Some(d.last_activity.map_or(ts, |t| t.max(ts)));
-            if d.orphaned {
-                d.orphaned = false;
+            d.orphaned = false;
+        }
+        if self.port_evidence(idx, mac, observation, out) {
+            self.schedule(idx, ts);
+            return;
+        }
+        let pos = self.ports[i].d.position(mac);
+        match (pos, full) {
+            (Some(k), None) => {
+                self.seen(idx, k, observation);
+                self.identity_conditions(idx, k, None, ts, out);
+            }
+            (None, None) => return,
+            (Some(k), Some(s)) => {
+                self.seen(idx, k, observation);
+                self.refresh(idx, k, s);
+                match self.ports[i].d.residents[k].stage {
+                    Stage::Newcomer => {
+                        self.ports[i].d.residents[k].pending = Some(Box::new(s.dna.clone()));
+                        self.settle_newcomer(idx, k, ts, out);
+                    }
+                    Stage::Settled => {
+                        self.judge_own(idx, k, Some(s.dna), ts, out);
+                        // A DNA waiting for its judgement is not judged by its identity either.
+                        if self.ports[i].d.residents[k].pending.is_none() {
+                            self.identity_conditions(idx, k, Some(s.dna), ts, out);
+                        }
+                    }
+                }
+            }
+            (None, Some(s)) => {
+                let k = self.arrive(idx, s);
+                self.settle_newcomer(idx, k, ts, out);
             }
         }
-        // Frames that are evidence about the port rather than a device speaking for itself.
+        self.topology(idx, ts, out);
+        self.schedule(idx, ts);
+    }
+
+    /// Frames that are evidence about the port rather than a device speaking for itself
+    /// (802.1X from the authenticator, BPDUs); notes bridge neighbors. Returns true when the
+    /// frame is handled (no resident update).
+    fn port_evidence(
+        &mut self,
+        idx: u32,
+        mac: MacAddr,
+        observation: &Observation,
+        out: &mut Vec<Event>,
+    ) -> bool {
+        let i = idx as usize;
+        let ts = observation.ts;
         match &observation.signal {
             Signal::Eapol(e) => {
                 self.ports[i].d.eapol_seen = true;
+                // From the authenticator toward the device: the frame's sender is not the
+                // device it is about (`observe` makes an authenticator's unicast frame about
+                // its destination).
+                let from_authenticator = observation.src_mac.is_some_and(|s| s != mac);
                 match e.eap_code {
-                    // Request / success / failure come from the authenticator (the switch).
-                    Some(3) => {
-                        if let Some(o) = self.ports[i].d.occupant.as_mut() {
-                            o.enrolled = true;
-                            o.unenrolled = false;
+                    Some(3) if from_authenticator => {
+                        if let Some(k) = self.ports[i].d.position(mac) {
+                            let r = &mut self.ports[i].d.residents[k];
+                            r.enrolled = true;
+                            r.unenrolled = false;
                         }
-                        self.schedule(idx, ts);
-                        return;
+                        return true;
                     }
-                    Some(1) | Some(4) => {
-                        self.schedule(idx, ts);
-                        return;
+                    Some(1 | 4) if from_authenticator => return true,
+                    Some(1 | 3 | 4) => {
+                        // An authenticator's message sent by the device itself: an anomaly,
+                        // never a success.
+                        self.ports[i].d.forged_success += u32::from(e.eap_code == Some(3));
+                        self.em.stats.untrusted_eap += 1;
+                        return true;
                     }
                     _ => {}
                 }
-                if e.packet_type == 2 {
+                if e.packet_type == 2
+                    && let Some(k) = self.ports[i].d.position(mac)
+                {
                     // EAPOL-Logoff: an authenticated device stops.
-                    let p = &mut self.ports[i];
-                    let stop =
-                        p.d.occupant
-                            .as_ref()
-                            .is_some_and(|o| o.mac == mac && o.enrolled && !o.unenrolled);
-                    if stop {
-                        if let Some(o) = p.d.occupant.as_mut() {
-                            o.enrolled = false;
-                            o.unenrolled = true;
-                        }
-                        self.raise_device(idx, EventType::UnenrolledFlagged, ts, out);
+                    let r = &mut self.ports[i].d.residents[k];
+                    if r.enrolled && !r.unenrolled && r.present() {
+                        r.enrolled = false;
+                        r.unenrolled = true;
+                        self.raise_device(idx, k, EventType::UnenrolledFlagged, ts, out);
                     }
                 }
             }
             Signal::Stp(_) => {
                 self.ports[i].d.bpdu_at = Some(ts);
                 self.topology(idx, ts, out);
-                self.schedule(idx, ts);
-                return;
+                return true;
             }
             Signal::Lldp(l)
                 if (l.caps_enabled | l.caps_system) & LLDP_BRIDGE != 0
@@ -191,588 +274,324 @@ impl Engine {
             }
             _ => {}
         }
-
-        let occ = self.ports[i]
-            .d
-            .occupant
-            .as_ref()
-            .map(|o| (o.mac, o.departed));
-        match (occ, full) {
-            (Some((m, false)), None) if m == mac => self.update_known(idx, observation, out),
-            (Some((m, _)), None) if m != mac => self.extra(idx, mac, ts),
-            // known_suffices admits nothing else.
-            (_, None) => return,
-            (None, Some(s)) => self.establish(idx, s, out),
-            (Some((m, departed)), Some(s)) if m == mac => {
-                if departed {
-                    self.establish(idx, s, out);
-                } else {
-                    self.update(idx, s, out);
-                }
-            }
-            (Some(_), Some(s)) => {
-                if self.ports[i].occupant_gone(mac) {
-                    self.replace(idx, ts, out);
-                    self.establish(idx, s, out);
-                } else {
-                    self.extra(idx, mac, ts);
-                }
-            }
-        }
-        self.topology(idx, ts, out);
-        self.schedule(idx, ts);
+        false
     }
 
-    /// Notes an extra MAC beside the occupant.
-    fn extra(&mut self, idx: u32, mac: MacAddr, ts: Timestamp) {
+    /// A MAC new to the port: a newcomer (room made by forgetting the resident heard least
+    /// recently, gone ones first).
+    fn arrive(&mut self, idx: u32, s: &Sighting<'_>) -> usize {
+        let i = idx as usize;
+        let ts = s.observation.ts;
         let max = self.p.max_tracked_macs;
-        let d = &mut self.ports[idx as usize].d;
-        d.extras.retain(|(m, _)| *m != mac);
-        d.extras.push((mac, ts));
-        if d.extras.len() > max {
-            d.extras.remove(0);
-        }
-    }
-
-    /// The present occupant leaves because another MAC takes the port.
-    fn replace(&mut self, idx: u32, ts: Timestamp, out: &mut Vec<Event>) {
-        let i = idx as usize;
-        let Some(o) = self.ports[i].d.occupant.as_ref() else {
-            return;
-        };
-        if !o.departed {
-            let mac = o.mac;
-            self.raise_device(idx, EventType::DeviceDeparted, ts, out);
-            let port = self.ports[i].port.clone();
-            self.resets.push((port, mac, ts));
-        }
-        let p = &mut self.ports[i];
-        if let Some(o) = p.d.occupant.take() {
-            p.d.last_dna = Some(o.dna);
-            p.d.last_mac = Some(o.mac);
-        }
-    }
-
-    /// A device takes the port (first device, a returning device, or a replacement).
-    fn establish(&mut self, idx: u32, s: &Sighting<'_>, out: &mut Vec<Event>) {
-        let ts = s.observation.ts;
-        let i = idx as usize;
-        let id = s.identity;
-        let mut occ = Occupant {
-            mac: s.mac,
-            serial: s.dna.identity.serials.first().cloned(),
-            dna: s.dna.id.clone(),
-            vendor: id.vendor.clone(),
-            model: id.model.clone(),
-            class: id.class,
-            confidence: id.confidence,
-            ndaa: id.ndaa_status,
-            reported_confidence: id.confidence,
-            since: ts,
-            last_seen: ts,
-            sightings: 1,
-            interval_us: None,
-            ttl_us: ttl_us(s.observation),
-            band: Band::Match,
-            similarity: None,
-            enrolled: false,
-            leaving: false,
-            departed: false,
-            silent: false,
-            unenrolled: false,
-            ndaa_active: false,
-            class_active: false,
-            folded: Some((s.dna.id.clone(), ts)),
-        };
-        {
-            let d = &mut self.ports[i].d;
-            d.extras.retain(|(m, _)| *m != s.mac);
-            d.carried = true;
-            d.orphaned = false;
-            // A device coming back keeps its signal pattern (a DHCP-only device that departed
-            // before its interval was known does not depart between renewals again).
-            if let Some(prev) = d.occupant.as_ref().filter(|o| o.mac == s.mac) {
-                let gap = ts.0 - prev.last_seen.0;
-                occ.interval_us = match prev.interval_us {
-                    Some(iv) if gap >= BURST_US => Some(iv + (gap - iv) / 4),
-                    Some(iv) => Some(iv),
-                    None if gap >= BURST_US => Some(gap),
-                    None => None,
-                };
-                occ.ttl_us = occ.ttl_us.max(prev.ttl_us);
-            }
-        }
-        occ.leaving = leaving(s.observation);
-        let label = vendor_label(id.vendor.as_deref(), id.model.as_deref());
-        let limit = self.p.changed;
-        let cmp = self.ports[i]
-            .baseline
-            .as_ref()
-            .map(|b| b.compare(s.dna, limit));
-        match cmp {
-            None => {
-                let p = &mut self.ports[i];
-                p.set_baseline(Baseline::new(s.dna, ts, self.baseline));
-                p.d.baseline_vendor = Some(label.clone());
-                p.d.occupant = Some(occ);
-                p.scored = Some((s.dna.id.clone(), p.baseline_version));
-                self.appeared(idx, ts, None, out);
-            }
-            Some(c) => {
-                let sim = f64::from(c.similarity);
-                let band = self.bands.initial(sim);
-                let p = &mut self.ports[i];
-                occ.similarity = Some(c.similarity);
-                let prev = p.baseline_id.clone();
-                let prev_vendor = p.d.baseline_vendor.clone();
-                if band == Band::Substituted {
-                    occ.band = Band::Substituted;
-                    p.d.occupant = Some(occ);
-                    p.scored = Some((s.dna.id.clone(), p.baseline_version));
-                    let mut e = self.em.event(
-                        EventType::DeviceSubstituted,
-                        ts,
-                        &self.ports[i],
-                        Some(s.mac),
-                    );
-                    e.previous_dna = prev.map(|d| d.to_string());
-                    e.device_dna = Some(s.dna.id.to_string());
-                    e.similarity = Some(round(sim));
-                    e.threshold = Some(self.p.substitution);
-                    e.previous_vendor = prev_vendor;
-                    e.vendor = Some(label);
-                    e.confidence = Some(round(id.confidence));
-                    e.ndaa_status = Some(ndaa(id.ndaa_status));
-                    e.changed = c.changed.iter().map(|c| c.label()).collect();
-                    self.em.push(e, Some(s.mac), out);
-                } else {
-                    // Like-for-like: the baseline continues (re-seeded when the newcomer runs
-                    // other firmware, so it does not sit in the firmware band forever).
-                    if band == Band::Firmware {
-                        p.set_baseline(Baseline::new(s.dna, ts, self.baseline));
-                        p.d.baseline_vendor = Some(label.clone());
-                    } else if let Some(b) = p.baseline.as_mut()
-                        && !matches!(b.update(s.dna, ts), Update::Rejected { .. })
-                    {
-                        p.baseline_id = Some(b.id());
-                        p.baseline_version += 1;
-                    }
-                    p.d.occupant = Some(occ);
-                    p.scored = Some((s.dna.id.clone(), p.baseline_version));
-                    self.appeared(idx, ts, Some((prev, sim, c.changed)), out);
-                }
-            }
-        }
-        self.identity_checks(idx, id, s.dna, ts, out);
-    }
-
-    /// Raises device-appeared (with the comparison against the port's baseline when there was
-    /// one).
-    fn appeared(
-        &mut self,
-        idx: u32,
-        ts: Timestamp,
-        cmp: Option<(Option<crate::dna::DnaId>, f64, Vec<crate::dna::Change>)>,
-        out: &mut Vec<Event>,
-    ) {
-        let i = idx as usize;
-        let applies = self.dot1x_applies(idx);
-        let Some(o) = self.ports[i].d.occupant.as_ref() else {
-            return;
-        };
-        let mac = o.mac;
-        let mut e = self
-            .em
-            .event(EventType::DeviceAppeared, ts, &self.ports[i], Some(mac));
-        e.device_dna = Some(o.dna.to_string());
-        e.vendor = Some(o.vendor_label());
-        e.confidence = Some(round(o.confidence));
-        e.ndaa_status = Some(ndaa(o.ndaa));
-        e.unenrolled = Some(applies && !o.enrolled);
-        if let Some((prev, sim, changed)) = cmp {
-            e.previous_dna = prev.map(|d| d.to_string());
-            e.similarity = Some(round(sim));
-            e.threshold = Some(self.p.substitution);
-            e.changed = changed.iter().map(|c| c.label()).collect();
-        }
-        self.em.push(e, Some(mac), out);
-    }
-
-    /// The present occupant speaks again.
-    fn update(&mut self, idx: u32, s: &Sighting<'_>, out: &mut Vec<Event>) {
-        let ts = s.observation.ts;
-        let i = idx as usize;
-        self.seen(idx, s.observation);
-        {
-            let Some(o) = self.ports[i].d.occupant.as_mut() else {
-                return;
+        while self.ports[i].d.residents.len() >= max {
+            let d = &self.ports[i].d;
+            let Some(pos) = d
+                .residents
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, r)| (!r.departed, r.last_seen))
+                .map(|(p, _)| p)
+            else {
+                break;
             };
-            refresh_identity(o, s.identity);
-            if let Some(serial) = s.dna.identity.serials.first()
-                && o.serial.as_deref() != Some(serial.as_str())
-            {
-                o.serial = Some(serial.clone());
+            self.remove_resident(idx, pos);
+        }
+        let mut r = Resident::new(s.mac, s.dna.id.clone(), ts);
+        r.ttl_us = ttl_us(s.observation);
+        r.leaving = leaving(s.observation);
+        if is_announcement(s.observation) {
+            r.announced_at = Some(ts);
+        }
+        r.pending = Some(Box::new(s.dna.clone()));
+        self.ports[i].d.residents.push(r);
+        self.locations.entry(s.mac).or_default().push(idx);
+        let k = self.ports[i].d.residents.len() - 1;
+        self.refresh(idx, k, s);
+        k
+    }
+
+    /// Removes a resident from a port (forgotten, or moved away), remembering it as the port's
+    /// last device.
+    pub(super) fn remove_resident(&mut self, idx: u32, pos: usize) -> Resident {
+        let i = idx as usize;
+        let r = self.ports[i].d.residents.remove(pos);
+        self.ports[i].d.last_dna = Some(r.dna.clone());
+        self.ports[i].d.last_mac = Some(r.mac);
+        for n in self.ports[i].d.residents.iter_mut() {
+            if n.successor_of == Some(r.mac) {
+                n.successor_of = None;
             }
         }
-        self.rescore(idx, s.dna, ts, out);
-        self.identity_checks(idx, s.identity, s.dna, ts, out);
+        if let Some(v) = self.locations.get_mut(&r.mac) {
+            v.retain(|&q| q != idx);
+            if v.is_empty() {
+                self.locations.remove(&r.mac);
+            }
+        }
+        if !r.modes.is_empty() {
+            self.ports[i].baseline_version += 1;
+        }
+        self.moves_dirty = true;
+        self.resets
+            .push((self.ports[i].port.clone(), r.mac, r.last_seen));
+        self.touch(idx);
+        r
     }
 
-    /// The occupant speaks again with its previous DNA and identity (see
-    /// [`observe_known`](Self::observe_known)): already scored, nothing to fold, no band move.
-    fn update_known(&mut self, idx: u32, observation: &Observation, out: &mut Vec<Event>) {
-        self.seen(idx, observation);
-        self.identity_conditions(idx, None, observation.ts, out);
+    /// Takes a resident's identity fields from a fresh resolution (no allocation when
+    /// unchanged), its serial and whether its claims are contradicted.
+    fn refresh(&mut self, idx: u32, k: usize, s: &Sighting<'_>) {
+        let r = &mut self.ports[idx as usize].d.residents[k];
+        let id = s.identity;
+        if r.vendor.as_deref() != id.vendor.as_deref() {
+            r.vendor = id.vendor.clone();
+        }
+        if r.model.as_deref() != id.model.as_deref() {
+            r.model = id.model.clone();
+        }
+        r.class = id.class;
+        r.confidence = id.confidence;
+        r.ndaa = id.ndaa_status;
+        // Claims and their contradiction come with the DNA (the same facts): checked again
+        // only when it changed.
+        let same = r.dna == s.dna.id && r.sightings > 1;
+        if !same {
+            r.dna = s.dna.id.clone();
+        }
+        if let Some(serial) = s.dna.identity.serials.first()
+            && r.serial.as_deref() != Some(serial.as_str())
+        {
+            r.serial = Some(serial.clone());
+        }
+        if !same {
+            let (contradicted, disputed, claim) = contradiction(id);
+            r.contradicted = contradicted;
+            r.disputed = disputed;
+            if r.claim != claim {
+                r.claim = claim;
+            }
+        }
+        if r.stage == Stage::Newcomer {
+            r.reported_confidence = r.confidence;
+        }
     }
 
-    /// The occupant's activity: interval, last sighting, TTL, leaving.
-    fn seen(&mut self, idx: u32, observation: &Observation) {
+    /// A resident's activity: interval, presence pattern (a return after an absence), last
+    /// sighting, TTL, leaving.
+    fn seen(&mut self, idx: u32, k: usize, observation: &Observation) {
         let ts = observation.ts;
         let ttl = ttl_us(observation);
-        {
-            let Some(o) = self.ports[idx as usize].d.occupant.as_mut() else {
-                return;
-            };
-            let gap = ts.0 - o.last_seen.0;
-            if gap >= BURST_US {
-                o.interval_us = Some(match o.interval_us {
+        let wait = self.base_wait(idx, k);
+        let i = idx as usize;
+        let mac = {
+            let r = &mut self.ports[i].d.residents[k];
+            let gap = ts.0 - r.last_seen.0;
+            // Its first gap is its interval (a device that speaks hourly is not absent each
+            // hour); after that a silence past its wait is an absence.
+            let first_gap = r.interval_us.is_none() && r.absences == 0 && gap >= BURST_US;
+            if r.departed || (gap >= wait && !first_gap) {
+                // Back after an absence: its pattern learns how long it stays away.
+                r.absences = r.absences.saturating_add(1);
+                r.absence_us = r.absence_us.max(gap);
+                r.since = ts;
+                r.departed = false;
+                r.succeeded = false;
+                r.silent = false;
+                r.unenrolled = false;
+                r.enrolled = false;
+            } else if gap >= BURST_US {
+                r.interval_us = Some(match r.interval_us {
                     None => gap,
                     Some(iv) => iv + (gap - iv) / 4,
                 });
             }
-            o.last_seen = o.last_seen.max(ts);
-            o.sightings += 1;
-            o.silent = false;
+            if is_announcement(observation) {
+                if let Some(at) = r.announced_at {
+                    let g = ts.0 - at.0;
+                    if g >= BURST_US && g < wait {
+                        r.announce_us = if r.announce_us == 0 {
+                            g
+                        } else {
+                            r.announce_us.max(r.announce_us + (g - r.announce_us) / 4)
+                        };
+                    }
+                }
+                r.announced_at = Some(ts);
+            }
+            r.last_seen = r.last_seen.max(ts);
+            r.sightings += 1;
+            r.silent = false;
             if ttl > 0 {
-                o.ttl_us = ttl;
+                r.ttl_us = ttl;
             }
-            o.leaving = leaving(observation);
+            r.leaving = leaving(observation);
+            r.mac
+        };
+        // It speaks: whoever arrived while it was silent did not take its place.
+        for n in self.ports[i].d.residents.iter_mut() {
+            if n.successor_of == Some(mac) {
+                n.successor_of = None;
+            }
         }
     }
 
-    /// Compares the occupant's DNA with the baseline (when either changed) and moves its band.
-    fn rescore(&mut self, idx: u32, dna: &Dna, ts: Timestamp, out: &mut Vec<Event>) {
-        let i = idx as usize;
-        let p = &mut self.ports[i];
-        let (Some(b), Some(o)) = (p.baseline.as_ref(), p.d.occupant.as_mut()) else {
-            return;
-        };
-        if o.dna != dna.id {
-            o.dna = dna.id.clone();
-        }
-        let fresh = p
-            .scored
-            .as_ref()
-            .is_some_and(|(d, v)| *d == dna.id && *v == p.baseline_version);
-        let band_before = o.band;
-        let sim = if fresh {
-            o.similarity.map(f64::from).unwrap_or(1.0)
-        } else {
-            let s = b.similarity(dna);
-            o.similarity = Some(s);
-            p.scored = Some((dna.id.clone(), p.baseline_version));
-            f64::from(s)
-        };
-        let band = self.bands.next(band_before, sim);
-        o.band = band;
-        let mac = o.mac;
-        if band == Band::Match {
-            // Fold a matching DNA into the baseline: on a new DNA, or once per refresh period.
-            let due = match &o.folded {
-                Some((d, t)) => *d != dna.id || ts.0 - t.0 >= self.p.refresh_us,
-                None => true,
-            };
-            if due {
-                o.folded = Some((dna.id.clone(), ts));
-                if let Some(b) = p.baseline.as_mut()
-                    && !matches!(b.update(dna, ts), Update::Rejected { .. })
-                {
-                    p.baseline_id = Some(b.id());
-                    p.baseline_version += 1;
-                }
-            }
-        }
-        if band == band_before {
-            return;
-        }
-        let limit = self.p.changed;
-        match band {
-            Band::Substituted => {
-                // Another device: its confidence is reported with the substitution, and later
-                // confidence moves are measured from there.
-                if let Some(o) = p.d.occupant.as_mut() {
-                    o.reported_confidence = o.confidence;
-                }
-                let c = p.baseline.as_ref().map(|b| b.compare(dna, limit));
-                let prev = p.baseline_id.clone().map(|d| d.to_string());
-                let prev_vendor = p.d.baseline_vendor.clone();
-                let (label, conf, st) = {
-                    let o = p.d.occupant.as_ref().expect("occupant");
-                    (o.vendor_label(), o.confidence, o.ndaa)
-                };
-                let mut e =
-                    self.em
-                        .event(EventType::DeviceSubstituted, ts, &self.ports[i], Some(mac));
-                e.previous_dna = prev;
-                e.device_dna = Some(dna.id.to_string());
-                e.similarity = Some(round(sim));
-                e.threshold = Some(self.p.substitution);
-                e.previous_vendor = prev_vendor;
-                e.vendor = Some(label);
-                e.confidence = Some(round(conf));
-                e.ndaa_status = Some(ndaa(st));
-                e.changed = c
-                    .map(|c| c.changed.iter().map(|x| x.label()).collect())
-                    .unwrap_or_default();
-                self.em.push(e, Some(mac), out);
-            }
-            // Into the firmware band without a new version, or with the rest of the device
-            // changed too: not a firmware update but a DNA that moved for another reason, e.g.
-            // another DHCP client behind the MAC while the old device's announcements are
-            // still within their TTL. No event and no new baseline: when the stale
-            // announcements expire the DNA is judged again, and a different device then falls
-            // below the substitution threshold.
-            Band::Firmware
-                if band_before == Band::Match
-                    && !p.baseline.as_ref().is_some_and(|b| {
-                        b.firmware_changed(dna)
-                            && f64::from(b.similarity_beside_firmware(dna)) >= self.bands.firmware
-                    }) => {}
-            Band::Firmware if band_before == Band::Match => {
-                let c = p.baseline.as_ref().map(|b| b.compare(dna, limit));
-                let prev = p.baseline_id.clone().map(|d| d.to_string());
-                let (label, conf) = {
-                    let o = p.d.occupant.as_ref().expect("occupant");
-                    (o.vendor_label(), o.confidence)
-                };
-                let mut e = self.em.event(
-                    EventType::DeviceFirmwareShift,
-                    ts,
-                    &self.ports[i],
-                    Some(mac),
-                );
-                e.previous_dna = prev;
-                e.device_dna = Some(dna.id.to_string());
-                e.similarity = Some(round(sim));
-                e.threshold = Some(self.p.substitution);
-                e.vendor = Some(label.clone());
-                e.confidence = Some(round(conf));
-                e.changed = c
-                    .map(|c| c.changed.iter().map(|x| x.label()).collect())
-                    .unwrap_or_default();
-                self.em.push(e, Some(mac), out);
-                // The update is accepted: the baseline starts again from the new firmware.
-                let p = &mut self.ports[i];
-                p.set_baseline(Baseline::new(dna, ts, self.baseline));
-                p.d.baseline_vendor = Some(label);
-                p.scored = Some((dna.id.clone(), p.baseline_version));
-                if let Some(o) = p.d.occupant.as_mut() {
-                    o.band = Band::Match;
-                    o.similarity = Some(1.0);
-                    o.folded = Some((dna.id.clone(), ts));
-                }
-            }
-            // Back from substituted into the firmware band: the original stack is back with
-            // other firmware; a later firmware-shift is not raised for it (it was never
-            // accepted), the band just clears.
-            Band::Firmware | Band::Match => {}
-        }
-    }
-
-    /// NDAA, class and confidence conditions of the occupant.
-    fn identity_checks(
+    /// The conditions of a settled resident's identity: NDAA, class, confidence. `dna` tells
+    /// partial evidence apart (without it, none is assumed).
+    pub(super) fn identity_conditions(
         &mut self,
         idx: u32,
-        id: &Identity,
-        dna: &Dna,
-        ts: Timestamp,
-        out: &mut Vec<Event>,
-    ) {
-        if let Some(o) = self.ports[idx as usize].d.occupant.as_mut() {
-            refresh_identity(o, id);
-        }
-        self.identity_conditions(idx, Some(dna), ts, out);
-    }
-
-    /// The conditions of the occupant's identity (as last refreshed); `dna` tells partial
-    /// evidence apart (without it, none is assumed: only a confidence move needs it).
-    fn identity_conditions(
-        &mut self,
-        idx: u32,
-        dna: Option<&Dna>,
+        k: usize,
+        dna: Option<&crate::dna::Dna>,
         ts: Timestamp,
         out: &mut Vec<Event>,
     ) {
         let i = idx as usize;
-        let Some(class) = self.ports[i].d.occupant.as_ref().map(|o| o.class) else {
-            return;
+        let class = {
+            let r = &self.ports[i].d.residents[k];
+            if r.stage != Stage::Settled || r.departed {
+                return;
+            }
+            r.class
         };
         let (classes_ok, expected_empty) = {
             let prof = self.profile(idx);
             (prof.classes.contains(&class), prof.classes.is_empty())
         };
-        let p = &mut self.ports[i];
-        let Some(o) = p.d.occupant.as_mut() else {
-            return;
-        };
-        let (confidence, ndaa_status) = (o.confidence, o.ndaa);
+        let (ndaa_c, class_c, delta, hyst) = (
+            self.p.ndaa_confidence,
+            self.p.class_confidence,
+            self.p.confidence_delta,
+            self.p.hysteresis,
+        );
+        let r = &mut self.ports[i].d.residents[k];
+        let (confidence, ndaa_status) = (r.confidence, r.ndaa);
         // NDAA: fires at or above the threshold, clears 0.03 below it (or when not prohibited).
         let prohibited = ndaa_status == NdaaStatus::Prohibited;
-        let ndaa_fire = prohibited && confidence >= self.p.ndaa_confidence && !o.ndaa_active;
-        if !prohibited || confidence < self.p.ndaa_confidence - self.p.hysteresis {
-            o.ndaa_active = false;
+        let ndaa_fire = prohibited && confidence >= ndaa_c && !r.ndaa_active;
+        if !prohibited || confidence < ndaa_c - hyst {
+            r.ndaa_active = false;
         }
         if ndaa_fire {
-            o.ndaa_active = true;
+            r.ndaa_active = true;
         }
         // Class: a confident class outside the profile's expected classes.
         let mismatch = !expected_empty
             && class != DeviceClass::Unknown
-            && confidence >= self.p.class_confidence
+            && confidence >= class_c
             && !classes_ok;
-        let class_fire = mismatch && !o.class_active;
+        let class_fire = mismatch && !r.class_active;
         if !mismatch && (classes_ok || expected_empty) {
-            o.class_active = false;
+            r.class_active = false;
         }
         if class_fire {
-            o.class_active = true;
+            r.class_active = true;
         }
-        // Confidence: moved by more than the delta since it was last reported. Not on partial
-        // evidence (the DNA lacks a family the baseline has: an announcement expired or a
-        // shutdown LLDPDU, not heard yet), and while the baseline learns, a rise is the
-        // identity settling as the device says more (its LLDP-MED after its DHCP): recorded,
-        // not raised.
-        let (partial, learning) = p.baseline.as_ref().map_or((false, false), |b| {
+        // Confidence: moved by more than the delta since it was last reported; not on partial
+        // evidence (a family of its baseline missing), and while its baseline learns a rise is
+        // the identity settling as the device says more: recorded, not raised.
+        let (partial, learning) = r.modes.first().map_or((false, false), |b| {
             (dna.is_some_and(|d| b.partial(d)), b.learning(ts))
         });
-        let moved = (confidence - o.reported_confidence).abs() > self.p.confidence_delta + 1e-9;
-        let settling = learning && confidence > o.reported_confidence;
-        let conf_fire = moved && !partial && !settling;
-        if moved && !partial {
-            o.reported_confidence = confidence;
+        let moved = (confidence - r.reported_confidence).abs() > delta + 1e-9;
+        let settling = learning && confidence > r.reported_confidence;
+        let other_mode = r.modes.len() > 1 && r.mode != r.report_mode;
+        let conf_fire = moved && !partial && !settling && !other_mode;
+        if moved && !partial && !other_mode {
+            r.reported_confidence = confidence;
+            r.report_mode = r.mode;
         }
         if ndaa_fire {
-            self.raise_device(idx, EventType::NdaaProhibitedDetected, ts, out);
+            self.raise_device(idx, k, EventType::NdaaProhibitedDetected, ts, out);
         }
         if class_fire {
-            self.raise_device(idx, EventType::DeviceClassMismatch, ts, out);
+            self.raise_device(idx, k, EventType::DeviceClassMismatch, ts, out);
         }
         if conf_fire {
-            self.raise_device(idx, EventType::VendorHintConfidenceChanged, ts, out);
+            self.raise_device(idx, k, EventType::VendorHintConfidenceChanged, ts, out);
         }
     }
 
-    /// Raises a device-scoped event for the port's occupant (DNA, vendor, confidence and the
-    /// type's own fields).
-    pub(super) fn raise_device(
-        &mut self,
-        idx: u32,
-        t: EventType,
-        ts: Timestamp,
-        out: &mut Vec<Event>,
-    ) {
-        let i = idx as usize;
-        let Some(o) = self.ports[i].d.occupant.as_ref() else {
-            return;
-        };
-        let mac = o.mac;
-        let mut e = self.em.event(t, ts, &self.ports[i], Some(mac));
-        e.device_dna = Some(o.dna.to_string());
-        e.vendor = Some(o.vendor_label());
-        e.confidence = Some(round(o.confidence));
-        match t {
-            EventType::NdaaProhibitedDetected | EventType::DeviceClassMismatch => {
-                e.ndaa_status = Some(ndaa(o.ndaa));
-            }
-            EventType::VendorHintConfidenceChanged => {
-                e.ndaa_status = Some(ndaa(o.ndaa));
-            }
-            _ => {}
-        }
-        self.em.push(e, Some(mac), out);
-    }
-
-    /// Whether 802.1X applies to a port: its profile requires it, EAPOL was seen on it, or the
-    /// switch enforces it.
+    /// Whether 802.1X applies to a port: its profile requires it, or the switch enforces it.
     pub(super) fn dot1x_applies(&self, idx: u32) -> bool {
-        let d = &self.ports[idx as usize].d;
-        self.profile(idx).dot1x_required || d.eapol_seen || d.dot1x_enforced
+        self.profile(idx).dot1x_required || self.ports[idx as usize].d.dot1x_enforced
     }
 
-    /// Re-evaluates port-topology-changed: more MACs than the profile allows, a bridge
-    /// neighbor or BPDUs within `topology_hold` (unless the profile expects network gear).
+    /// Re-evaluates port-topology-changed: more present residents than the profile allows, a
+    /// bridge neighbor or BPDUs, or a crowded forwarding table, within the hold (unless the
+    /// profile expects network gear).
     pub(super) fn topology(&mut self, idx: u32, now: Timestamp, out: &mut Vec<Event>) {
         let (active, offender) = self.topology_condition(idx, now);
         let i = idx as usize;
         let was = self.ports[i].d.topology_active;
         self.ports[i].d.topology_active = active;
         if active && !was {
-            let mac = offender;
-            let dna = self.ports[i].present().map(|o| o.dna.to_string());
-            let mut e = self
-                .em
-                .event(EventType::PortTopologyChanged, now, &self.ports[i], mac);
+            let dna = self.ports[i].d.primary().map(|r| r.dna.to_string());
+            let mut e = self.em.event(
+                EventType::PortTopologyChanged,
+                now,
+                &self.ports[i],
+                offender,
+            );
             e.device_dna = dna;
-            self.em.push(e, mac, out);
+            self.emit(idx, e, out);
         }
     }
 
-    /// How long topology evidence (a bridge, BPDUs, extra MACs) holds: the longer of
-    /// `topology_hold` and the occupant's departure wait, so evidence from devices that speak
-    /// rarely does not lapse between their frames (which would re-fire the event).
-    pub(super) fn topology_hold(&self, idx: u32) -> i64 {
-        self.p.topology_hold_us.max(self.departure_wait(idx))
+    /// How long topology evidence holds: the longer of `topology_hold` and the departure
+    /// minimum, so evidence from devices that speak rarely does not lapse between frames.
+    pub(super) fn topology_hold(&self) -> i64 {
+        self.p.topology_hold_us.max(self.p.departure_us)
     }
 
-    /// Whether the topology condition holds at `now`, and the MAC that tipped it.
-    pub(super) fn topology_condition(
-        &self,
-        idx: u32,
-        now: Timestamp,
-    ) -> (bool, Option<crate::wire::MacAddr>) {
-        let prof = self.profile(idx);
+    /// How long a resident counts for the topology condition after it last spoke: the hold,
+    /// or 3× its usual interval (3× the hold while it is not known), or its TTL.
+    pub(super) fn topology_fresh(&self, r: &Resident) -> i64 {
+        let hold = self.topology_hold();
+        r.interval_us
+            .map_or(3 * hold, |iv| (iv as f64 * self.p.interval_multiple) as i64)
+            .max(hold)
+            .max(r.ttl_us)
+    }
+
+    /// Whether the port shows an extra hop (a bridge neighbor, BPDUs, a crowded forwarding
+    /// table) at `now`, unless its profile expects network gear: devices behind it are
+    /// covered by `port-topology-changed`, not `device-appeared` one by one.
+    pub(super) fn extra_hop(&self, idx: u32, now: Timestamp) -> bool {
         let d = &self.ports[idx as usize].d;
-        let hold = self.topology_hold(idx);
+        let hold = self.topology_hold();
         let recent = |t: Option<Timestamp>| t.is_some_and(|t| now.0 - t.0 < hold);
-        let gear = prof.classes.iter().any(|c| {
+        let gear = self.profile(idx).classes.iter().any(|c| {
             matches!(
                 c,
                 DeviceClass::Switch | DeviceClass::WirelessAp | DeviceClass::Router
             )
         });
-        let present = self.ports[idx as usize].present();
-        let mut n = usize::from(present.is_some());
-        let mut newest: Option<(crate::wire::MacAddr, Timestamp)> = None;
-        for &(m, t) in &d.extras {
-            if now.0 - t.0 < hold && present.is_none_or(|o| o.mac != m) {
+        !gear && (recent(d.bridge_at) || recent(d.bpdu_at) || recent(d.crowded_at))
+    }
+
+    /// Whether the topology condition holds at `now`, and the MAC that tipped it.
+    pub(super) fn topology_condition(&self, idx: u32, now: Timestamp) -> (bool, Option<MacAddr>) {
+        let prof = self.profile(idx);
+        let d = &self.ports[idx as usize].d;
+        // Residents on the port now: judged, not departed, not gone, not replaced, and heard
+        // recently enough (`topology_fresh`).
+        let mut n = 0;
+        let mut newest: Option<&Resident> = None;
+        for r in &d.residents {
+            if r.present()
+                && !r.succeeded
+                && !d.gone(r)
+                && now.0 - r.last_seen.0 < self.topology_fresh(r)
+            {
                 n += 1;
-                if newest.is_none_or(|(_, x)| t >= x) {
-                    newest = Some((m, t));
+                if newest.is_none_or(|x| r.first_seen >= x.first_seen) {
+                    newest = Some(r);
                 }
             }
         }
-        // A fresh forwarding table counts too.
-        if d.polled_at.is_some_and(|t| now.0 - t.0 < hold) {
-            n = n.max(d.fdb.len());
-        }
         let too_many = n > prof.max_macs;
-        let hop = !gear && (recent(d.bridge_at) || recent(d.bpdu_at));
-        let offender = newest.map(|(m, _)| m).or_else(|| present.map(|o| o.mac));
-        (too_many || hop, offender)
+        (too_many || self.extra_hop(idx, now), newest.map(|r| r.mac))
     }
-}
-
-/// Takes the occupant's identity fields from a fresh resolution (no allocation when unchanged).
-fn refresh_identity(o: &mut Occupant, id: &Identity) {
-    if o.vendor.as_deref() != id.vendor.as_deref() {
-        o.vendor = id.vendor.clone();
-    }
-    if o.model.as_deref() != id.model.as_deref() {
-        o.model = id.model.clone();
-    }
-    o.class = id.class;
-    o.confidence = id.confidence;
-    o.ndaa = id.ndaa_status;
 }
 
 /// The LLDP TTL / CDP hold time of a sighting, µs (0 when it carries none).
@@ -782,6 +601,14 @@ fn ttl_us(o: &Observation) -> i64 {
         Signal::Cdp(c) => i64::from(c.ttl) * 1_000_000,
         _ => 0,
     }
+}
+
+/// Whether the frame is a periodic announcement (LLDP, CDP, EDP, FDP).
+fn is_announcement(o: &Observation) -> bool {
+    matches!(
+        o.signal,
+        Signal::Lldp(_) | Signal::Cdp(_) | Signal::Edp(_) | Signal::Fdp(_)
+    )
 }
 
 /// Whether the frame says the device is leaving (LLDP shutdown: TTL 0; EAPOL-Logoff).

@@ -1,5 +1,10 @@
 //! SNMP port tables: link state, forwarding-table MACs, neighbor capabilities, 802.1X state,
 //! and switch reachability.
+//!
+//! A partial table (some walk stopped short) is no empty table: what it holds is positive
+//! evidence (a MAC present, a neighbor, the link up, the PAE state), but a MAC or a link missing
+//! from it says nothing, so it moves no poll time and no forwarding table a departure is judged
+//! by.
 
 use super::{Engine, SwitchState};
 use crate::clock::Timestamp;
@@ -54,6 +59,7 @@ impl Engine {
             }
             let idx = self.port_index_of(&name, &port.name);
             self.touch(idx);
+            let partial = table.partial;
             let up = port.oper_status.as_deref().map(|s| s == "up");
             let fdb: Vec<MacAddr> = port
                 .macs
@@ -76,12 +82,26 @@ impl Engine {
                 .any(|n| bridge_neighbor(&n.capabilities));
             {
                 let d = &mut self.ports[idx as usize].d;
-                if up == Some(false) {
-                    d.link_down_at = Some(now);
+                if partial {
+                    if up == Some(true) {
+                        d.link_up = up;
+                    }
+                    for m in fdb {
+                        if !d.fdb.contains(&m) {
+                            d.fdb.push(m);
+                        }
+                    }
+                } else {
+                    if up == Some(false) {
+                        d.link_down_at = Some(now);
+                    }
+                    d.link_up = up;
+                    d.fdb = fdb;
+                    d.polled_at = Some(now);
                 }
-                d.link_up = up;
-                d.fdb = fdb;
-                d.polled_at = Some(now);
+                if port.crowded {
+                    d.crowded_at = Some(now);
+                }
                 d.dot1x_enforced = enforced;
                 d.dot1x_authorized = if enforced { authorized } else { None };
                 if bridge {
@@ -90,14 +110,15 @@ impl Engine {
                 if up == Some(true) && d.orphaned {
                     d.orphaned = false;
                 }
-                // The switch authenticated the present occupant.
-                if enforced
-                    && authorized == Some(true)
-                    && let Some(o) = d.occupant.as_mut()
-                    && !o.departed
-                    && d.fdb.contains(&o.mac)
-                {
-                    o.enrolled = true;
+                // The switch authenticated the residents behind the port (its PAE state).
+                if enforced && authorized == Some(true) {
+                    let fdb = std::mem::take(&mut d.fdb);
+                    for r in d.residents.iter_mut().filter(|r| !r.departed) {
+                        if fdb.contains(&r.mac) {
+                            r.enrolled = true;
+                        }
+                    }
+                    d.fdb = fdb;
                 }
             }
             touched.push(idx);

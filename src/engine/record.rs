@@ -1,13 +1,19 @@
-//! Port records: what the store persists so the engine resumes with the same baselines and
-//! state after a restart.
+//! Port records: what the store persists so the engine resumes with the same residents,
+//! baselines (every mode), presence patterns, hold-downs and flap state after a restart.
+//!
+//! `state` (JSON, written whenever the port changed) holds [`PortData`]; `baseline_meta`
+//! (JSON, written only when a baseline of the port changed) holds every resident's modes with
+//! their vectors. The `baseline` BLOB column of format 2 (one baseline per port) is no longer
+//! written. A record whose DNA parameters (dimension, weights) differ from the engine's
+//! resumes with its residents but without their baselines: they re-learn quietly.
 
 use serde::{Deserialize, Serialize};
 
 use super::port::{PortData, PortState};
 use super::{Engine, profile_for};
 use crate::attribution::PortRef;
-use crate::clock::Timestamp;
-use crate::dna::{Baseline, BaselineState, WeightedToken};
+use crate::dna::{Baseline, BaselineState};
+use crate::wire::MacAddr;
 
 /// One port's persisted state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,24 +22,24 @@ pub struct PortRecord {
     pub switch: String,
     /// Interface.
     pub port: String,
-    /// The baseline vector (unnormalised mean), stored as a BLOB. From `take_dirty`: only
-    /// when the baseline changed since the port's last record (`None`: unchanged).
+    /// Format 2's single baseline vector (read for compatibility, not written).
     pub baseline: Option<Vec<f32>>,
-    /// The baseline's counters and tokens (JSON), with the same rule.
+    /// Every resident's baselines (JSON). From `take_dirty`: only when a baseline changed
+    /// since the port's last record (`None`: unchanged).
     pub baseline_meta: Option<String>,
     /// Everything else the engine needs to resume (JSON).
     pub state: String,
 }
 
-/// The JSON of [`PortRecord::state`]. Version 1 carried the baseline's meta inside; version 2
-/// keeps it in [`PortRecord::baseline_meta`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The JSON of [`PortRecord::state`] (format 3).
+#[derive(Debug, Clone, Deserialize)]
 struct Saved {
     /// Record format version.
     v: u32,
     data: PortData,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    baseline: Option<BaselineMeta>,
+    /// Digest of the DNA parameters the baselines were learned with.
+    #[serde(default)]
+    dna: u64,
 }
 
 /// [`Saved`] borrowed, for writing.
@@ -41,18 +47,20 @@ struct Saved {
 struct SavedRef<'a> {
     v: u32,
     data: &'a PortData,
+    dna: u64,
 }
 
-/// The baseline besides its vector.
+/// The JSON of [`PortRecord::baseline_meta`] (format 3).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct BaselineMeta {
-    started: Timestamp,
-    updated: Timestamp,
-    samples: u64,
-    tokens: Vec<WeightedToken>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    presence: Vec<(crate::dna::Family, f32)>,
+struct Baselines {
+    v: u32,
+    /// Digest of the DNA parameters.
+    dna: u64,
+    /// Per resident, its modes.
+    residents: Vec<(MacAddr, Vec<BaselineState>)>,
 }
+
+const FORMAT: u32 = 3;
 
 impl Engine {
     /// The records of the ports changed since the last call.
@@ -61,7 +69,7 @@ impl Engine {
         let mut out = Vec::with_capacity(dirty.len());
         for idx in dirty {
             // None: taken already by `take_dirty_of` (and maybe listed again since).
-            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+            if let Some(r) = take_record(&mut self.ports[idx as usize], self.dna_digest) {
                 out.push(r);
             }
         }
@@ -75,7 +83,7 @@ impl Engine {
         let mut out = Vec::with_capacity(max.min(self.dirty.len()));
         while out.len() < max {
             let Some(idx) = self.dirty.pop() else { break };
-            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+            if let Some(r) = take_record(&mut self.ports[idx as usize], self.dna_digest) {
                 out.push(r);
             }
         }
@@ -96,7 +104,7 @@ impl Engine {
             let Some(&idx) = self.switches.get(switch).and_then(|s| s.ports.get(name)) else {
                 continue;
             };
-            if let Some(r) = take_record(&mut self.ports[idx as usize]) {
+            if let Some(r) = take_record(&mut self.ports[idx as usize], self.dna_digest) {
                 out.push(r);
             }
         }
@@ -104,17 +112,23 @@ impl Engine {
     }
 
     /// Restores ports from their records (after a restart, before any sighting). Records that
-    /// do not parse are skipped; ports whose controls differ from the current profiles raise
-    /// `compliance-control-drift` at the first `tick`.
+    /// do not parse, or of an older format, are skipped (the port starts afresh); ports whose
+    /// controls differ from the current profiles raise `compliance-control-drift` at the first
+    /// `tick`.
     pub fn restore(&mut self, records: Vec<PortRecord>) {
         for r in records {
             let Ok(saved) = serde_json::from_str::<Saved>(&r.state) else {
                 continue;
             };
-            let meta = match r.baseline_meta.as_deref() {
-                Some(m) => serde_json::from_str::<BaselineMeta>(m).ok(),
-                None => saved.baseline,
-            };
+            if saved.v < FORMAT {
+                continue;
+            }
+            let same_dna = saved.dna == self.dna_digest;
+            let baselines = r
+                .baseline_meta
+                .as_deref()
+                .and_then(|m| serde_json::from_str::<Baselines>(m).ok())
+                .filter(|b| b.dna == self.dna_digest && same_dna);
             let pr = PortRef {
                 switch: r.switch,
                 port: r.port,
@@ -129,64 +143,86 @@ impl Engine {
             {
                 self.now = t;
             }
-            p.dirty = false;
-            // The next record writes the baseline in full (rows from before migration 3 kept it
-            // inside the state).
-            p.recorded_baseline = None;
-            if let (Some(mean), Some(m)) = (r.baseline, meta) {
-                let st = BaselineState {
-                    started: m.started,
-                    updated: m.updated,
-                    samples: m.samples,
-                    mean,
-                    tokens: m.tokens,
-                    presence: m.presence,
-                };
-                if let Some(b) = Baseline::from_state(st, params) {
-                    p.set_baseline(b);
+            if let Some(b) = baselines {
+                for (mac, modes) in b.residents {
+                    if let Some(res) = p.d.residents.iter_mut().find(|x| x.mac == mac) {
+                        res.modes = modes
+                            .into_iter()
+                            .filter_map(|s| Baseline::from_state(s, params))
+                            .collect();
+                    }
+                }
+            }
+            // Residents that left keep no baseline they cannot be compared by.
+            if !same_dna {
+                p.d.residents.retain(|x| !x.departed);
+                p.baseline_version += 1;
+            }
+            // A resident whose judgement was waiting for its DNA is judged again on its next
+            // sighting (the DNA is not persisted).
+            for x in p.d.residents.iter_mut() {
+                x.deviant_since = None;
+            }
+            p.dirty = !same_dna;
+            p.recorded_baseline = if same_dna {
+                Some(p.baseline_version)
+            } else {
+                None
+            };
+            let macs: Vec<MacAddr> = p.d.residents.iter().map(|x| x.mac).collect();
+            for m in macs {
+                let v = self.locations.entry(m).or_default();
+                if !v.contains(&idx) {
+                    v.push(idx);
                 }
             }
             // Evaluate at the first tick (controls may have changed with the configuration).
+            let p = &mut self.ports[idx as usize];
             p.scheduled = Some(i64::MIN);
             self.heap.push(std::cmp::Reverse((i64::MIN, idx)));
         }
+        self.moves_dirty = true;
         self.dirty.retain(|&i| self.ports[i as usize].dirty);
         self.resume_pending = true;
     }
 }
 
-/// The port's record if it changed since the last one, clearing its mark (the baseline goes
-/// with it when it changed since it was last recorded).
-fn take_record(p: &mut PortState) -> Option<PortRecord> {
+/// The port's record if it changed since the last one, clearing its mark (the baselines go
+/// with it when they changed since they were last recorded).
+fn take_record(p: &mut PortState, digest: u64) -> Option<PortRecord> {
     if !p.dirty {
         return None;
     }
     p.dirty = false;
     let with_baseline = p.recorded_baseline != Some(p.baseline_version);
     p.recorded_baseline = Some(p.baseline_version);
-    Some(record(p, with_baseline))
+    Some(record(p, with_baseline, digest))
 }
 
-fn record(p: &PortState, with_baseline: bool) -> PortRecord {
-    let (baseline, baseline_meta) = match (&p.baseline, with_baseline) {
-        (Some(b), true) => {
-            let s = b.state();
-            let meta = BaselineMeta {
-                started: s.started,
-                updated: s.updated,
-                samples: s.samples,
-                tokens: s.tokens,
-                presence: s.presence,
-            };
-            (Some(s.mean), serde_json::to_string(&meta).ok())
-        }
-        _ => (None, None),
+fn record(p: &PortState, with_baseline: bool, digest: u64) -> PortRecord {
+    let baseline_meta = with_baseline.then(|| {
+        let b = Baselines {
+            v: FORMAT,
+            dna: digest,
+            residents: p
+                .d
+                .residents
+                .iter()
+                .filter(|r| !r.modes.is_empty())
+                .map(|r| (r.mac, r.modes.iter().map(Baseline::state).collect()))
+                .collect(),
+        };
+        serde_json::to_string(&b).unwrap_or_default()
+    });
+    let saved = SavedRef {
+        v: FORMAT,
+        data: &p.d,
+        dna: digest,
     };
-    let saved = SavedRef { v: 2, data: &p.d };
     PortRecord {
         switch: p.port.switch.clone(),
         port: p.port.port.clone(),
-        baseline,
+        baseline: None,
         baseline_meta,
         state: serde_json::to_string(&saved).unwrap_or_default(),
     }

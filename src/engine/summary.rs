@@ -14,7 +14,7 @@ pub struct PortSummary {
     pub switch: String,
     /// Interface.
     pub port: String,
-    /// Occupant MAC (also after it departed).
+    /// MAC of its (longest-present) resident (also after it departed).
     pub mac: Option<MacAddr>,
     /// Resolved vendor.
     pub vendor: Option<String>,
@@ -22,28 +22,29 @@ pub struct PortSummary {
     pub class: Option<String>,
     /// Identity confidence.
     pub confidence: Option<f32>,
-    /// Occupant's DNA.
+    /// The resident's DNA.
     pub dna: Option<DnaId>,
-    /// Port baseline.
+    /// The resident's (first) baseline.
     pub baseline: Option<DnaId>,
-    /// Occupant vs baseline similarity.
+    /// The resident's similarity to its baseline.
     pub similarity: Option<f32>,
     /// `occupied`, `learning` (baseline still learning), `substituted`, `departed`, `dark`
     /// (link down or orphaned), `empty` (never carried a device) or `unreachable` (its switch
     /// does not answer SNMP).
     pub state: String,
-    /// Last sighting of the occupant (or last activity on the port).
+    /// Last sighting of the resident (or last activity on the port).
     pub last_seen: Option<Timestamp>,
 }
 
 impl Engine {
-    /// Every port, sorted by (switch, port).
+    /// Every port, sorted by (switch, port). A port with several residents shows its
+    /// longest-present one (the phone, not the PC behind it).
     pub fn ports(&self) -> Vec<PortSummary> {
         let mut v: Vec<PortSummary> = self
             .ports
             .iter()
             .map(|p| {
-                let o = p.d.occupant.as_ref();
+                let o = p.d.primary();
                 let reachable = self
                     .switches
                     .get(&p.port.switch)
@@ -60,7 +61,10 @@ impl Engine {
                         None => "empty",
                         Some(o) if o.departed => "departed",
                         Some(o) if o.band == super::Band::Substituted => "substituted",
-                        Some(_) if p.baseline.as_ref().is_some_and(|b| b.learning(self.now)) => {
+                        Some(o)
+                            if o.stage == super::port::Stage::Newcomer
+                                || o.modes.first().is_some_and(|b| b.learning(self.now)) =>
+                        {
                             "learning"
                         }
                         Some(_) => "occupied",
@@ -74,7 +78,7 @@ impl Engine {
                     class: o.map(|o| o.class.as_str().to_owned()),
                     confidence: o.map(|o| o.confidence as f32),
                     dna: o.map(|o| o.dna.clone()),
-                    baseline: p.baseline_id.clone(),
+                    baseline: o.and_then(|o| o.baseline_id()),
                     similarity: o.and_then(|o| o.similarity),
                     state: state.to_owned(),
                     last_seen: o.map(|o| o.last_seen).or(p.d.last_activity),

@@ -93,6 +93,32 @@ pub struct Event {
     /// Hardware address of the device concerned, lower-case colon hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
+    /// Set (true) only on the one event raised for a port flipping between DNAs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flapping: Option<bool>,
+    /// device-substituted: the newcomer claims the departed device's identity (CDP platform,
+    /// LLDP system description, LLDP-MED model) while its hard signals contradict it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impersonation: Option<bool>,
+    /// device-appeared: the port a known DNA moved from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<MovedFrom>,
+}
+
+/// Where a device that moved came from (`moved_from` of device-appeared).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedFrom {
+    /// Switch name.
+    pub switch: String,
+    /// Interface name.
+    pub port: String,
+}
+
+impl MovedFrom {
+    /// `switch/port`, as RFC 5424 and CEF carry it (the switch first: split at the first `/`).
+    pub fn joined(&self) -> String {
+        format!("{}/{}", self.switch, self.port)
+    }
 }
 
 impl Event {
@@ -131,6 +157,9 @@ impl Event {
             changed: Vec::new(),
             unenrolled: None,
             mac: None,
+            flapping: None,
+            impersonation: None,
+            moved_from: None,
         }
     }
 

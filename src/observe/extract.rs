@@ -38,7 +38,11 @@ pub(super) fn observe(ts: Timestamp, f: &Frame<'_>) -> Option<Observation> {
             };
             (Signal::Arp(from_arp(r)), sender.or(f.src_mac))
         }
-        Payload::Eapol(Some(r)) => (Signal::Eapol(from_eapol(r)), f.src_mac),
+        Payload::Eapol(Some(r)) => {
+            let e = from_eapol(r);
+            let mac = eapol_device(&e, f);
+            (Signal::Eapol(e), mac)
+        }
         Payload::Stp(Some(r)) => (Signal::Stp(from_stp(r)), f.src_mac),
         _ => return None,
     };
@@ -275,6 +279,19 @@ fn from_arp(r: &arp::Repr<'_>) -> Arp {
         target_ip: ipv4(&r.target_ip),
         gratuitous: r.gratuitous,
         probe: r.probe,
+    }
+}
+
+/// The device an EAPOL frame is about: its sender, except for an authenticator's frame
+/// (EAP Request, Success, Failure) addressed to one station, which is about that station. So
+/// an EAP-Success the switch sends toward a device has the device as `mac` and the switch as
+/// `src_mac`, while one the device sends itself (forged) has its own MAC as both: the engine
+/// trusts only the first.
+fn eapol_device(e: &Eapol, f: &Frame<'_>) -> Option<crate::wire::MacAddr> {
+    let authenticator_code = matches!(e.eap_code, Some(1 | 3 | 4));
+    match f.dst_mac {
+        Some(d) if authenticator_code && !d.is_multicast() && Some(d) != f.src_mac => Some(d),
+        _ => f.src_mac,
     }
 }
 

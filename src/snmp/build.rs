@@ -24,8 +24,11 @@
 //!    (`trans-bridge` alone is what APs advertise);
 //! 3. a MAC behind it belongs to another switch polled in the same cycle (its bridge address,
 //!    LLDP chassis MAC or an interface MAC): [`mark_cross_switch_uplinks`];
-//! 4. more distinct MACs are behind it than an edge port carries
-//!    ([`BuildOptions::edge_mac_limit`]).
+//!
+//! More distinct MACs behind a port than an edge port carries ([`BuildOptions::edge_mac_limit`])
+//! do not make it an uplink: a port whose neighbor is not network gear and whose forwarding
+//! table jumps to 20 MACs is a switch plugged in at a desk. It is marked
+//! [`crowded`](super::table::Port::crowded) and the engine raises `port-topology-changed`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,7 +41,8 @@ use super::value::{Mib, Value, format_hex, format_mac, oid_to_string};
 /// Tunables of the builder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BuildOptions {
-    /// A port with more distinct MACs than this is an uplink.
+    /// A port with more distinct MACs than this (and no neighbor that makes it an uplink) is
+    /// [`Port::crowded`](super::table::Port::crowded): a switch behind an edge port.
     pub edge_mac_limit: usize,
 }
 
@@ -57,6 +61,8 @@ pub struct Walked {
     pub vlan_contexts: BTreeMap<u16, Mib>,
     /// Anomalies met while walking (partial walks, malformed replies).
     pub anomalies: Vec<String>,
+    /// Some walk stopped short: the table built from it is [`PortTable::partial`].
+    pub partial: bool,
 }
 
 /// Builds the port table of one switch.
@@ -114,9 +120,12 @@ pub fn build(mut switch: SwitchInfo, walked: &Walked, opts: &BuildOptions) -> Po
     dot1x(m, &mut ports, &idx_of, &mut anomalies);
 
     for p in &mut ports {
-        if let Some(reason) = uplink_reason(p, opts) {
+        if let Some(reason) = uplink_reason(p) {
             p.uplink = true;
             p.uplink_reason = Some(reason);
+        } else {
+            let distinct: BTreeSet<&str> = p.macs.iter().map(|e| e.mac.as_str()).collect();
+            p.crowded = distinct.len() > opts.edge_mac_limit;
         }
     }
 
@@ -129,6 +138,7 @@ pub fn build(mut switch: SwitchInfo, walked: &Walked, opts: &BuildOptions) -> Po
         own_macs: own_macs(m),
         ports,
         anomalies,
+        partial: walked.partial,
     }
 }
 
@@ -823,7 +833,7 @@ fn own_macs(m: &Mib) -> BTreeSet<String> {
     set
 }
 
-fn uplink_reason(p: &Port, opts: &BuildOptions) -> Option<String> {
+fn uplink_reason(p: &Port) -> Option<String> {
     for n in &p.neighbors {
         let has = |c: &str| n.capabilities.iter().any(|x| x == c);
         let who = n
@@ -845,14 +855,7 @@ fn uplink_reason(p: &Port, opts: &BuildOptions) -> Option<String> {
             _ => {}
         }
     }
-    let distinct: BTreeSet<&str> = p.macs.iter().map(|e| e.mac.as_str()).collect();
-    (distinct.len() > opts.edge_mac_limit).then(|| {
-        format!(
-            "{} MACs behind it (edge ports carry at most {})",
-            distinct.len(),
-            opts.edge_mac_limit
-        )
-    })
+    None
 }
 
 #[cfg(test)]

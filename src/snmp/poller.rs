@@ -376,6 +376,7 @@ async fn run_jobs(
     if stop.load(Ordering::Relaxed) {
         let left = queue.lock().expect("queue lock").len();
         if left > 0 {
+            walked.partial = true;
             walked.anomalies.push(format!(
                 "the switch stopped answering during the poll; {left} walks were not attempted"
             ));
@@ -383,6 +384,7 @@ async fn run_jobs(
     }
     let dead = dead_vlans.lock().expect("lock");
     if !dead.is_empty() {
+        walked.partial = true;
         walked.anomalies.push(format!(
             "per-VLAN contexts not answered for VLANs {:?}",
             dead.iter().collect::<Vec<_>>()
@@ -392,6 +394,7 @@ async fn run_jobs(
 
 fn absorb(walked: &mut Walked, vlan: Option<u16>, root: &[u32], r: WalkResult) {
     if let Some(e) = &r.error {
+        walked.partial = true;
         let ctx = vlan
             .map(|v| format!(" (VLAN {v} context)"))
             .unwrap_or_default();

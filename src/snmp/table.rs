@@ -44,6 +44,11 @@ pub struct PortTable {
     /// What was malformed, partial or inconsistent in the replies (data kept as far as it went).
     #[serde(default)]
     pub anomalies: Vec<String>,
+    /// Some walk stopped short (timeout, error, the switch stopped answering, VLAN contexts not
+    /// answered): the table holds what was read, so a MAC or link missing from it is no
+    /// evidence that a device left (the engine raises no departure from a partial table).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     /// The switch's own MACs (bridge address, LLDP chassis MAC, interface MACs): used to spot a
     /// port that leads to another polled switch. Not serialised.
     #[serde(skip)]
@@ -116,6 +121,11 @@ pub struct Port {
     /// Why the port is an uplink.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uplink_reason: Option<String>,
+    /// More distinct MACs behind the port than an edge port carries (`edge_mac_limit`) while
+    /// nothing says it leads to network gear: a switch behind an edge port (the engine raises
+    /// `port-topology-changed`), not an uplink.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub crowded: bool,
 }
 
 /// A MAC in the forwarding table.

@@ -354,12 +354,17 @@ pub fn expected() -> BTreeMap<(T, String, String), usize> {
         // 03:05: the 7912 departs, then a laptop with its MAC: a different stack, same MAC.
         (T::DeviceDeparted, 2, m.phone_b),
         (T::DeviceSubstituted, 2, m.phone_b),
-        // 04:00: three MACs behind the desk port.
+        // 04:00: three MACs behind the desk port. Port model v2: the two devices behind the
+        // unmanaged switch are residents of the port, so each appeared once mature, and the
+        // VM host's class is not one the desk port expects.
+        (T::DeviceAppeared, 5, m.vmhost),
+        (T::DeviceAppeared, 5, m.macbook),
+        (T::DeviceClassMismatch, 5, m.vmhost),
         (T::PortTopologyChanged, 5, m.vmhost),
         // About 05:15: Gi1/0/6 dark for 4 h.
         (T::PortOrphaned, 6, m.laptop2),
-        // 07:15: the same laptop comes back.
-        (T::DeviceAppeared, 6, m.laptop2),
+        // 07:15: the same laptop comes back. Port model v2: a known device returning to its
+        // port is recorded in the timeline, not device-appeared again.
         // About 07:35: the AP said nothing for 3 h with its link up.
         (T::DeviceSilentExtended, 3, m.ap),
     ];

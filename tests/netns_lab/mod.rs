@@ -6,7 +6,8 @@
 //! classifier matching everything: some kernels lack `matchall`). A lab can have several SPAN
 //! sessions ([`Lab::add_span`]), so a test can give one of them a static `tap` attribution.
 //! Devices are real programs: `lldpd` ([`Lldpd`], LLDP-MED, description, inventory, transmit
-//! interval) and `dhclient` ([`dhclient`], [`dhclient_conf`]).
+//! interval), `dhclient` ([`dhclient`], [`dhclient_conf`]) and BusyBox `udhcpc` ([`udhcpc`]); a
+//! device can be given a PC port behind it, as an IP phone has ([`Lab::pc_port`]).
 //!
 //! Everything is removed on drop, also when a test fails: [`Proc`] kills its process, [`Lab`]
 //! kills what still runs in its namespaces and deletes them.
@@ -416,4 +417,57 @@ pub fn try_wait_for<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T>
         }
         std::thread::sleep(Duration::from_millis(250));
     }
+}
+
+impl Lab {
+    /// Gives the device in namespace `ns` (its `eth0` plugged in with MAC `mac`) a PC port, as
+    /// an IP phone has: a bridge `br0` (MAC `mac`, STP off) over `eth0` and `p1`, and a new
+    /// namespace `pc` whose `eth0` (MAC `pc_mac`) is `p1`'s peer. The phone's own IP stack
+    /// (dhclient) runs on `br0`, its lldpd on `eth0`. Returns the PC's namespace.
+    pub fn pc_port(&mut self, ns: &str, mac: &str, pc: &str, pc_mac: &str) -> String {
+        let pc = self.netns(pc);
+        run_in(
+            ns,
+            &["ip", "link", "add", "br0", "address", mac, "type", "bridge"],
+        );
+        run_in(ns, &["ip", "link", "set", "eth0", "master", "br0"]);
+        run(
+            "ip",
+            &[
+                "-n", ns, "link", "add", "p1", "type", "veth", "peer", "name", "eth0", "netns", &pc,
+            ],
+        );
+        run_in(&pc, &["ip", "link", "set", "eth0", "address", pc_mac]);
+        run_in(ns, &["ip", "link", "set", "p1", "master", "br0"]);
+        for l in ["p1", "br0"] {
+            run_in(ns, &["ip", "link", "set", l, "up"]);
+        }
+        run_in(&pc, &["ip", "link", "set", "eth0", "up"]);
+        pc
+    }
+}
+
+/// BusyBox udhcpc on `iface` of `ns` in the foreground, host name `host`: a DISCOVER every
+/// second, three at a time, while no server answers. The script is `/bin/true` (the lab has no
+/// DHCP server, and a lease must never touch the host).
+pub fn udhcpc(ns: &str, iface: &str, host: &str) -> Proc {
+    let hostname = format!("hostname:{host}");
+    let child = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "udhcpc",
+            "-f",
+            "-i",
+            iface,
+            "-s",
+            "/bin/true",
+        ])
+        .args(["-t", "3", "-T", "1", "-A", "1", "-x", &hostname])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start udhcpc");
+    Proc(child)
 }

@@ -162,7 +162,13 @@ fn event_from_fields(f: &std::collections::BTreeMap<String, String>) -> Event {
             "similarity" | "threshold" | "confidence" => {
                 serde_json::json!(v.parse::<f64>().unwrap())
             }
-            "change_window_match" | "unenrolled" => serde_json::json!(v == "true"),
+            "change_window_match" | "unenrolled" | "flapping" | "impersonation" => {
+                serde_json::json!(v == "true")
+            }
+            "moved_from" => {
+                let (sw, port) = v.split_once('/').unwrap();
+                serde_json::json!({"switch": sw, "port": port})
+            }
             "mitre" | "controls" | "changed" => serde_json::json!(v.split(',').collect::<Vec<_>>()),
             _ => serde_json::json!(v),
         };
@@ -209,4 +215,36 @@ proptest! {
         let back = event_from_fields(&sd_fields(&m));
         prop_assert_eq!(back, e);
     }
+}
+
+#[test]
+fn flapping_impersonation_and_moved_from_round_trip_and_are_omitted_when_none() {
+    let mut e = Event::new(
+        EventType::DeviceAppeared,
+        Timestamp(1_700_000_000_000_000),
+        5,
+        "hq",
+        "Gi1/0/3",
+    );
+    let o = opts(8192);
+    let line = |e: &Event| String::from_utf8(fmt(&o, e)).unwrap();
+    let plain = line(&e);
+    for k in ["flapping", "impersonation", "moved_from"] {
+        assert!(!plain.contains(k), "{plain}");
+    }
+    e.flapping = Some(true);
+    e.impersonation = Some(true);
+    e.moved_from = Some(crate::event::MovedFrom {
+        switch: "access-sw-01".into(),
+        port: "Gi1/0/7".into(),
+    });
+    let l = line(&e);
+    assert!(l.contains(r#"flapping="true""#), "{l}");
+    assert!(l.contains(r#"impersonation="true""#), "{l}");
+    assert!(l.contains(r#"moved_from="access-sw-01/Gi1/0/7""#), "{l}");
+    let m = parse_message_with_year_exact(&l, |_| 2026, Variant::RFC5424).unwrap();
+    assert_eq!(event_from_fields(&sd_fields(&m)), e);
+    let j = serde_json::to_value(&e).unwrap();
+    assert_eq!(j["moved_from"]["switch"], "access-sw-01");
+    assert_eq!(j["moved_from"]["port"], "Gi1/0/7");
 }

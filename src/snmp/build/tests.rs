@@ -145,7 +145,8 @@ fn uplink_rules_and_near_misses() {
     m.insert(rem(12, 2), Value::Str(vec![0x28, 0x00])); // bridge, router
     m.insert(col(oid::LLDP_LOC_PORT_TABLE, 3, &[1]), s("Gi1/0/1"));
     m.insert(col(oid::LLDP_LOC_PORT_TABLE, 3, &[2]), s("Gi1/0/2"));
-    // Port 3 (LAG): exactly the edge limit of MACs: not an uplink; one more makes it one.
+    // Port 3: exactly the edge limit of MACs: not crowded; one more makes it crowded (a switch
+    // behind an edge port), never an uplink.
     for k in 0..3 {
         m.insert(o(oid::DOT1D_TP_FDB_PORT, &mac_idx(20 + k)), Value::Int(3));
     }
@@ -164,13 +165,19 @@ fn uplink_rules_and_near_misses() {
         Some("00:1b:54:02:02:02")
     );
     assert!(!t.port(3).unwrap().uplink);
+    assert!(!t.port(3).unwrap().crowded);
+    assert!(!t.partial);
 
     m.insert(o(oid::DOT1D_TP_FDB_PORT, &mac_idx(30)), Value::Int(3));
     let t = run(&Walked {
         main: m,
+        partial: true,
         ..Walked::default()
     });
-    assert!(t.port(3).unwrap().uplink);
+    assert!(!t.port(3).unwrap().uplink);
+    assert!(t.port(3).unwrap().crowded);
+    assert!(!t.port(2).unwrap().crowded, "an uplink is not crowded");
+    assert!(t.partial);
 }
 
 #[test]

@@ -153,7 +153,15 @@ impl Engine {
         }
         self.ports[i].baseline_version += 1;
         self.ports[i].d.carried = true;
-        if let Some((from, modes)) = self.find_move(idx, k, dna) {
+        // A device found elsewhere only by its LLDP-MED serial (another MAC) does not pre-empt
+        // the judgement against a predecessor (gone or silent) it would substitute: a serial
+        // is a claim, and a
+        // newcomer replaying a departed device's announcements is what case (b) is for.
+        let contradicted = self.ports[i].d.residents[k].contradicted;
+        let would_substitute = cands
+            .iter()
+            .any(|c| f64::from(c.similarity) < self.p.substitution || contradicted);
+        if let Some((from, modes)) = self.find_move(idx, k, dna, !would_substitute) {
             let r = &mut self.ports[i].d.residents[k];
             if !modes.is_empty() {
                 r.modes = modes;
@@ -535,9 +543,16 @@ impl Engine {
 
     /// Finds the port a newcomer moved from: the same device (same MAC, or the same LLDP-MED
     /// serial found by the top-k search over departed baselines) that left another port, with
-    /// a DNA at or above the substitution threshold against its baseline. Takes it off that
-    /// port and returns where it was and its baselines.
-    fn find_move(&mut self, idx: u32, k: usize, dna: &Dna) -> Option<(MovedFrom, Vec<Baseline>)> {
+    /// a DNA at or above the substitution threshold against its baseline; the serial search
+    /// only when `by_serial`. Takes it off that port and returns where it was and its
+    /// baselines.
+    fn find_move(
+        &mut self,
+        idx: u32,
+        k: usize,
+        dna: &Dna,
+        by_serial: bool,
+    ) -> Option<(MovedFrom, Vec<Baseline>)> {
         let (mac, first, serial) = {
             let r = &self.ports[idx as usize].d.residents[k];
             (r.mac, r.first_seen, r.serial.clone())
@@ -566,6 +581,7 @@ impl Engine {
             }
         }
         if best.is_none()
+            && by_serial
             && let Some(serial) = serial
         {
             for (q, m, s) in self.departed_like(dna, 4) {

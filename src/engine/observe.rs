@@ -544,11 +544,12 @@ impl Engine {
     }
 
     /// How long a resident counts for the topology condition after it last spoke: the hold,
-    /// or 3× its usual interval (3× the hold while it is not known), or its TTL.
+    /// or 3× its usual interval (6× the hold while it is not known: DHCP renewals hours
+    /// apart must not clear and raise the condition again), or its TTL.
     pub(super) fn topology_fresh(&self, r: &Resident) -> i64 {
         let hold = self.topology_hold();
         r.interval_us
-            .map_or(3 * hold, |iv| (iv as f64 * self.p.interval_multiple) as i64)
+            .map_or(6 * hold, |iv| (iv as f64 * self.p.interval_multiple) as i64)
             .max(hold)
             .max(r.ttl_us)
     }

@@ -99,8 +99,12 @@ impl Engine {
                     d.fdb = fdb;
                     d.polled_at = Some(now);
                 }
-                if port.crowded {
+                // A jump past the edge limit: only on a port a complete poll has seen as an edge
+                // port (a port crowded from its first poll is a trunk without a neighbor).
+                if port.crowded && d.uncrowded_at.is_some() {
                     d.crowded_at = Some(now);
+                } else if !port.crowded && !partial {
+                    d.uncrowded_at = Some(now);
                 }
                 d.dot1x_enforced = enforced;
                 d.dot1x_authorized = if enforced { authorized } else { None };

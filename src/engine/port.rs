@@ -257,6 +257,9 @@ pub struct PortData {
     /// Last poll that found more MACs behind the port than an edge port carries.
     #[serde(default)]
     pub crowded_at: Option<Timestamp>,
+    /// Last complete poll that found no more MACs than an edge port carries.
+    #[serde(default)]
+    pub uncrowded_at: Option<Timestamp>,
     /// Last bridge-capable LLDP/CDP neighbor (frame or SNMP neighbor table).
     pub bridge_at: Option<Timestamp>,
     /// Last BPDU received from the port.

@@ -374,6 +374,11 @@ pub fn run(p: SoakParams) -> Outcome {
         next_mac += 1;
         exp(&mut out, i, EventType::DeviceDeparted);
         exp(&mut out, i, EventType::DeviceSubstituted);
+        // Port model v2: judged before a poll shows the old device gone, the newcomer is a
+        // device beside it (device-appeared), then substituted when the old one departs.
+        *out.optional
+            .entry((i, EventType::DeviceAppeared))
+            .or_default() += 1;
         out.swaps.push(i);
     }
     // Like-for-like replacements: the same kind with a new MAC.

@@ -9,20 +9,25 @@
 //! polled every five minutes. The timers are scaled down (`[dna] learning_window = "1h"`,
 //! `dot1x_grace = "30m"`, `silence = "2h"`, `orphan = "3h"`); thresholds are the defaults.
 //!
-//! The set-up (each phone heard every two minutes for two hours, its baseline learned) raises
-//! one `device-appeared` per device; those are not samples. Then, from [`SHOW`] on:
+//! The set-up (each phone heard every two minutes for three hours, its baseline learned) raises
+//! one `device-appeared` per device, and the departure of the phone unplugged from Gi1/0/3 an
+//! hour before its end; those are not samples. Then, from [`SHOW`] on:
 //!
 //! | Port | What happens | Raised |
 //! |---|---|---|
-//! | Gi1/0/1 (voice) | the phone's MAC speaks with a server's LLDP stack | `device-substituted`, `device-class-mismatch` |
+//! | Gi1/0/1 (desk) | the phone is unplugged (link down), a server is plugged in | `device-departed`, `device-substituted` |
 //! | Gi1/0/2 (voice) | the phone's CDP reports a newer firmware | `device-firmware-shift` |
-//! | Gi1/0/3 (voice) | the link goes down, and stays dark | `device-departed`, then `port-orphaned` |
+//! | Gi1/0/3 (voice) | dark since the set-up | `port-orphaned` |
 //! | Gi1/0/4 (voice) | the switch starts enforcing 802.1X on the port | `compliance-control-drift` |
 //! | Gi1/0/5 (voice) | the phone stops speaking, link up, its MAC in the forwarding table | `device-silent-extended` |
 //! | Gi1/0/6 (voice) | BPDUs from a switch behind the phone | `port-topology-changed` |
-//! | Gi1/0/7 | a phone first known by its MAC alone is identified by its CDP | `vendor-hint-confidence-changed` |
+//! | Gi1/0/7 | the phone's identity rises from its MAC's OUI alone to its CDP's | `vendor-hint-confidence-changed` |
 //! | Gi1/0/9 (802.1X required) | a phone that never authenticates | `unenrolled-flagged` |
-//! | Gi1/0/13 (cameras) | a Hikvision camera is plugged in | `device-appeared`, `ndaa-prohibited-detected` |
+//! | Gi1/0/13 (voice) | a Hikvision camera is plugged into a phone port | `device-appeared`, `ndaa-prohibited-detected`, `device-class-mismatch` |
+//!
+//! The margins are wide: the server is at similarity 0 to the phone (threshold 0.65), the
+//! firmware update near 0.79 (band 0.65 to 0.85), the camera's certainty near 0.97 (NDAA 0.85,
+//! class 0.5); every timer fires an hour or more before the end.
 //!
 //! Pure: no I/O; event ids come from the engine's RNG seeded by the caller.
 
@@ -43,7 +48,7 @@ use super::Event;
 pub const SWITCH: &str = "edge-sw-01";
 
 /// Seconds from the scenario's start at which the samples begin (the end of the set-up).
-pub const SHOW: i64 = 2 * HOUR;
+pub const SHOW: i64 = 3 * HOUR;
 
 /// Seconds from the start at which the scenario ends (past the orphan timer of Gi1/0/3).
 pub const END: i64 = SHOW + 3 * HOUR + 30 * MIN;
@@ -72,10 +77,10 @@ pub enum ScenarioError {
     Frame(&'static str),
 }
 
-/// What the engine raised: during the set-up (devices appearing) and from [`SHOW`] on.
+/// What the engine raised: during the set-up and from [`SHOW`] on.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// Events of the set-up (`device-appeared` of each device settling).
+    /// Events of the set-up (devices appearing, the phone of Gi1/0/3 departing).
     pub setup: Vec<Event>,
     /// The samples: one event of each of the twelve types.
     pub events: Vec<Event>,
@@ -98,9 +103,15 @@ silence = "2h"
 orphan = "3h"
 
 [[port_profile]]
+name = "desks"
+switch = "{SWITCH}"
+ports = ["Gi1/0/1"]
+controls = ["PCI-4.0/12.5.1", "SOC2/CC6.1"]
+
+[[port_profile]]
 name = "voice"
 switch = "{SWITCH}"
-ports = ["Gi1/0/1-6"]
+ports = ["Gi1/0/2-6", "Gi1/0/13"]
 expected_classes = ["ip-phone"]
 controls = ["PCI-4.0/12.5.1", "SOC2/CC6.1"]
 dot1x_controls = ["PCI-4.0/8.3.1"]
@@ -111,12 +122,6 @@ switch = "{SWITCH}"
 ports = ["Gi1/0/9-12"]
 dot1x_required = true
 controls = ["PCI-4.0/8.2.1", "SOC2/CC6.1"]
-
-[[port_profile]]
-name = "cameras"
-switch = "{SWITCH}"
-ports = ["Gi1/0/13-16"]
-controls = ["NDAA-889", "CMMC-L2/CM.L2-3.4.1", "NIST-800-171/3.4.1"]
 "#
     );
     Config::parse(&text, "built-in sample scenario")
@@ -189,8 +194,8 @@ impl Lab {
         self.device(o)
     }
 
-    /// A Supermicro server's LLDP stack behind `mac` (a cloned MAC).
-    fn server_as(&self, mac: MacAddr) -> Result<Dev, ScenarioError> {
+    /// A Supermicro server (its BMC's LLDP) with MAC `mac`.
+    fn server(&self, mac: MacAddr) -> Result<Dev, ScenarioError> {
         Ok(self.device(Self::observe("supermicro-ipmi-lldp", SERVER_LLDP, mac)?))
     }
 
@@ -233,11 +238,11 @@ fn bpdu(mac: MacAddr) -> Result<Observation, ScenarioError> {
 
 /// The scenario's cast, one per port.
 struct Cast {
-    /// Gi1/0/1: the phone, then a server's stack behind its MAC.
-    cloned: (Dev, Dev),
+    /// Gi1/0/1: the phone, unplugged at [`SHOW`]; a server plugged in at [`REPLACED_AT`].
+    replaced: (Dev, Dev),
     /// Gi1/0/2: the phone before and after its firmware update.
     updated: (Dev, Dev),
-    /// Gi1/0/3: unplugged at [`SHOW`].
+    /// Gi1/0/3: unplugged at [`DARK_FROM`], during the set-up.
     unplugged: Dev,
     /// Gi1/0/4: 802.1X enforced from [`SHOW`] on.
     enforced: Dev,
@@ -255,11 +260,16 @@ struct Cast {
 
 /// When the phone of Gi1/0/9 is plugged in (its 802.1X grace ends after [`SHOW`]).
 const UNENROLLED_FROM: i64 = SHOW - 10 * MIN;
+/// When the server takes the place of the phone of Gi1/0/1 (link down in between).
+const REPLACED_AT: i64 = SHOW + 5 * MIN;
+/// When Gi1/0/3 goes dark: its phone departs during the set-up (established by then: present
+/// for longer than the learning window), the port is orphaned after [`SHOW`].
+const DARK_FROM: i64 = SHOW - HOUR;
 
 impl Cast {
     fn new(lab: &Lab) -> Result<Cast, ScenarioError> {
         let a = lab.phone(1)?;
-        let clone = lab.server_as(a.mac)?;
+        let server = lab.server(MacAddr([0x00, 0x25, 0x90, 0x5a, 0x00, 0x01]))?;
         let b = lab.phone(2)?;
         let b2 = lab.updated(&b);
         let g = lab.phone(6)?;
@@ -270,7 +280,7 @@ impl Cast {
             ..f.clone()
         };
         Ok(Cast {
-            cloned: (a, clone),
+            replaced: (a, server),
             updated: (b, b2),
             unplugged: lab.phone(3)?,
             enforced: lab.phone(4)?,
@@ -288,17 +298,22 @@ impl Cast {
             if t < SHOW { &pair.0 } else { &pair.1 }
         }
         let mut v = vec![
-            ("Gi1/0/1", pick(&self.cloned, t)),
             ("Gi1/0/2", pick(&self.updated, t)),
             ("Gi1/0/4", &self.enforced),
             ("Gi1/0/6", &self.bridged.0),
             ("Gi1/0/7", pick(&self.identified, t)),
         ];
         if t < SHOW {
-            v.push(("Gi1/0/3", &self.unplugged));
+            v.push(("Gi1/0/1", &self.replaced.0));
             v.push(("Gi1/0/5", &self.silent));
         } else {
             v.push(("Gi1/0/13", &self.camera));
+        }
+        if t >= REPLACED_AT {
+            v.push(("Gi1/0/1", &self.replaced.1));
+        }
+        if t < DARK_FROM {
+            v.push(("Gi1/0/3", &self.unplugged));
         }
         if t >= UNENROLLED_FROM {
             v.push(("Gi1/0/9", &self.unenrolled));
@@ -310,14 +325,16 @@ impl Cast {
     /// (and 802.1X state where the switch reports one).
     fn table(&self, t: i64) -> PortTable {
         let show = t >= SHOW;
+        let gi1 = match t {
+            _ if t < SHOW => port("Gi1/0/1", true, &[self.replaced.0.mac]),
+            _ if t < REPLACED_AT => port("Gi1/0/1", false, &[]),
+            _ => port("Gi1/0/1", true, &[self.replaced.1.mac]),
+        };
+        let lit = t < DARK_FROM;
         let mut ports = vec![
-            port("Gi1/0/1", true, &[self.cloned.0.mac]),
+            gi1,
             port("Gi1/0/2", true, &[self.updated.0.mac]),
-            port(
-                "Gi1/0/3",
-                !show,
-                &[self.unplugged.mac][..usize::from(!show)],
-            ),
+            port("Gi1/0/3", lit, &[self.unplugged.mac][..usize::from(lit)]),
             port("Gi1/0/4", true, &[self.enforced.mac]),
             port("Gi1/0/5", true, &[self.silent.mac]),
             port("Gi1/0/6", true, &[self.bridged.0.mac]),

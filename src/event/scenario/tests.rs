@@ -113,11 +113,17 @@ fn carried(e: &Event) -> BTreeSet<String> {
 #[test]
 fn exactly_one_event_of_each_type_with_its_documented_fields() {
     let o = outcome();
-    assert!(
-        o.setup.iter().all(|e| e.event == T::DeviceAppeared),
-        "the set-up only lets devices appear: {:#?}",
-        o.setup
-    );
+    let setup: Vec<(T, &str)> = o.setup.iter().map(|e| (e.event, e.port.as_str())).collect();
+    let mut expected: Vec<(T, &str)> = ["Gi1/0/1", "Gi1/0/2", "Gi1/0/4", "Gi1/0/6", "Gi1/0/7"]
+        .into_iter()
+        .chain(["Gi1/0/5", "Gi1/0/3", "Gi1/0/9"])
+        .map(|p| (T::DeviceAppeared, p))
+        .collect();
+    expected.push((T::DeviceDeparted, "Gi1/0/3"));
+    let mut sorted = setup.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected, "{:#?}", o.setup);
     let mut types: Vec<T> = o.events.iter().map(|e| e.event).collect();
     types.sort_by_key(|t| T::ALL.iter().position(|x| x == t));
     assert_eq!(types, T::ALL, "{:#?}", o.events);
@@ -171,9 +177,24 @@ fn exactly_one_event_of_each_type_with_its_documented_fields() {
     assert_eq!(ndaa.ndaa_status, Some(NdaaStatus::Prohibited));
     assert!(ndaa.confidence.unwrap() >= 0.85);
     assert!(ndaa.vendor.as_deref().unwrap().starts_with("Hikvision"));
-    assert_eq!(ndaa.controls[0], "NDAA-889");
-    let appeared = one(T::DeviceAppeared);
-    assert_eq!(appeared.port, "Gi1/0/13");
+    assert_eq!(ndaa.port, "Gi1/0/13");
+    assert_eq!(one(T::DeviceAppeared).port, "Gi1/0/13");
+    let mismatch = one(T::DeviceClassMismatch);
+    assert_eq!(mismatch.port, "Gi1/0/13", "a camera on a phone port");
+    assert!(mismatch.confidence.unwrap() >= 0.85);
+    let departed = one(T::DeviceDeparted);
+    let phone = o
+        .setup
+        .iter()
+        .find(|e| e.port == "Gi1/0/1")
+        .expect("appeared");
+    assert_eq!(
+        (departed.port.as_str(), &departed.mac),
+        ("Gi1/0/1", &phone.mac)
+    );
+    assert_eq!(sub.previous_dna, phone.device_dna);
+    assert_eq!(sub.port, "Gi1/0/1");
+    assert_ne!(sub.mac, departed.mac, "another device took the port");
     let unenrolled = one(T::UnenrolledFlagged);
     assert_eq!(unenrolled.port, "Gi1/0/9", "the port that requires 802.1X");
     let drift = one(T::ComplianceControlDrift);
@@ -182,8 +203,14 @@ fn exactly_one_event_of_each_type_with_its_documented_fields() {
         "{drift:#?}"
     );
     let orphan = one(T::PortOrphaned);
+    assert_eq!(orphan.port, "Gi1/0/3");
     assert_eq!(orphan.device_dna, None);
-    assert_eq!(orphan.previous_dna, one(T::DeviceDeparted).device_dna);
+    let gone = o
+        .setup
+        .iter()
+        .find(|e| e.event == T::DeviceDeparted)
+        .expect("departed");
+    assert_eq!(orphan.previous_dna, gone.device_dna);
 }
 
 #[test]

@@ -10,8 +10,9 @@ use crate::clock::Timestamp;
 use super::scenario::{self, ScenarioError};
 use super::{Event, EventType};
 
-/// Start of the scenario the samples come from, and the seed of its event ids.
+/// Start of the scenario the samples come from (2026-05-10T17:08:12Z).
 const START: Timestamp = Timestamp(1_778_432_892_000_000);
+/// Seed of the scenario's event ids (the samples' own ids are given by the caller).
 pub const SEED: u64 = 0x005a_3b1e;
 
 /// The engine's events of the micro-scenario for `site`, one per type, in

@@ -88,11 +88,12 @@ pub struct Outcome {
 
 /// The scenario's configuration for `site`.
 fn config(site: &str) -> Result<Config, ConfigError> {
-    let site = site.replace('\\', "\\\\").replace('"', "\\\"");
+    // A TOML string literal, escaped as TOML escapes it.
+    let site = toml::Value::String(site.to_owned()).to_string();
     let text = format!(
         r#"
 [sensor]
-site = "{site}"
+site = {site}
 
 [dna]
 learning_window = "1h"

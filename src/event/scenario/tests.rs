@@ -220,3 +220,11 @@ fn seeded_runs_give_the_same_events() {
     let c = run("hq", Timestamp(1_778_432_892_000_000), 8).expect("scenario");
     assert_ne!(a.events[0].event_id, c.events[0].event_id);
 }
+
+#[test]
+fn any_site_name_is_carried_as_is() {
+    let site = "site \"q\" ]\\ z\u{fc}rich\n\t=";
+    let o = run(site, Timestamp(0), 1).expect("scenario");
+    assert_eq!(o.events.len(), 12);
+    assert!(o.events.iter().all(|e| e.site == site));
+}

@@ -40,7 +40,6 @@ fn events(n: usize) -> Vec<Event> {
                 Timestamp(1_778_432_892_482_000 + i as i64 * 1000),
                 fastrand::u128(..),
                 "hq-bldg-3",
-                i,
             )
         })
         .collect()

@@ -87,7 +87,6 @@ fn a_down_destination_neither_blocks_others_nor_grows_without_bound() {
                 Timestamp(i as i64 * 1000),
                 i as u128,
                 "s",
-                i,
             )
         })
         .collect();

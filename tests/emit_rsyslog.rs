@@ -55,7 +55,6 @@ fn test_events() -> Vec<Event> {
             Timestamp(ts.0 + 1000 * (i as i64 + 1)),
             1000 + i as u128,
             "site \"q\" ]\\ z\u{fc}rich",
-            i as u64,
         );
         e.port = format!("Gi1/0/{i} [uplink] \u{2603}");
         e.switch = Some("sw=1 \"core\"".into());

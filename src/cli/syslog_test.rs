@@ -1,7 +1,9 @@
 //! `cybriq syslog-test --config FILE [--count N] [--event TYPE] [--timeout SECS]`: enqueue
 //! sample events into the outbox and deliver them to every configured destination.
 //!
-//! Without `--count`, one sample of each of the twelve event types (or of `--event`'s type);
+//! The samples are the events the drift engine raises on its built-in micro-scenario
+//! (`event::scenario`), for the configured site, each sent with the send time and a fresh id.
+//! Without `--count`, one of each of the twelve event types (or of `--event`'s type);
 //! with `--count N`, N events cycling through the types; `--count 0` only delivers what an
 //! earlier run left in the outbox (a run always resumes the outbox first). Exits when every
 //! destination has confirmed every event: 0 when all were delivered, 1 when a destination
@@ -15,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::clock::Timestamp;
 use crate::config::Config;
 use crate::emit::{DrainOutcome, Emitter, Settings, system_hostname};
-use crate::event::{EventType, sample};
+use crate::event::{Event, EventType, sample};
 use crate::store;
 
 /// Arguments of `cybriq syslog-test`.
@@ -79,6 +81,21 @@ pub fn run(args: Args) -> ExitCode {
         Some(t) => vec![t],
         None => EventType::ALL.to_vec(),
     };
+    let raised = match sample::engine_events(&cfg.sensor.site, sample::SEED) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cybriq: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let samples: Vec<&Event> = types
+        .iter()
+        .filter_map(|t| raised.iter().find(|e| e.event == *t))
+        .collect();
+    if samples.len() != types.len() {
+        eprintln!("cybriq: error: the sample scenario did not raise every event type");
+        return ExitCode::from(2);
+    }
     let count = args.count.unwrap_or(types.len() as u64);
     let ts = now();
     let mut enqueued = 0u64;
@@ -86,9 +103,9 @@ pub fn run(args: Args) -> ExitCode {
         let n = (count - enqueued).min(10_000);
         let batch: Vec<_> = (enqueued..enqueued + n)
             .map(|i| {
-                let t = types[(i % types.len() as u64) as usize];
+                let e = samples[(i % samples.len() as u64) as usize];
                 let ts = Timestamp(ts.0 + i as i64 * 1000);
-                sample::event(t, ts, fastrand::u128(..), &cfg.sensor.site, i)
+                sample::restamp(e, ts, fastrand::u128(..), &cfg.sensor.site)
             })
             .collect();
         if let Err(e) = emitter.submit_batch(&batch) {

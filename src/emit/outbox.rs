@@ -255,7 +255,7 @@ mod tests {
 
     fn evs(n: u64) -> Vec<Event> {
         (0..n)
-            .map(|i| sample::event(EventType::DeviceAppeared, Timestamp(0), i as u128, "s", i))
+            .map(|i| sample::event(EventType::DeviceAppeared, Timestamp(0), i as u128, "s"))
             .collect()
     }
 

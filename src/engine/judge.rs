@@ -440,8 +440,11 @@ impl Engine {
         }
         let c = b.compare(dna, self.p.changed);
         let prev = b.id();
+        // The same device before the update (the contract's previous_vendor where known).
+        let prev_vendor = r.baseline_vendor.clone().or_else(|| Some(r.vendor_label()));
         let mut e = self.device_event(idx, k, EventType::DeviceFirmwareShift, now);
         e.previous_dna = Some(prev.to_string());
+        e.previous_vendor = prev_vendor;
         e.similarity = Some(round(sim));
         e.threshold = Some(self.p.substitution);
         e.changed = c.changed.iter().map(|x| x.label()).collect();

@@ -10,6 +10,7 @@
 
 mod id;
 pub mod sample;
+pub mod scenario;
 pub(crate) mod time;
 mod types;
 

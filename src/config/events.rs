@@ -42,7 +42,7 @@ pub struct Events {
     /// `ndaa-prohibited-detected`.
     #[serde(default = "d_ndaa")]
     pub ndaa_confidence: f64,
-    /// Confidence at or above which a resolved class is compared with the port profile's
+    /// Certainty of the resolved class at or above which it is compared with the port profile's
     /// expected classes (`device-class-mismatch`).
     #[serde(default = "d_class_conf")]
     pub class_mismatch_confidence: f64,

@@ -167,7 +167,9 @@ impl Engine {
                 r.modes = modes;
             }
             let mut e = self.device_event(idx, k, EventType::DeviceAppeared, now);
-            e.unenrolled = Some(self.dot1x_applies(idx) && !self.ports[i].d.residents[k].enrolled);
+            e.unenrolled = self
+                .dot1x_applies(idx)
+                .then_some(!self.ports[i].d.residents[k].enrolled);
             e.moved_from = Some(from);
             self.emit(idx, e, out);
             self.identity_conditions(idx, k, Some(dna), now, out);
@@ -282,7 +284,8 @@ impl Engine {
         let applies = self.dot1x_applies(idx);
         let enrolled = self.ports[idx as usize].d.residents[k].enrolled;
         let mut e = self.device_event(idx, k, EventType::DeviceAppeared, now);
-        e.unenrolled = Some(applies && !enrolled);
+        // Only where 802.1X applies: elsewhere `false` would read as "authenticated".
+        e.unenrolled = applies.then_some(!enrolled);
         if let Some((prev, sim, changed)) = cmp {
             e.previous_dna = Some(prev.to_string());
             e.similarity = Some(round(sim));

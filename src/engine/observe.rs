@@ -350,6 +350,7 @@ impl Engine {
             r.model = id.model.clone();
         }
         r.class = id.class;
+        r.class_certainty = id.certainty.class;
         r.confidence = id.confidence;
         r.ndaa = id.ndaa_status;
         // Claims and their contradiction come with the DNA (the same facts): checked again
@@ -464,7 +465,7 @@ impl Engine {
             self.p.hysteresis,
         );
         let r = &mut self.ports[i].d.residents[k];
-        let (confidence, ndaa_status) = (r.confidence, r.ndaa);
+        let (confidence, class_certainty, ndaa_status) = (r.confidence, r.class_certainty, r.ndaa);
         // NDAA: fires at or above the threshold, clears 0.03 below it (or when not prohibited).
         let prohibited = ndaa_status == NdaaStatus::Prohibited;
         let ndaa_fire = prohibited && confidence >= ndaa_c && !r.ndaa_active;
@@ -474,10 +475,11 @@ impl Engine {
         if ndaa_fire {
             r.ndaa_active = true;
         }
-        // Class: a confident class outside the profile's expected classes.
+        // Class: a class outside the profile's expected classes, gated on the certainty of the
+        // class itself (a vendor can be certain while its class is not, and the other way).
         let mismatch = !expected_empty
             && class != DeviceClass::Unknown
-            && confidence >= class_c
+            && class_certainty >= class_c
             && !classes_ok;
         let class_fire = mismatch && !r.class_active;
         if !mismatch && (classes_ok || expected_empty) {

@@ -39,7 +39,10 @@ pub struct Resident {
     pub model: Option<String>,
     /// Resolved class.
     pub class: DeviceClass,
-    /// Identity confidence.
+    /// Certainty of the resolved class (per-attribute, as the reference database keeps it).
+    #[serde(default)]
+    pub class_certainty: f64,
+    /// Identity confidence (the certainty of the reported vendor).
     pub confidence: f64,
     /// NDAA status.
     pub ndaa: NdaaStatus,
@@ -151,6 +154,7 @@ impl Resident {
             vendor: None,
             model: None,
             class: DeviceClass::Unknown,
+            class_certainty: 0.0,
             confidence: 0.0,
             ndaa: NdaaStatus::Unknown,
             reported_confidence: 0.0,

@@ -27,6 +27,28 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// The DHCP capture, then the same exchange again five minutes later (a renewal): a device
+/// whose first device is judged once its DNA is mature (port model v2: announcements or the
+/// settle window, at least 90 s), which a five-second capture alone never is.
+fn dhcp_renewed(dir: &Path) -> String {
+    let b = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(DHCP)).unwrap();
+    assert_eq!(&b[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "little-endian µs pcap");
+    let mut out = b.clone();
+    let mut at = 24;
+    while at + 16 <= b.len() {
+        let mut rec = b[at..at + 16].to_vec();
+        let secs = u32::from_le_bytes(rec[0..4].try_into().unwrap()) + 300;
+        rec[0..4].copy_from_slice(&secs.to_le_bytes());
+        let len = u32::from_le_bytes(rec[8..12].try_into().unwrap()) as usize;
+        out.extend_from_slice(&rec);
+        out.extend_from_slice(&b[at + 16..at + 16 + len]);
+        at += 16 + len;
+    }
+    let p = dir.join("dhcp-renewed.pcap");
+    std::fs::write(&p, out).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -81,6 +103,8 @@ fn fdb_file_from_poll_json_attributes_by_mac() {
 
 #[test]
 fn json_prints_events_only_and_every_line_is_one() {
+    let d = tmp("json");
+    let dhcp = dhcp_renewed(&d);
     let o = cybriq(&[
         "replay",
         "--json",
@@ -88,7 +112,7 @@ fn json_prints_events_only_and_every_line_is_one() {
         "7",
         "--tap",
         "access-1:Gi1/0/7",
-        DHCP,
+        &dhcp,
         LLDP_CDP,
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -119,7 +143,7 @@ fn json_prints_events_only_and_every_line_is_one() {
         "7",
         "--tap",
         "access-1:Gi1/0/7",
-        DHCP,
+        &dhcp,
         LLDP_CDP,
     ]);
     assert_eq!(stdout(&again), out);
@@ -129,6 +153,8 @@ fn json_prints_events_only_and_every_line_is_one() {
 fn data_dir_keeps_baselines_between_replays() {
     let d = tmp("state");
     let dir = d.to_str().unwrap();
+    let src = tmp("state-src");
+    let dhcp = dhcp_renewed(&src);
     let first = cybriq(&[
         "replay",
         "--json",
@@ -136,7 +162,7 @@ fn data_dir_keeps_baselines_between_replays() {
         dir,
         "--tap",
         "sw:Gi1/0/1",
-        DHCP,
+        &dhcp,
     ]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(stdout(&first).contains("device-appeared"));
@@ -170,7 +196,7 @@ fn data_dir_keeps_baselines_between_replays() {
         dir,
         "--tap",
         "sw:Gi1/0/1",
-        DHCP,
+        &dhcp,
     ]);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(

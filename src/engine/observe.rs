@@ -466,10 +466,13 @@ impl Engine {
         );
         let r = &mut self.ports[i].d.residents[k];
         let (confidence, class_certainty, ndaa_status) = (r.confidence, r.class_certainty, r.ndaa);
-        // NDAA: fires at or above the threshold, clears 0.03 below it (or when not prohibited).
+        // NDAA: fires at or above the threshold, once per device while it resolves to a covered entity.
         let prohibited = ndaa_status == NdaaStatus::Prohibited;
         let ndaa_fire = prohibited && confidence >= ndaa_c && !r.ndaa_active;
-        if !prohibited || confidence < ndaa_c - hyst {
+        // It clears only when the device no longer resolves to a covered entity: a dip of
+        // certainty while it still does is partial evidence (a reboot speaking one family at
+        // a time, OUI first), not a change, and must not re-page when the announcements return.
+        if !prohibited {
             r.ndaa_active = false;
         }
         if ndaa_fire {

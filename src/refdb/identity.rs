@@ -288,23 +288,25 @@ impl Keys {
 /// attribute of the same value (`group`: pieces from one signal value share a number) share
 /// the weight.
 fn shared_weights(evidence: &[Evidence], group: &[u32], keys: &Keys) -> Vec<f32> {
+    let mut out = Vec::with_capacity(evidence.len());
     let mut distinct: Vec<u16> = Vec::new();
-    (0..evidence.len())
-        .map(|i| {
-            if keys.ids[i].is_none() {
-                return 0.0;
+    // The pieces of one group are contiguous (see `decide`): count its distinct claims once.
+    for run in group.chunk_by(|a, b| a == b) {
+        let range = out.len()..out.len() + run.len();
+        distinct.clear();
+        for k in keys.ids[range.clone()].iter().flatten() {
+            if !distinct.contains(k) {
+                distinct.push(*k);
             }
-            distinct.clear();
-            for j in (0..evidence.len()).filter(|&j| group[j] == group[i]) {
-                if let Some(k) = keys.ids[j]
-                    && !distinct.contains(&k)
-                {
-                    distinct.push(k);
-                }
-            }
-            evidence[i].weight / distinct.len() as f32
-        })
-        .collect()
+        }
+        for i in range {
+            out.push(match keys.ids[i] {
+                Some(_) => evidence[i].weight / distinct.len() as f32,
+                None => 0.0,
+            });
+        }
+    }
+    out
 }
 
 /// One attribute's vote: the winning value's id and its certainty.
@@ -633,7 +635,7 @@ fn ndaa(
         .filter(|m| !m.is_local())
         .and_then(|m| db.ndaa.by_mac(m))
         .into_iter()
-        .chain(names.iter().filter_map(|n| db.ndaa.by_name(n)))
+        .chain(names.iter().filter_map(|n| db.ndaa_by_name(n)))
         .collect();
     let decided = hits
         .iter()
@@ -655,7 +657,7 @@ fn ndaa(
     let doubt = evidence
         .iter()
         .filter(|e| e.contradicts.contains(&"vendor") && e.weight >= 0.3)
-        .filter_map(|e| db.ndaa.by_name(e.vendor.as_deref()?))
+        .filter_map(|e| db.ndaa_by_name(e.vendor.as_deref()?))
         .find(|x| x.status == NdaaStatus::Prohibited);
     match doubt {
         Some(e) => entry(e, NdaaStatus::Unknown),

@@ -28,8 +28,6 @@
 //!
 //! The evidence is listed with its effect on each attribute, so an analyst sees why.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 use super::RefDb;
@@ -354,21 +352,22 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
             None => pieces.push((group[i], k, w[i], evidence[i].source)),
         }
     }
-    let mut miss = vec![1.0f64; n];
-    let mut max = vec![0.0f32; n];
-    let mut bits = vec![0u8; n];
+    // Per value: (miss, max, source bits).
+    let mut acc = vec![(1.0f64, 0.0f32, 0u8); n];
     for &(_, k, wi, src) in &pieces {
-        miss[k] *= 1.0 - f64::from(wi);
-        max[k] = max[k].max(wi);
+        let a = &mut acc[k];
+        a.0 *= 1.0 - f64::from(wi);
+        a.1 = a.1.max(wi);
         if wi >= CORROBORATING_WEIGHT {
-            bits[k] |= source_bit(src);
+            a.2 |= source_bit(src);
         }
     }
-    let sup: Vec<Support> = (0..n)
-        .map(|k| Support {
-            total: 1.0 - miss[k],
-            max: max[k],
-            corroborated: corroborate && bits[k].count_ones() >= 2,
+    let sup: Vec<Support> = acc
+        .iter()
+        .map(|&(miss, max, bits)| Support {
+            total: 1.0 - miss,
+            max,
+            corroborated: corroborate && bits.count_ones() >= 2,
         })
         .collect();
     let best = (0..n).max_by(|&a, &b| {
@@ -406,61 +405,58 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
 /// Collects the evidence of a profile: one piece per (rule, value), duplicates of one claim on
 /// one value merged.
 fn collect(profile: &Profile, db: &RefDb, oui_org: Option<&str>) -> Vec<Evidence> {
-    let mut signals: Vec<(&'static str, Vec<&str>)> = profile
+    let signals = profile
         .signals
         .iter()
-        .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
-        .collect();
-    if let Some(o) = oui_org {
-        signals.push(("oui.org", vec![o]));
-    }
+        .flat_map(|(k, v)| v.iter().map(|v| (*k, v.as_str())))
+        .chain(oui_org.map(|o| ("oui.org", o)));
     let mut evidence = Vec::new();
-    let mut seen_rules: BTreeSet<usize> = BTreeSet::new();
+    // Rules already matched (on another value of their signal), sorted.
+    let mut seen_rules: Vec<usize> = Vec::new();
     let rules = db.rules.rules();
-    for (signal, values) in &signals {
-        for value in values {
-            let mut found: Vec<Evidence> = Vec::new();
-            for c in db.claims(signal, value).iter() {
-                if !seen_rules.insert(c.rule) {
-                    continue;
-                }
-                let rule = &rules[c.rule];
-                found.push(Evidence {
-                    signal,
-                    value: (*value).to_owned(),
-                    rule: rule.id.clone(),
-                    source: Source::of(signal),
-                    vendor: c.vendor.clone(),
-                    model: c.model.clone(),
-                    class: c.class,
-                    os: c.os.clone(),
-                    weight: rule.weight,
-                    effect: Effect::Neutral,
-                    agrees: Vec::new(),
-                    contradicts: Vec::new(),
-                    note: None,
-                });
+    let mut found: Vec<Evidence> = Vec::new();
+    for (signal, value) in signals {
+        found.clear();
+        for c in db.claims(signal, value).iter() {
+            match seen_rules.binary_search(&c.rule) {
+                Ok(_) => continue,
+                Err(at) => seen_rules.insert(at, c.rule),
             }
-            // One value is one piece of evidence however many rules (of one or several
-            // databases) say the same about it: keep the strongest per claim.
-            found.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-            let mut kept: Vec<Evidence> = Vec::new();
-            for e in found {
-                let same = kept.iter_mut().find(|k| {
-                    k.vendor == e.vendor
-                        && k.class == e.class
-                        && (k.model == e.model || e.model.is_none())
-                });
-                match same {
-                    Some(k) => {
-                        if k.os.is_none() {
-                            k.os = e.os;
-                        }
+            let rule = &rules[c.rule];
+            found.push(Evidence {
+                signal,
+                value: value.to_owned(),
+                rule: rule.id.clone(),
+                source: Source::of(signal),
+                vendor: c.vendor.clone(),
+                model: c.model.clone(),
+                class: c.class,
+                os: c.os.clone(),
+                weight: rule.weight,
+                effect: Effect::Neutral,
+                agrees: Vec::new(),
+                contradicts: Vec::new(),
+                note: None,
+            });
+        }
+        // One value is one piece of evidence however many rules (of one or several
+        // databases) say the same about it: keep the strongest per claim.
+        found.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let start = evidence.len();
+        for e in found.drain(..) {
+            let same = evidence[start..].iter_mut().find(|k: &&mut Evidence| {
+                k.vendor == e.vendor
+                    && k.class == e.class
+                    && (k.model == e.model || e.model.is_none())
+            });
+            match same {
+                Some(k) => {
+                    if k.os.is_none() {
+                        k.os = e.os;
                     }
-                    None => kept.push(e),
                 }
+                None => evidence.push(e),
             }
-            evidence.extend(kept);
         }
     }
     evidence

@@ -28,14 +28,16 @@
 //!
 //! The evidence is listed with its effect on each attribute, so an analyst sees why.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
-use super::RefDb;
 use super::class::DeviceClass;
 use super::ndaa::{Entity, NdaaStatus, Relation};
 use super::oui::sla_quadrant;
 use super::profile::Profile;
 use super::rules::strip_corporate;
+use super::{RefDb, ValueClaim};
 
 /// Certainty a vendor named by two independent sources reaches at least.
 pub const CORROBORATED: f64 = 0.9;
@@ -404,20 +406,31 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
 
 /// Collects the evidence of a profile: one piece per (rule, value), duplicates of one claim on
 /// one value merged.
-fn collect(profile: &Profile, db: &RefDb, oui_org: Option<&str>) -> Vec<Evidence> {
-    let signals = profile
+/// `evidence` holds the pieces found before (the MAC's).
+fn collect(
+    profile: &Profile,
+    db: &RefDb,
+    oui_org: Option<&str>,
+    mut evidence: Vec<Evidence>,
+) -> Vec<Evidence> {
+    let signals: Vec<(&'static str, &str, Arc<[ValueClaim]>)> = profile
         .signals
         .iter()
         .flat_map(|(k, v)| v.iter().map(|v| (*k, v.as_str())))
-        .chain(oui_org.map(|o| ("oui.org", o)));
-    let mut evidence = Vec::new();
+        .chain(oui_org.map(|o| ("oui.org", o)))
+        .map(|(k, v)| (k, v, db.claims(k, v)))
+        .collect();
+    // Sized once: pieces are large, and growing the vector copies them.
+    let claims = signals.iter().map(|s| s.2.len());
+    evidence.reserve(claims.clone().sum());
     // Rules already matched (on another value of their signal), sorted.
     let mut seen_rules: Vec<usize> = Vec::new();
     let rules = db.rules.rules();
-    let mut found: Vec<Evidence> = Vec::new();
-    for (signal, value) in signals {
+    let mut found: Vec<Evidence> = Vec::with_capacity(claims.max().unwrap_or(0));
+    for (signal, value, claimed) in &signals {
+        let (signal, value) = (*signal, *value);
         found.clear();
-        for c in db.claims(signal, value).iter() {
+        for c in claimed.iter() {
             match seen_rules.binary_search(&c.rule) {
                 Ok(_) => continue,
                 Err(at) => seen_rules.insert(at, c.rule),
@@ -700,8 +713,7 @@ pub fn resolve(profile: &Profile, db: &RefDb) -> Identity {
         .as_ref()
         .map(|o| o.org.as_str())
         .filter(|o| !matches!(*o, "IEEE Registration Authority" | "Private"));
-    let mut evidence = pre;
-    evidence.extend(collect(profile, db, org));
+    let mut evidence = collect(profile, db, org, pre);
     let r = decide(&mut evidence, db);
     evidence.sort_by(|a, b| {
         b.weight

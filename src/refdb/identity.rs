@@ -36,7 +36,7 @@ use super::class::DeviceClass;
 use super::ndaa::{Entity, NdaaStatus, Relation};
 use super::oui::sla_quadrant;
 use super::profile::Profile;
-use super::rules::strip_corporate;
+use super::rules::{Rule, strip_corporate};
 use super::{RefDb, ValueClaim};
 
 /// Certainty a vendor named by two independent sources reaches at least.
@@ -426,7 +426,11 @@ fn collect(
     // Rules already matched (on another value of their signal), sorted.
     let mut seen_rules: Vec<usize> = Vec::new();
     let rules = db.rules.rules();
-    let mut found: Vec<Evidence> = Vec::with_capacity(claims.max().unwrap_or(0));
+    // Per value: its rules' claims, strongest first, then the pieces kept (with the OS a
+    // merged duplicate adds); only those become evidence.
+    let cap = claims.max().unwrap_or(0);
+    let mut found: Vec<(&ValueClaim, &Rule)> = Vec::with_capacity(cap);
+    let mut kept: Vec<(&ValueClaim, &Rule, Option<&String>)> = Vec::with_capacity(cap);
     for (signal, value, claimed) in &signals {
         let (signal, value) = (*signal, *value);
         found.clear();
@@ -435,42 +439,42 @@ fn collect(
                 Ok(_) => continue,
                 Err(at) => seen_rules.insert(at, c.rule),
             }
-            let rule = &rules[c.rule];
-            found.push(Evidence {
-                signal,
-                value: value.to_owned(),
-                rule: rule.id.clone(),
-                source: Source::of(signal),
-                vendor: c.vendor.clone(),
-                model: c.model.clone(),
-                class: c.class,
-                os: c.os.clone(),
-                weight: rule.weight,
-                effect: Effect::Neutral,
-                agrees: Vec::new(),
-                contradicts: Vec::new(),
-                note: None,
-            });
+            found.push((c, &rules[c.rule]));
         }
         // One value is one piece of evidence however many rules (of one or several
         // databases) say the same about it: keep the strongest per claim.
-        found.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        let start = evidence.len();
-        for e in found.drain(..) {
-            let same = evidence[start..].iter_mut().find(|k: &&mut Evidence| {
+        found.sort_by(|a, b| b.1.weight.total_cmp(&a.1.weight));
+        kept.clear();
+        for &(e, rule) in &found {
+            let same = kept.iter_mut().find(|(k, _, _)| {
                 k.vendor == e.vendor
                     && k.class == e.class
                     && (k.model == e.model || e.model.is_none())
             });
             match same {
-                Some(k) => {
-                    if k.os.is_none() {
-                        k.os = e.os;
+                Some((_, _, os)) => {
+                    if os.is_none() {
+                        *os = e.os.as_ref();
                     }
                 }
-                None => evidence.push(e),
+                None => kept.push((e, rule, e.os.as_ref())),
             }
         }
+        evidence.extend(kept.iter().map(|&(c, rule, os)| Evidence {
+            signal,
+            value: value.to_owned(),
+            rule: rule.id.clone(),
+            source: Source::of(signal),
+            vendor: c.vendor.clone(),
+            model: c.model.clone(),
+            class: c.class,
+            os: os.cloned(),
+            weight: rule.weight,
+            effect: Effect::Neutral,
+            agrees: Vec::new(),
+            contradicts: Vec::new(),
+            note: None,
+        }));
     }
     evidence
 }

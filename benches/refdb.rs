@@ -2,9 +2,15 @@
 //! resolution of typical devices (a switch from CDP+LLDP, a Windows PC from DHCP, a phone from
 //! CDP+LLDP+DHCP warm, i.e. its values' claims cached as across a fleet, and cold, a MAC alone).
 //! `cargo test --benches` runs each once, quickly.
+//!
+//! Wall-clock figures are noisy on a shared machine; instruction counts are not.
+//! `REFDB_ITERS=<case>:<n>` runs one case n times without criterion and exits (cases: `load`,
+//! `oui`, `switch`, `windows`, `phone`, `phone-cold`, `mac`), so that under
+//! `valgrind --tool=callgrind` the difference between n and 0 iterations, divided by n, is the
+//! cost of one iteration (`oui` is 1024 lookups, the load yardstick).
 
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group};
 
@@ -65,8 +71,56 @@ fn phone() -> Profile {
     p
 }
 
+fn reference_db_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("reference-db")
+}
+
+/// 1024 pseudo-random universal MACs.
+fn macs() -> Vec<MacAddr> {
+    (0u64..1024)
+        .map(|i| {
+            let v = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) & 0xfcff_ffff_ffff;
+            let b = v.to_be_bytes();
+            MacAddr([b[2], b[3], b[4], b[5], b[6], b[7]])
+        })
+        .collect()
+}
+
+/// Runs `case` `n` times (see the module documentation).
+fn iterate(case: &str, n: usize) -> Result<(), String> {
+    let dir = reference_db_dir();
+    let db = RefDb::load(&dir).map_err(|e| e.to_string())?;
+    let macs = macs();
+    let profile = match case {
+        "switch" => Some(switch()),
+        "windows" => Some(windows_pc()),
+        "phone" | "phone-cold" => Some(phone()),
+        _ => None,
+    };
+    // Warm the claim cache, as the criterion cases' warm-up does.
+    if let Some(p) = &profile {
+        black_box(db.resolve(p));
+    }
+    for _ in 0..n {
+        match (case, &profile) {
+            ("load", _) => drop(black_box(RefDb::load(&dir).map_err(|e| e.to_string())?)),
+            ("oui", _) => {
+                black_box(macs.iter().filter(|m| db.oui.lookup(m).is_some()).count());
+            }
+            ("mac", _) => drop(black_box(db.lookup_mac(black_box(macs[7])))),
+            ("phone-cold", Some(p)) => {
+                db.clear_claim_cache();
+                drop(black_box(db.resolve(black_box(p))));
+            }
+            (_, Some(p)) => drop(black_box(db.resolve(black_box(p)))),
+            _ => return Err(format!("unknown case `{case}`")),
+        }
+    }
+    Ok(())
+}
+
 fn bench(c: &mut Criterion) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference-db");
+    let dir = reference_db_dir();
     let db = RefDb::load(&dir).expect("reference-db");
     let mut g = c.benchmark_group("refdb");
     g.sample_size(10);
@@ -74,13 +128,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(RefDb::load(&dir).unwrap()))
     });
     g.finish();
-    let macs: Vec<MacAddr> = (0u64..1024)
-        .map(|i| {
-            let v = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) & 0xfcff_ffff_ffff;
-            let b = v.to_be_bytes();
-            MacAddr([b[2], b[3], b[4], b[5], b[6], b[7]])
-        })
-        .collect();
+    let macs = macs();
     c.bench_function("oui lookup x1024", |b| {
         b.iter(|| macs.iter().filter(|m| db.oui.lookup(m).is_some()).count())
     });
@@ -112,6 +160,15 @@ fn bench(c: &mut Criterion) {
 criterion_group!(benches, bench);
 
 fn main() {
+    if let Ok(spec) = std::env::var("REFDB_ITERS") {
+        let (case, n) = spec.split_once(':').unwrap_or((&spec, "1"));
+        let n: usize = n.parse().expect("REFDB_ITERS=<case>:<n>");
+        if let Err(e) = iterate(case, n) {
+            eprintln!("refdb bench: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -28,16 +28,16 @@
 //!
 //! The evidence is listed with its effect on each attribute, so an analyst sees why.
 
-use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::RefDb;
 use super::class::DeviceClass;
 use super::ndaa::{Entity, NdaaStatus, Relation};
 use super::oui::sla_quadrant;
 use super::profile::Profile;
-use super::rules::strip_corporate;
+use super::rules::{Rule, strip_corporate};
+use super::{RefDb, ValueClaim};
 
 /// Certainty a vendor named by two independent sources reaches at least.
 pub const CORROBORATED: f64 = 0.9;
@@ -288,23 +288,25 @@ impl Keys {
 /// attribute of the same value (`group`: pieces from one signal value share a number) share
 /// the weight.
 fn shared_weights(evidence: &[Evidence], group: &[u32], keys: &Keys) -> Vec<f32> {
+    let mut out = Vec::with_capacity(evidence.len());
     let mut distinct: Vec<u16> = Vec::new();
-    (0..evidence.len())
-        .map(|i| {
-            if keys.ids[i].is_none() {
-                return 0.0;
+    // The pieces of one group are contiguous (see `decide`): count its distinct claims once.
+    for run in group.chunk_by(|a, b| a == b) {
+        let range = out.len()..out.len() + run.len();
+        distinct.clear();
+        for k in keys.ids[range.clone()].iter().flatten() {
+            if !distinct.contains(k) {
+                distinct.push(*k);
             }
-            distinct.clear();
-            for j in (0..evidence.len()).filter(|&j| group[j] == group[i]) {
-                if let Some(k) = keys.ids[j]
-                    && !distinct.contains(&k)
-                {
-                    distinct.push(k);
-                }
-            }
-            evidence[i].weight / distinct.len() as f32
-        })
-        .collect()
+        }
+        for i in range {
+            out.push(match keys.ids[i] {
+                Some(_) => evidence[i].weight / distinct.len() as f32,
+                None => 0.0,
+            });
+        }
+    }
+    out
 }
 
 /// One attribute's vote: the winning value's id and its certainty.
@@ -352,21 +354,22 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
             None => pieces.push((group[i], k, w[i], evidence[i].source)),
         }
     }
-    let mut miss = vec![1.0f64; n];
-    let mut max = vec![0.0f32; n];
-    let mut bits = vec![0u8; n];
+    // Per value: (miss, max, source bits).
+    let mut acc = vec![(1.0f64, 0.0f32, 0u8); n];
     for &(_, k, wi, src) in &pieces {
-        miss[k] *= 1.0 - f64::from(wi);
-        max[k] = max[k].max(wi);
+        let a = &mut acc[k];
+        a.0 *= 1.0 - f64::from(wi);
+        a.1 = a.1.max(wi);
         if wi >= CORROBORATING_WEIGHT {
-            bits[k] |= source_bit(src);
+            a.2 |= source_bit(src);
         }
     }
-    let sup: Vec<Support> = (0..n)
-        .map(|k| Support {
-            total: 1.0 - miss[k],
-            max: max[k],
-            corroborated: corroborate && bits[k].count_ones() >= 2,
+    let sup: Vec<Support> = acc
+        .iter()
+        .map(|&(miss, max, bits)| Support {
+            total: 1.0 - miss,
+            max,
+            corroborated: corroborate && bits.count_ones() >= 2,
         })
         .collect();
     let best = (0..n).max_by(|&a, &b| {
@@ -403,63 +406,75 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
 
 /// Collects the evidence of a profile: one piece per (rule, value), duplicates of one claim on
 /// one value merged.
-fn collect(profile: &Profile, db: &RefDb, oui_org: Option<&str>) -> Vec<Evidence> {
-    let mut signals: Vec<(&'static str, Vec<&str>)> = profile
+/// `evidence` holds the pieces found before (the MAC's).
+fn collect(
+    profile: &Profile,
+    db: &RefDb,
+    oui_org: Option<&str>,
+    mut evidence: Vec<Evidence>,
+) -> Vec<Evidence> {
+    let signals: Vec<(&'static str, &str, Arc<[ValueClaim]>)> = profile
         .signals
         .iter()
-        .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
+        .flat_map(|(k, v)| v.iter().map(|v| (*k, v.as_str())))
+        .chain(oui_org.map(|o| ("oui.org", o)))
+        .map(|(k, v)| (k, v, db.claims(k, v)))
         .collect();
-    if let Some(o) = oui_org {
-        signals.push(("oui.org", vec![o]));
-    }
-    let mut evidence = Vec::new();
-    let mut seen_rules: BTreeSet<usize> = BTreeSet::new();
+    // Sized once: pieces are large, and growing the vector copies them.
+    let claims = signals.iter().map(|s| s.2.len());
+    evidence.reserve(claims.clone().sum());
+    // Rules already matched (on another value of their signal), sorted.
+    let mut seen_rules: Vec<usize> = Vec::new();
     let rules = db.rules.rules();
-    for (signal, values) in &signals {
-        for value in values {
-            let mut found: Vec<Evidence> = Vec::new();
-            for c in db.claims(signal, value).iter() {
-                if !seen_rules.insert(c.rule) {
-                    continue;
-                }
-                let rule = &rules[c.rule];
-                found.push(Evidence {
-                    signal,
-                    value: (*value).to_owned(),
-                    rule: rule.id.clone(),
-                    source: Source::of(signal),
-                    vendor: c.vendor.clone(),
-                    model: c.model.clone(),
-                    class: c.class,
-                    os: c.os.clone(),
-                    weight: rule.weight,
-                    effect: Effect::Neutral,
-                    agrees: Vec::new(),
-                    contradicts: Vec::new(),
-                    note: None,
-                });
+    // Per value: its rules' claims, strongest first, then the pieces kept (with the OS a
+    // merged duplicate adds); only those become evidence.
+    let cap = claims.max().unwrap_or(0);
+    let mut found: Vec<(&ValueClaim, &Rule)> = Vec::with_capacity(cap);
+    let mut kept: Vec<(&ValueClaim, &Rule, Option<&String>)> = Vec::with_capacity(cap);
+    for (signal, value, claimed) in &signals {
+        let (signal, value) = (*signal, *value);
+        found.clear();
+        for c in claimed.iter() {
+            match seen_rules.binary_search(&c.rule) {
+                Ok(_) => continue,
+                Err(at) => seen_rules.insert(at, c.rule),
             }
-            // One value is one piece of evidence however many rules (of one or several
-            // databases) say the same about it: keep the strongest per claim.
-            found.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-            let mut kept: Vec<Evidence> = Vec::new();
-            for e in found {
-                let same = kept.iter_mut().find(|k| {
-                    k.vendor == e.vendor
-                        && k.class == e.class
-                        && (k.model == e.model || e.model.is_none())
-                });
-                match same {
-                    Some(k) => {
-                        if k.os.is_none() {
-                            k.os = e.os;
-                        }
-                    }
-                    None => kept.push(e),
-                }
-            }
-            evidence.extend(kept);
+            found.push((c, &rules[c.rule]));
         }
+        // One value is one piece of evidence however many rules (of one or several
+        // databases) say the same about it: keep the strongest per claim.
+        found.sort_by(|a, b| b.1.weight.total_cmp(&a.1.weight));
+        kept.clear();
+        for &(e, rule) in &found {
+            let same = kept.iter_mut().find(|(k, _, _)| {
+                k.vendor == e.vendor
+                    && k.class == e.class
+                    && (k.model == e.model || e.model.is_none())
+            });
+            match same {
+                Some((_, _, os)) => {
+                    if os.is_none() {
+                        *os = e.os.as_ref();
+                    }
+                }
+                None => kept.push((e, rule, e.os.as_ref())),
+            }
+        }
+        evidence.extend(kept.iter().map(|&(c, rule, os)| Evidence {
+            signal,
+            value: value.to_owned(),
+            rule: rule.id.clone(),
+            source: Source::of(signal),
+            vendor: c.vendor.clone(),
+            model: c.model.clone(),
+            class: c.class,
+            os: os.cloned(),
+            weight: rule.weight,
+            effect: Effect::Neutral,
+            agrees: Vec::new(),
+            contradicts: Vec::new(),
+            note: None,
+        }));
     }
     evidence
 }
@@ -633,7 +648,7 @@ fn ndaa(
         .filter(|m| !m.is_local())
         .and_then(|m| db.ndaa.by_mac(m))
         .into_iter()
-        .chain(names.iter().filter_map(|n| db.ndaa.by_name(n)))
+        .chain(names.iter().filter_map(|n| db.ndaa_by_name(n)))
         .collect();
     let decided = hits
         .iter()
@@ -655,7 +670,7 @@ fn ndaa(
     let doubt = evidence
         .iter()
         .filter(|e| e.contradicts.contains(&"vendor") && e.weight >= 0.3)
-        .filter_map(|e| db.ndaa.by_name(e.vendor.as_deref()?))
+        .filter_map(|e| db.ndaa_by_name(e.vendor.as_deref()?))
         .find(|x| x.status == NdaaStatus::Prohibited);
     match doubt {
         Some(e) => entry(e, NdaaStatus::Unknown),
@@ -702,8 +717,7 @@ pub fn resolve(profile: &Profile, db: &RefDb) -> Identity {
         .as_ref()
         .map(|o| o.org.as_str())
         .filter(|o| !matches!(*o, "IEEE Registration Authority" | "Private"));
-    let mut evidence = pre;
-    evidence.extend(collect(profile, db, org));
+    let mut evidence = collect(profile, db, org, pre);
     let r = decide(&mut evidence, db);
     evidence.sort_by(|a, b| {
         b.weight

@@ -82,10 +82,26 @@ pub struct RefDb {
     /// What the rules claim about a signal value, canonicalised: values repeat across a
     /// fleet (one phone model, one DHCP stack), so each is matched once. Bounded.
     claim_cache: Arc<RwLock<ClaimCache>>,
+    /// The Section 889 entry (index) naming a vendor, organisation or manufacturer name, as
+    /// [`NdaaList::by_name`] finds it: the same few names recur on every resolution. Bounded.
+    name_cache: Arc<RwLock<Memo<Option<usize>>>>,
 }
 
-/// Claims per (signal, value).
-type ClaimCache = HashMap<(&'static str, String), Arc<[ValueClaim]>>;
+/// foldhash with a random seed per map: several times cheaper than SipHash on short values.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A bounded memo keyed by a string.
+#[derive(Debug, Default)]
+struct Memo<V> {
+    map: FastMap<Box<str>, V>,
+}
+
+/// Claims per signal, then per value (looked up by `&str`, without building a key).
+#[derive(Debug, Default)]
+struct ClaimCache {
+    by_signal: FastMap<&'static str, FastMap<Box<str>, Arc<[ValueClaim]>>>,
+    len: usize,
+}
 
 /// One rule's claim on a value, with the vendor canonicalised.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +238,7 @@ impl RefDb {
             digest,
             vendor_canon: Vec::new(),
             claim_cache: Arc::default(),
+            name_cache: Arc::default(),
         };
         let mut seen: HashMap<&str, String> = HashMap::new();
         let canon: Vec<Option<String>> = db
@@ -244,9 +261,8 @@ impl RefDb {
 
     /// Every rule's claim on `value` of `signal`, vendors canonicalised (cached).
     pub fn claims(&self, signal: &'static str, value: &str) -> Arc<[ValueClaim]> {
-        let key = (signal, value.to_owned());
         if let Ok(c) = self.claim_cache.read()
-            && let Some(hit) = c.get(&key)
+            && let Some(hit) = c.by_signal.get(signal).and_then(|m| m.get(value))
         {
             return hit.clone();
         }
@@ -263,17 +279,46 @@ impl RefDb {
             })
             .collect();
         if let Ok(mut c) = self.claim_cache.write()
-            && c.len() < CLAIM_CACHE_MAX
+            && c.len < CLAIM_CACHE_MAX
         {
-            c.insert(key, found.clone());
+            let m = c.by_signal.entry(signal).or_default();
+            if m.insert(value.into(), found.clone()).is_none() {
+                c.len += 1;
+            }
         }
         found
+    }
+
+    /// The Section 889 entry one of whose patterns matches `name` ([`NdaaList::by_name`],
+    /// memoised).
+    pub fn ndaa_by_name(&self, name: &str) -> Option<&ndaa::Entity> {
+        let hit = self
+            .name_cache
+            .read()
+            .ok()
+            .and_then(|c| c.map.get(name).copied());
+        let ix = match hit {
+            Some(ix) => ix,
+            None => {
+                let ix = self.ndaa.by_name_index(name);
+                if let Ok(mut c) = self.name_cache.write()
+                    && c.map.len() < CLAIM_CACHE_MAX
+                {
+                    c.map.insert(name.into(), ix);
+                }
+                ix
+            }
+        };
+        ix.map(|i| &self.ndaa.entities()[i])
     }
 
     /// Forgets the cached claims (the next resolution matches every value afresh).
     pub fn clear_claim_cache(&self) {
         if let Ok(mut c) = self.claim_cache.write() {
-            c.clear();
+            *c = ClaimCache::default();
+        }
+        if let Ok(mut c) = self.name_cache.write() {
+            c.map.clear();
         }
     }
 

@@ -247,6 +247,11 @@ impl NdaaList {
 
     /// The first entry (prohibited ones first) one of whose patterns matches `name`.
     pub fn by_name(&self, name: &str) -> Option<&Entity> {
+        self.by_name_index(name).map(|i| &self.entities[i])
+    }
+
+    /// [`NdaaList::by_name`], as an index into [`NdaaList::entities`].
+    pub fn by_name_index(&self, name: &str) -> Option<usize> {
         if let Some(set) = &self.names {
             let hits: Vec<usize> = set
                 .matches(name)
@@ -258,16 +263,14 @@ impl NdaaList {
                     .copied()
                     .filter(|&i| ok(&self.entities[i]))
                     .min()
-                    .map(|i| &self.entities[i])
             };
             return first(&|e| e.status == NdaaStatus::Prohibited).or_else(|| first(&|_| true));
         }
-        let hit = |e: &&Entity| e.patterns.iter().any(|p| p.is_match(name));
+        let hit = |e: &Entity| e.patterns.iter().any(|p| p.is_match(name));
         self.entities
             .iter()
-            .filter(|e| e.status == NdaaStatus::Prohibited)
-            .find(hit)
-            .or_else(|| self.entities.iter().find(hit))
+            .position(|e| e.status == NdaaStatus::Prohibited && hit(e))
+            .or_else(|| self.entities.iter().position(hit))
     }
 }
 

@@ -213,6 +213,29 @@ impl OuiRegistry {
 
 /// Parses a hex prefix of 6, 7 or 9 digits (separators `:`/`-` allowed) into an assignment.
 pub fn parse_prefix(hex: &str, org: &str) -> Result<Assignment, String> {
+    // The compact file's own form (plain hex digits, one space between words) without
+    // allocating per digit or word; anything else takes the general path below.
+    let h = hex.trim();
+    if matches!(h.len(), 6 | 7 | 9)
+        && h.bytes().all(|b| b.is_ascii_hexdigit())
+        && !org.contains("  ")
+        && org.trim() == org
+        && !org.chars().any(|c| c.is_whitespace() && c != ' ')
+    {
+        let bits: u8 = match h.len() {
+            6 => 24,
+            7 => 28,
+            _ => 36,
+        };
+        let v = h.bytes().fold(0u64, |acc, b| {
+            (acc << 4) | u64::from((b as char).to_digit(16).unwrap_or(0))
+        });
+        return Ok(Assignment {
+            prefix: v << (48 - u32::from(bits)),
+            bits,
+            org: org.to_owned(),
+        });
+    }
     let digits: String = hex
         .trim()
         .chars()

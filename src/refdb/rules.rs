@@ -30,7 +30,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
@@ -110,7 +110,58 @@ pub enum Matcher {
     /// The whole value, compared case-insensitively (stored lower-case).
     Equals(String),
     /// A case-insensitive regular expression (unanchored unless it anchors itself).
-    Regex(Regex),
+    Regex(Pattern),
+}
+
+/// A rule's regular expression. A rule whose claim has no capture references is matched
+/// through its signal's automaton ([`RegexSet`], which validates the pattern at load), so its
+/// own [`Regex`] is compiled only when first needed: compiling each of them at load was most
+/// of the load time.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    fn compiled(re: Regex) -> Pattern {
+        Pattern {
+            source: re.as_str().to_owned(),
+            compiled: OnceLock::from(Some(re)),
+        }
+    }
+
+    fn deferred(source: &str) -> Pattern {
+        Pattern {
+            source: source.to_owned(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The pattern text.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The compiled expression (`None` only for a pattern that does not compile alone, which
+    /// loading rejects).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| compile(&self.source).ok())
+            .as_ref()
+    }
+
+    /// Compiles the pattern now: the load-time check of a deferred pattern.
+    fn check(&self) -> Result<(), String> {
+        match self.compiled.get() {
+            Some(_) => Ok(()),
+            None => {
+                let re = compile(&self.source)?;
+                let _ = self.compiled.set(Some(re));
+                Ok(())
+            }
+        }
+    }
 }
 
 /// One validated rule.
@@ -195,7 +246,7 @@ impl Rule {
                 os: fill(&self.os, None),
             }),
             Matcher::Regex(r) => {
-                let c = r.captures(value)?;
+                let c = r.regex()?.captures(value)?;
                 Some(Claim {
                     vendor: fill(&self.vendor, Some(&c)),
                     model: fill(&self.model, Some(&c)),
@@ -393,16 +444,37 @@ impl RuleSet {
         let lines = LineIndex::new(text);
         for (i, r) in raw.rule.iter().enumerate() {
             let span = r.span();
-            let rule = validate_rule(text, file, &set, i, &span, r.get_ref(), &lines)?;
-            if let Some(prev) = ids.insert(rule.id.clone(), rule.line) {
-                return Err(RefdbError::invalid(
-                    file,
-                    key_line(text, &span, "id"),
-                    format!("rule[{i}].id"),
-                    format!("`{}` is already used on line {prev}", rule.id),
-                ));
+            let checked =
+                validate_rule(text, file, &set, i, &span, r.get_ref(), &lines).and_then(|rule| {
+                    match ids.insert(rule.id.clone(), rule.line) {
+                        Some(prev) => Err(RefdbError::invalid(
+                            file,
+                            key_line(text, &span, "id"),
+                            format!("rule[{i}].id"),
+                            format!("`{}` is already used on line {prev}", rule.id),
+                        )),
+                        None => Ok(rule),
+                    }
+                });
+            match checked {
+                Ok(rule) => self.push(rule),
+                Err(e) => {
+                    // A deferred pattern that does not compile, of an earlier rule or of this
+                    // one (whose signal is checked before it), is the first error.
+                    self.check_patterns(first_new, text, file, &raw.rule)?;
+                    let this = r.get_ref();
+                    if signal_name(&this.signal).is_some() && this.equals.is_none() {
+                        if let Some(e) = this
+                            .regex
+                            .as_deref()
+                            .and_then(|p| pattern_error(text, file, i, &span, p))
+                        {
+                            return Err(e);
+                        }
+                    }
+                    return Err(e);
+                }
             }
-            self.push(rule);
         }
         let touched: std::collections::BTreeSet<&'static str> = self.rules[first_new..]
             .iter()
@@ -420,6 +492,8 @@ impl RuleSet {
                     self.regex_sets.insert(signal, set);
                 }
                 None => {
+                    // Without the automaton every pattern is matched alone: each must compile.
+                    self.check_patterns(first_new, text, file, &raw.rule)?;
                     self.regex_sets.remove(signal);
                 }
             }
@@ -433,6 +507,27 @@ impl RuleSet {
             licence: raw.licence,
             rules: self.rules.len() - first_new,
         });
+        Ok(())
+    }
+
+    /// Compiles the deferred patterns of the rules from `first` on (those of the file being
+    /// added), in order; the first that does not compile is the error, named as validation
+    /// names it.
+    fn check_patterns(
+        &self,
+        first: usize,
+        text: &str,
+        file: &Path,
+        raw: &[toml::Spanned<RawRule>],
+    ) -> Result<(), RefdbError> {
+        for (i, rule) in self.rules[first..].iter().enumerate() {
+            if let Matcher::Regex(p) = &rule.matcher
+                && p.check().is_err()
+                && let Some(e) = pattern_error(text, file, i, &raw[i].span(), p.as_str())
+            {
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -568,6 +663,23 @@ pub fn strip_corporate(raw: &str) -> String {
     }
 }
 
+/// The error of rule `i`'s pattern, when it does not compile.
+fn pattern_error(
+    text: &str,
+    file: &Path,
+    i: usize,
+    span: &Range<usize>,
+    pattern: &str,
+) -> Option<RefdbError> {
+    let m = compile(pattern).err()?;
+    Some(RefdbError::invalid(
+        file,
+        key_line(text, span, "regex"),
+        format!("rule[{i}].regex"),
+        m,
+    ))
+}
+
 fn validate_rule(
     text: &str,
     file: &Path,
@@ -592,12 +704,19 @@ fn validate_rule(
             format!("unknown signal `{}`; one of {}", r.signal, names.join(", ")),
         )
     })?;
+    let templated = [&r.vendor, &r.model, &r.os]
+        .iter()
+        .any(|t| t.as_deref().is_some_and(|t| t.contains('$')));
     let (matcher, groups) = match (&r.regex, &r.equals) {
-        (Some(p), None) => {
+        // Only a rule whose templates refer to captures needs its own expression at load (for
+        // its group count, and to fill them in); the others' patterns are validated by the
+        // signal's automaton, or compiled alone when it cannot be built.
+        (Some(p), None) if templated => {
             let re = compile(p).map_err(|m| err("regex", m))?;
             let g = re.captures_len() - 1;
-            (Matcher::Regex(re), g)
+            (Matcher::Regex(Pattern::compiled(re)), g)
         }
+        (Some(p), None) => (Matcher::Regex(Pattern::deferred(p)), 0),
         (None, Some(v)) => {
             if v.is_empty() {
                 return Err(err("equals", "must not be empty".into()));
@@ -646,9 +765,6 @@ fn validate_rule(
         Some(_) => return Err(err("id", "must not be empty when present".into())),
         None => format!("{set}:rule[{i}]"),
     };
-    let templated = [&r.vendor, &r.model, &r.os]
-        .iter()
-        .any(|t| t.as_deref().is_some_and(|t| t.contains('$')));
     let keep = |t: &Option<String>| {
         if templated { t.clone() } else { normalise(t) }
     };

@@ -458,11 +458,10 @@ impl Engine {
             let prof = self.profile(idx);
             (prof.classes.contains(&class), prof.classes.is_empty())
         };
-        let (ndaa_c, class_c, delta, hyst) = (
+        let (ndaa_c, class_c, delta) = (
             self.p.ndaa_confidence,
             self.p.class_confidence,
             self.p.confidence_delta,
-            self.p.hysteresis,
         );
         let r = &mut self.ports[i].d.residents[k];
         let (confidence, class_certainty, ndaa_status) = (r.confidence, r.class_certainty, r.ndaa);

@@ -33,7 +33,7 @@ use serde::Deserialize;
 
 use super::class::DeviceClass;
 use super::error::RefdbError;
-use super::tomlpos::{key_line, parse_error};
+use super::tomlpos::{check_header, key_line, parse_error};
 
 /// The `format` value of the class map.
 pub const FORMAT: &str = "cybriq-class-map";
@@ -177,20 +177,7 @@ impl ClassMap {
     /// Parses and validates the map. `file` names it in errors.
     pub fn parse(text: &str, file: &Path) -> Result<ClassMap, RefdbError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| parse_error(file, text, &e))?;
-        let top = 0..text.len();
-        if raw.format != FORMAT || raw.version != 1 {
-            let key = if raw.format != FORMAT {
-                "format"
-            } else {
-                "version"
-            };
-            return Err(RefdbError::invalid(
-                file,
-                key_line(text, &top, key),
-                key,
-                format!("expected format \"{FORMAT}\" version 1"),
-            ));
-        }
+        check_header(file, text, &raw.format, raw.version, FORMAT)?;
         let mut map = ClassMap::default();
         for (i, e) in raw.satori.iter().enumerate() {
             let span = e.span();

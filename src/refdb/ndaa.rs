@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::RefdbError;
 use super::oui::parse_prefix;
-use super::tomlpos::{key_line, parse_error};
+use super::tomlpos::{check_header, key_line, parse_error};
 use crate::wire::MacAddr;
 
 /// The `format` value of the NDAA file.
@@ -131,20 +131,7 @@ impl NdaaList {
     /// Parses and validates the list. `file` names it in errors.
     pub fn parse(text: &str, file: &Path) -> Result<NdaaList, RefdbError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| parse_error(file, text, &e))?;
-        let top = 0..text.len();
-        if raw.format != FORMAT || raw.version != 1 {
-            let key = if raw.format != FORMAT {
-                "format"
-            } else {
-                "version"
-            };
-            return Err(RefdbError::invalid(
-                file,
-                key_line(text, &top, key),
-                key,
-                format!("expected format \"{FORMAT}\" version 1"),
-            ));
-        }
+        check_header(file, text, &raw.format, raw.version, FORMAT)?;
         let mut list = NdaaList {
             updated: raw.updated,
             ..NdaaList::default()

@@ -93,6 +93,31 @@ fn backticked(msg: &str) -> Option<String> {
     Some(msg[field..field + end].to_owned())
 }
 
+/// Checks a data file's `format` and `version` keys against what its parser reads (`expected`,
+/// version 1), naming the first wrong key and its line.
+pub fn check_header(
+    file: &Path,
+    text: &str,
+    format: &str,
+    version: u32,
+    expected: &str,
+) -> Result<(), RefdbError> {
+    if format == expected && version == 1 {
+        return Ok(());
+    }
+    let key = if format != expected {
+        "format"
+    } else {
+        "version"
+    };
+    Err(RefdbError::invalid(
+        file,
+        key_line(text, &(0..text.len()), key),
+        key,
+        format!("expected format \"{expected}\" version 1"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

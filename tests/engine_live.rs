@@ -40,11 +40,13 @@
 mod netns_lab;
 mod snmp_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use cybriq::event::{Event, EventType};
-use netns_lab::{Lab, Lldpd, Proc, db, device, dhclient_conf, sensor, wait_for};
+use netns_lab::{
+    Diagnostics, Lab, Lldpd, Proc, db, device, dhclient_conf, event_line, events, sensor, wait_for,
+};
 
 const TEST: &str = "engine_live";
 const PHONE_MAC: &str = "00:04:0d:ab:cd:01";
@@ -134,14 +136,6 @@ fn cisco_dhcp(ns: &str, dir: &Path) -> Proc {
     dhclient_conf(ns, "eth0", dir, "cisco", &conf)
 }
 
-/// Every stored event with its sequence number (none before the database exists).
-fn events(data: &Path) -> Vec<(i64, Event)> {
-    if !data.join("cybriq.sqlite3").exists() {
-        return Vec::new();
-    }
-    cybriq::store::read::events(&db(data), 0, 100_000).unwrap_or_default()
-}
-
 /// Events of type `t` on `port` stored after sequence number `after`.
 fn of(evs: &[(i64, Event)], after: i64, t: EventType, port: &str) -> Vec<Event> {
     evs.iter()
@@ -165,44 +159,6 @@ fn observed(data: &Path, mac: &str, proto: &str) -> bool {
                 |r| r.get::<_, i64>(0),
             )
             .is_ok_and(|n| n > 0)
-}
-
-fn line(seq: i64, e: &Event) -> String {
-    format!(
-        "#{seq} {} {} {} mac={} similarity={:?} threshold={:?} previous={:?} dna={:?} changed={:?}",
-        e.timestamp.rfc3339_millis(),
-        e.event.as_str(),
-        e.port,
-        e.mac.as_deref().unwrap_or("-"),
-        e.similarity,
-        e.threshold,
-        e.previous_dna,
-        e.device_dna,
-        e.changed
-    )
-}
-
-/// Prints every stored event and the sensor's log when the test fails.
-struct Diagnostics {
-    data: PathBuf,
-    log: PathBuf,
-}
-
-impl Drop for Diagnostics {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            return;
-        }
-        eprintln!("---- {TEST}: events stored ----");
-        for (s, e) in events(&self.data) {
-            eprintln!("{}", line(s, &e));
-        }
-        eprintln!("---- {TEST}: sensor log ----");
-        eprintln!(
-            "{}",
-            std::fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(no log: {e})"))
-        );
-    }
 }
 
 #[test]
@@ -271,6 +227,7 @@ max_macs = 1
     )
     .unwrap();
     let _diag = Diagnostics {
+        test: TEST,
         data: data.clone(),
         log: config.with_extension("log"),
     };
@@ -307,14 +264,14 @@ max_macs = 1
     std::thread::sleep(Duration::from_secs(3));
     let evs = events(&data);
     for (s, e) in &evs {
-        eprintln!("startup: {}", line(*s, e));
+        eprintln!("startup: {}", event_line(*s, e));
         assert!(
             matches!(
                 e.event,
                 EventType::DeviceAppeared | EventType::VendorHintConfidenceChanged
             ),
             "devices coming up: {}",
-            line(*s, e)
+            event_line(*s, e)
         );
     }
     for mac in [PHONE_MAC, CISCO_MAC, DESK_MAC] {
@@ -351,7 +308,7 @@ max_macs = 1
     let subs = of(&evs, mark, EventType::DeviceSubstituted, "Gi1/0/1");
     assert_eq!(subs.len(), 1, "one device-substituted on Gi1/0/1");
     let e = &subs[0];
-    eprintln!("scenario 1: {}", line(0, e));
+    eprintln!("scenario 1: {}", event_line(0, e));
     assert_eq!(e.mac.as_deref(), Some(PHONE_MAC));
     assert_eq!(e.switch.as_deref(), Some("lab-sw"));
     assert_eq!(e.threshold, Some(0.65));
@@ -389,7 +346,7 @@ max_macs = 1
         .into_iter()
         .next()
     });
-    eprintln!("scenario 2: {}", line(0, &fw));
+    eprintln!("scenario 2: {}", event_line(0, &fw));
     // More frames of the new firmware (and DHCP): nothing else fires.
     std::thread::sleep(Duration::from_secs(4));
     let evs = events(&data);
@@ -445,7 +402,7 @@ max_macs = 1
         .into_iter()
         .next()
     });
-    eprintln!("scenario 3: {}", line(0, &topo));
+    eprintln!("scenario 3: {}", event_line(0, &topo));
     std::thread::sleep(Duration::from_secs(3));
     let evs = events(&data);
     assert_eq!(
@@ -482,6 +439,6 @@ max_macs = 1
     let log = std::fs::read_to_string(config.with_extension("log")).unwrap_or_default();
     assert!(!log.contains("panicked"), "the sensor panicked:\n{log}");
     for (s, e) in events(&data) {
-        eprintln!("all: {}", line(s, &e));
+        eprintln!("all: {}", event_line(s, &e));
     }
 }

@@ -19,11 +19,14 @@
 mod netns_lab;
 mod snmp_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use cybriq::event::{Event, EventType};
-use netns_lab::{Lab, Lldpd, Proc, db, device, dhclient_conf, sensor, udhcpc, wait_for};
+use netns_lab::{
+    Diagnostics, Lab, Lldpd, Proc, device, dhclient_conf, event_line, events, sensor, udhcpc,
+    wait_for,
+};
 
 const TEST: &str = "engine_live_desk";
 const PHONE_A: &str = "00:1b:54:ab:d1:01";
@@ -65,49 +68,6 @@ fn laptop_dhcp(ns: &str, dir: &Path, tag: &str) -> Proc {
          {DHCP_TIMERS}"
     );
     dhclient_conf(ns, "eth0", dir, tag, &conf)
-}
-
-fn events(data: &Path) -> Vec<(i64, Event)> {
-    if !data.join("cybriq.sqlite3").exists() {
-        return Vec::new();
-    }
-    cybriq::store::read::events(&db(data), 0, 100_000).unwrap_or_default()
-}
-
-fn line(seq: i64, e: &Event) -> String {
-    format!(
-        "#{seq} {} {} {} mac={} similarity={:?} previous={:?} dna={:?} changed={:?}",
-        e.timestamp.rfc3339_millis(),
-        e.event.as_str(),
-        e.port,
-        e.mac.as_deref().unwrap_or("-"),
-        e.similarity,
-        e.previous_dna,
-        e.device_dna,
-        e.changed
-    )
-}
-
-struct Diagnostics {
-    data: PathBuf,
-    log: PathBuf,
-}
-
-impl Drop for Diagnostics {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            return;
-        }
-        eprintln!("---- {TEST}: events stored ----");
-        for (s, e) in events(&self.data) {
-            eprintln!("{}", line(s, &e));
-        }
-        eprintln!("---- {TEST}: sensor log ----");
-        eprintln!(
-            "{}",
-            std::fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(no log: {e})"))
-        );
-    }
 }
 
 /// Stops a PC's DHCP client and takes its link down for 15 s (it went home), then up again.
@@ -168,6 +128,7 @@ max_macs = 2
     )
     .unwrap();
     let _diag = Diagnostics {
+        test: TEST,
         data: data.clone(),
         log: config.with_extension("log"),
     };
@@ -212,7 +173,7 @@ max_macs = 2
 
     let evs = events(&data);
     for (s, e) in &evs {
-        eprintln!("{TEST}: {}", line(*s, e));
+        eprintln!("{TEST}: {}", event_line(*s, e));
     }
     for (mac, port) in [
         (PHONE_A, "Gi1/0/1"),
@@ -230,7 +191,7 @@ max_macs = 2
     let other: Vec<String> = evs
         .iter()
         .filter(|(_, e)| e.event != EventType::DeviceAppeared)
-        .map(|(s, e)| line(*s, e))
+        .map(|(s, e)| event_line(*s, e))
         .collect();
     assert!(
         other.is_empty(),

@@ -471,3 +471,55 @@ pub fn udhcpc(ns: &str, iface: &str, host: &str) -> Proc {
         .expect("start udhcpc");
     Proc(child)
 }
+
+/// Every event the sensor stored under `data`, with its sequence number (none before the
+/// database exists).
+pub fn events(data: &Path) -> Vec<(i64, cybriq::event::Event)> {
+    if !data.join("cybriq.sqlite3").exists() {
+        return Vec::new();
+    }
+    cybriq::store::read::events(&db(data), 0, 100_000).unwrap_or_default()
+}
+
+/// One stored event as a line of a failing test's diagnostics.
+pub fn event_line(seq: i64, e: &cybriq::event::Event) -> String {
+    format!(
+        "#{seq} {} {} {} mac={} similarity={:?} threshold={:?} previous={:?} dna={:?} changed={:?}",
+        e.timestamp.rfc3339_millis(),
+        e.event.as_str(),
+        e.port,
+        e.mac.as_deref().unwrap_or("-"),
+        e.similarity,
+        e.threshold,
+        e.previous_dna,
+        e.device_dna,
+        e.changed
+    )
+}
+
+/// Prints every stored event and the sensor's log when the test fails.
+pub struct Diagnostics {
+    /// The test's name, heading the output.
+    pub test: &'static str,
+    /// The sensor's data directory.
+    pub data: PathBuf,
+    /// The sensor's log file.
+    pub log: PathBuf,
+}
+
+impl Drop for Diagnostics {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        eprintln!("---- {}: events stored ----", self.test);
+        for (s, e) in events(&self.data) {
+            eprintln!("{}", event_line(s, &e));
+        }
+        eprintln!("---- {}: sensor log ----", self.test);
+        eprintln!(
+            "{}",
+            std::fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(no log: {e})"))
+        );
+    }
+}

@@ -43,6 +43,10 @@ fn endpoints(event_id: &str) -> Vec<Endpoint> {
             format!("/api/v1/devices/{}", support::dna(1)),
             Some(Scope::InventoryRead),
         ),
+        get(
+            format!("/api/v1/devices/{}/timeline", support::dna(1)),
+            Some(Scope::InventoryRead),
+        ),
         get("/api/v1/drift/by-port".into(), Some(Scope::EventsRead)),
         get(
             format!("/api/v1/drift/by-device/{}", support::dna(1)),
@@ -161,7 +165,7 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
         failures.len(),
         failures.join("\n")
     );
-    assert!(cells >= 9 * 5 * 2 * 5 * 2, "{cells}");
+    assert!(cells >= 10 * 5 * 2 * 5 * 2, "{cells}");
     println!("{cells} cells as specified");
 }
 

@@ -740,6 +740,36 @@ fn the_inventory_diff_against_a_baseline_lists_added_removed_and_changed() {
     );
     assert_eq!(moved["similarity"], json!(null));
     assert_eq!(d["added"][0]["port"], "port-19");
+    // The moved device's timeline: both ports, in order, paged one entry at a time.
+    let tl = cl
+        .get("/api/v1/devices/dna:cc33/timeline?limit=1", &t)
+        .json();
+    assert_eq!(tl["timeline"][0]["port"], "port-03");
+    assert_eq!(tl["timeline"][0]["proto"], "lldp");
+    let cur = tl["next_cursor"].as_str().unwrap();
+    let tl2 = cl
+        .get(
+            &format!("/api/v1/devices/dna:cc33/timeline?limit=1&cursor={cur}"),
+            &t,
+        )
+        .json();
+    assert_eq!(tl2["timeline"][0]["port"], "port-33");
+    assert_eq!(tl2["next_cursor"], json!(null));
+    let since = cybriq::store::query::rfc3339_secs(cybriq::clock::Timestamp(now.0 - 5 * day));
+    let recent = cl
+        .get(
+            &format!("/api/v1/devices/dna:cc33/timeline?since={since}"),
+            &t,
+        )
+        .json();
+    assert_eq!(recent["timeline"].as_array().unwrap().len(), 1);
+    let none = cl.get("/api/v1/devices/dna:ffff/timeline", &t);
+    assert_eq!((none.status, none.code().as_str()), (404, "not_found"));
+    let wrong = cl.get(
+        &format!("/api/v1/devices/dna:cc33/timeline?cursor={cur}x"),
+        &t,
+    );
+    assert_eq!(wrong.status, 422);
     assert_eq!(d["next_cursor"], json!(null));
     // Paged: the same entries, one per page.
     let mut seen = 0;

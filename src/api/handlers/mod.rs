@@ -26,7 +26,8 @@ pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(inventory::list))
         .routes(routes!(inventory::count))
         .routes(routes!(inventory::diff))
-        .routes(routes!(devices::detail));
+        .routes(routes!(devices::detail))
+        .routes(routes!(devices::timeline));
     let events = OpenApiRouter::new()
         .routes(routes!(drift::by_port))
         .routes(routes!(drift::by_device));

@@ -25,6 +25,8 @@ pub enum Cursor {
     Device(String),
     /// Events: the last sequence number returned.
     Event(i64),
+    /// A device timeline: the last entry id returned.
+    Observation(i64),
 }
 
 /// Why a cursor was refused.
@@ -46,6 +48,7 @@ impl Cursor {
         let raw = match self {
             Cursor::Device(mac) => format!("{CURSOR_VERSION}:d:{mac}"),
             Cursor::Event(seq) => format!("{CURSOR_VERSION}:e:{seq}"),
+            Cursor::Observation(id) => format!("{CURSOR_VERSION}:o:{id}"),
         };
         let mut out = String::with_capacity(raw.len() * 2);
         for b in raw.bytes() {
@@ -54,7 +57,7 @@ impl Cursor {
         out
     }
 
-    /// Parses a cursor of the list `kind` (`'d'` devices, `'e'` events).
+    /// Parses a cursor of the list `kind` (`'d'` devices, `'e'` events, `'o'` timelines).
     fn decode(s: &str, kind: char) -> Result<Cursor, CursorError> {
         if s.is_empty() || s.len() % 2 != 0 || s.len() > 512 {
             return Err(CursorError::Malformed);
@@ -78,7 +81,11 @@ impl Cursor {
                 .parse::<i64>()
                 .map(Cursor::Event)
                 .map_err(|_| CursorError::Malformed),
-            Some("d" | "e") => Err(CursorError::WrongList),
+            Some("o") if kind == 'o' => key
+                .parse::<i64>()
+                .map(Cursor::Observation)
+                .map_err(|_| CursorError::Malformed),
+            Some("d" | "e" | "o") => Err(CursorError::WrongList),
             _ => Err(CursorError::Malformed),
         }
     }
@@ -91,6 +98,11 @@ impl Cursor {
     /// Parses an event-list cursor.
     pub fn event(s: &str) -> Result<Cursor, CursorError> {
         Cursor::decode(s, 'e')
+    }
+
+    /// Parses a timeline cursor.
+    pub fn observation(s: &str) -> Result<Cursor, CursorError> {
+        Cursor::decode(s, 'o')
     }
 }
 
@@ -235,6 +247,30 @@ pub struct DeviceDetail {
     pub audit: Vec<AuditEntry>,
 }
 
+/// One entry of a device's per-port timeline (store table `observations`): written when the
+/// device is first seen on a port, when its DNA changes, and when it speaks a protocol for the
+/// first time there.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TimelinePoint {
+    /// Order written (the cursor key).
+    #[serde(skip)]
+    pub id: i64,
+    /// Frame time (RFC 3339 UTC, microseconds).
+    pub timestamp: String,
+    /// Hardware address.
+    pub mac: String,
+    /// Switch attributed.
+    pub switch: Option<String>,
+    /// Port attributed.
+    pub port: Option<String>,
+    /// Protocol of the frame (`lldp`, `dhcp`, …).
+    pub proto: String,
+    /// How the port was found (`tap`, `neighbor`, `fdb`, `option82`).
+    pub via: Option<String>,
+    /// The device's DNA after this observation.
+    pub device_dna: Option<String>,
+}
+
 /// A device whose DNA or port differs between the baseline and now.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Changed {
@@ -344,6 +380,16 @@ pub trait ReadStore: Send + Sync + 'static {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page<DiffEntry>, StoreError>;
+
+    /// The timeline of a DNA: entries that carry it or belong to a MAC that carries it now, in
+    /// the order written; `None` when neither a device nor an entry knows the DNA.
+    fn timeline(
+        &self,
+        dna: &str,
+        f: &EventFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<Page<TimelinePoint>>, StoreError>;
 
     /// The event with this id (`evt_…`), if raised at or after `since`.
     fn event(&self, event_id: &str, since: Timestamp) -> Result<Option<StoredEvent>, StoreError>;

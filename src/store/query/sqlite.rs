@@ -10,7 +10,8 @@ use rusqlite::{Connection, params_from_iter};
 
 use super::{
     AuditEntry, Changed, Cursor, DeviceDetail, DeviceSummary, DiffEntry, EventFilter,
-    InventoryFilter, Page, ReadStore, Signal, SimilarityPoint, StoredEvent, rfc3339_secs,
+    InventoryFilter, Page, ReadStore, Signal, SimilarityPoint, StoredEvent, TimelinePoint,
+    rfc3339_secs,
 };
 use crate::clock::Timestamp;
 use crate::store::StoreError;
@@ -498,6 +499,16 @@ impl ReadStore for SqliteRead {
         })
     }
 
+    fn timeline(
+        &self,
+        dna: &str,
+        f: &EventFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<Page<TimelinePoint>>, StoreError> {
+        self.with(|c| self.timeline_rows(c, dna, f, after, limit))
+    }
+
     fn inventory_diff(
         &self,
         baseline: Timestamp,
@@ -560,6 +571,67 @@ impl ReadStore for SqliteRead {
             }
             Ok(page(items, limit, |e| Cursor::Device(e.mac().to_owned())))
         })
+    }
+}
+
+impl SqliteRead {
+    fn timeline_rows(
+        &self,
+        c: &Connection,
+        dna: &str,
+        f: &EventFilter,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<Page<TimelinePoint>>, StoreError> {
+        let known: bool = c
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM devices WHERE dna = ?1) \
+                     OR EXISTS(SELECT 1 FROM observations WHERE dna = ?1)",
+            )
+            .and_then(|mut st| st.query_row([dna], |r| r.get(0)))
+            .map_err(sqlite("looking a DNA up"))?;
+        if !known {
+            return Ok(None);
+        }
+        let mut w = Where::default();
+        w.push(
+            "(dna = ? OR mac IN (SELECT mac FROM devices WHERE dna = ?))",
+            Value::Text(dna.to_owned()),
+        );
+        w.values.push(Value::Text(dna.to_owned()));
+        if let Some(t) = f.since {
+            w.push("ts >= ?", Value::Integer(t.0));
+        }
+        if let Some(t) = f.until {
+            w.push("ts < ?", Value::Integer(t.0));
+        }
+        if let Some(Cursor::Observation(id)) = after {
+            w.push("id > ?", Value::Integer(*id));
+        }
+        let q = format!(
+            "SELECT id, ts, mac, switch, port, proto, via, dna FROM observations WHERE {} \
+             ORDER BY id LIMIT ?",
+            w.sql()
+        );
+        let mut values = w.values;
+        values.push(limit_plus_one(limit));
+        let mut st = c.prepare_cached(&q).map_err(sqlite("reading a timeline"))?;
+        let items = st
+            .query_map(params_from_iter(values), |r| {
+                Ok(TimelinePoint {
+                    id: r.get(0)?,
+                    timestamp: Timestamp(r.get(1)?).rfc3339_micros().to_string(),
+                    mac: r.get(2)?,
+                    switch: r.get(3)?,
+                    port: r.get(4)?,
+                    proto: r.get(5)?,
+                    via: r.get(6)?,
+                    device_dna: r.get(7)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(sqlite("reading a timeline"))?;
+        Ok(Some(page(items, limit, |p| Cursor::Observation(p.id))))
     }
 }
 

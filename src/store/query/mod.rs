@@ -422,6 +422,9 @@ mod tests {
         assert_eq!(Cursor::event(&e.encode()).unwrap(), e);
         assert_eq!(Cursor::event(&d.encode()), Err(CursorError::WrongList));
         assert_eq!(Cursor::device(&e.encode()), Err(CursorError::WrongList));
+        let o = Cursor::Observation(7);
+        assert_eq!(Cursor::observation(&o.encode()).unwrap(), o);
+        assert_eq!(Cursor::event(&o.encode()), Err(CursorError::WrongList));
         for bad in ["", "zz", "abc", "6331", &"00".repeat(300)] {
             assert_eq!(Cursor::device(bad), Err(CursorError::Malformed), "{bad}");
         }

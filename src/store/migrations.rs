@@ -33,4 +33,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "API: device VLAN/IP, look-up indexes, tokens, issue codes, audit trail",
         sql: super::query::schema::V4,
     },
+    Migration {
+        version: 5,
+        name: "API: observations indexed by DNA for the device timeline",
+        sql: super::query::schema::V5,
+    },
 ];

@@ -1,8 +1,8 @@
-//! Store migration 4: what the API reads by and writes.
+//! Store migrations 4 and 5: what the API reads by and writes.
 //!
 //! - `devices.vlan` / `devices.ip`: the VLAN and IPv4 address a device was last seen with (the
 //!   inventory's `vlan` and `ip` filters); written by the pipeline with the rest of the row.
-//! - Indexes for the API's look-ups: devices by DNA and IP, timeline entries by DNA, events by MAC and by the DNAs they
+//! - Indexes for the API's look-ups: devices by DNA and IP, events by MAC and by the DNAs they
 //!   carry (expression indexes over the stored JSON, so the event rows keep one format).
 //! - `api_issue_codes`, `api_tokens`: single-use issue codes and bearer tokens, secrets stored
 //!   only as keyed BLAKE3 hashes (the key lives in the data directory, not in the database).
@@ -16,7 +16,6 @@ ALTER TABLE devices ADD COLUMN ip TEXT;
 CREATE INDEX devices_dna ON devices (dna);
 CREATE INDEX devices_ip ON devices (ip);
 CREATE INDEX events_mac ON events (mac, seq);
-CREATE INDEX observations_dna ON observations (dna);
 CREATE INDEX events_device_dna ON events (json_extract(json, '$.device_dna'));
 CREATE INDEX events_previous_dna ON events (json_extract(json, '$.previous_dna'));
 CREATE INDEX events_current_dna ON events (json_extract(json, '$.current_dna'));
@@ -60,4 +59,9 @@ CREATE TRIGGER api_audit_no_update BEFORE UPDATE ON api_audit
 BEGIN SELECT RAISE(ABORT, 'api_audit is append-only'); END;
 CREATE TRIGGER api_audit_no_delete BEFORE DELETE ON api_audit
 BEGIN SELECT RAISE(ABORT, 'api_audit is append-only'); END;
+";
+
+/// Migration 5's SQL: the device timeline's look-up of observations by DNA.
+pub const V5: &str = "
+CREATE INDEX observations_dna ON observations (dna);
 ";

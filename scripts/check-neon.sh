@@ -5,9 +5,8 @@
 # tiny, huge and denormal inputs, and the NEON i8 kernel must be exact. Also lints the file as
 # aarch64 code and runs the same tests natively (the x86_64 kernels).
 #
-# Installs what it needs when missing: the rustup target aarch64-unknown-linux-gnu and Debian's
-# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user (apt-get, as root or through sudo).
-# Fails, never skips, when any of them cannot be had. About 10 s on a warm machine.
+# Needs what ./scripts/setup.sh installs (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user;
+# with --test the rustup target aarch64-unknown-linux-gnu). Fails, never skips, when any is missing. About 10 s on a warm machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -19,21 +18,14 @@ for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "check-neon: installing ${missing[*]}" >&2
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "check-neon: ${missing[*]} missing: run ./scripts/setup.sh" >&2
+  exit 1
 fi
 
 if ! rustc --print target-libdir --target "$TARGET" >/dev/null 2>&1 \
   || [ ! -d "$(rustc --print target-libdir --target "$TARGET")" ]; then
-  command -v rustup >/dev/null || {
-    echo "check-neon: the Rust standard library for $TARGET is missing and rustup is not on PATH" >&2
-    exit 1
-  }
-  echo "check-neon: rustup target add $TARGET" >&2
-  rustup target add "$TARGET" >&2
+  echo "check-neon: the Rust standard library for $TARGET is missing: run ./scripts/setup.sh --test" >&2
+  exit 1
 fi
 
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 secs="${FUZZ_SECONDS:-10}"
 export RUSTC_BOOTSTRAP=1
 
-command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
+command -v cargo-fuzz >/dev/null || { echo "fuzz: cargo-fuzz is missing: run ./scripts/setup.sh --test" >&2; exit 1; }
 
 cargo run --quiet --example frame_seeds -- fuzz/corpus/frame
 cargo fuzz build -O

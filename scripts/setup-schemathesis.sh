@@ -15,12 +15,10 @@ if [ -x "$VENV/bin/schemathesis" ] && "$VENV/bin/schemathesis" --version 2>/dev/
   exit 0
 fi
 
-[ -x "$PY" ] || { echo "setup-schemathesis: $PY not found (apt-get install python3 python3-venv)" >&2; exit 1; }
+[ -x "$PY" ] || { echo "setup-schemathesis: $PY not found (run ./scripts/setup.sh)" >&2; exit 1; }
 if ! "$PY" -c 'import ensurepip' 2>/dev/null; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends python3-venv >/dev/null
+  echo "setup-schemathesis: python3-venv is missing: run ./scripts/setup.sh" >&2
+  exit 1
 fi
 mkdir -p "$(dirname "$VENV")"
 rm -rf "$VENV"

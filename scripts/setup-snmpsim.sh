@@ -19,12 +19,10 @@ if [ -x "$VENV/bin/snmpsim-command-responder" ] && "$VENV/bin/python" -c 'import
   exit 0
 fi
 
-[ -x "$PY" ] || { echo "setup-snmpsim: $PY not found (apt-get install python3 python3-venv)" >&2; exit 1; }
+[ -x "$PY" ] || { echo "setup-snmpsim: $PY not found (run ./scripts/setup.sh)" >&2; exit 1; }
 if ! "$PY" -c 'import ensurepip' 2>/dev/null; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends python3-venv >/dev/null
+  echo "setup-snmpsim: python3-venv is missing: run ./scripts/setup.sh" >&2
+  exit 1
 fi
 mkdir -p "$(dirname "$VENV")"
 "$PY" -m venv "$VENV"

@@ -1,12 +1,33 @@
 #!/usr/bin/env bash
-# Installs what cybriq needs to build, run and test on Debian 12: libpcap (build and run), and
-# the test peers (tcpdump and tshark as decoding oracles and benchmark peers; tcpreplay injects
-# frames for the live-capture test and benchmark; net-snmp's snmp and
-# snmpd, python3-venv for the snmpsim agent; lldpd, isc-dhcp-client and udhcpc as the netns lab's real device stacks). Idempotent; needs
-# root (or sudo) for apt-get. The Rust toolchain (cargo, rustc >= 1.85) must already be on PATH.
+# The one place that installs what cybriq needs on Debian 12.
+#
+#   ./scripts/setup.sh          build and run: libpcap, and the Debian packages the tests use as
+#                               peers (tcpdump and tshark as decoding oracles and benchmark peers;
+#                               tcpreplay injects frames for the live-capture test and benchmark;
+#                               net-snmp's snmp and snmpd; rsyslog as the SIEM receiver; lldpd,
+#                               isc-dhcp-client and udhcpc as the netns lab's real device stacks;
+#                               gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user for the
+#                               NEON kernel check)
+#   ./scripts/setup.sh --test   also what only the test command needs beyond Debian's packages:
+#                               the snmpsim and schemathesis venvs (PyPI, scripts/setup-snmpsim.sh
+#                               and scripts/setup-schemathesis.sh), the rustup target
+#                               aarch64-unknown-linux-gnu and cargo-fuzz (crates.io)
+#
+# Idempotent; needs root (or sudo) for apt-get. The Rust toolchain (cargo, rustc >= 1.85) must
+# already be on PATH. Tests and checks never install anything themselves: they fail, naming this
+# script, when something is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-need=(build-essential pkg-config libpcap-dev tcpdump tcpreplay tshark rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client udhcpc)
+test_tools=0
+case "${1:-}" in
+  "") ;;
+  --test) test_tools=1 ;;
+  *) echo "setup: unknown argument '$1' (usage: setup.sh [--test])" >&2; exit 2 ;;
+esac
+
+need=(build-essential pkg-config libpcap-dev tcpdump tcpreplay tshark rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client udhcpc
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,4 +47,21 @@ if ! command -v cargo >/dev/null; then
   [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 fi
 command -v cargo >/dev/null || { echo "setup: cargo not found: install the Rust toolchain (rustup) first" >&2; exit 1; }
+
+if ((test_tools)); then
+  ./scripts/setup-snmpsim.sh >/dev/null
+  ./scripts/setup-schemathesis.sh >/dev/null
+  NEON_TARGET=aarch64-unknown-linux-gnu
+  if ! rustc --print target-libdir --target "$NEON_TARGET" >/dev/null 2>&1 \
+    || [ ! -d "$(rustc --print target-libdir --target "$NEON_TARGET")" ]; then
+    command -v rustup >/dev/null || {
+      echo "setup: the Rust standard library for $NEON_TARGET is missing and rustup is not on PATH" >&2
+      exit 1
+    }
+    echo "setup: rustup target add $NEON_TARGET" >&2
+    rustup target add "$NEON_TARGET" >&2
+  fi
+  command -v cargo-fuzz >/dev/null || [ -x "$HOME/.cargo/bin/cargo-fuzz" ] \
+    || { echo "setup: cargo install cargo-fuzz" >&2; cargo install cargo-fuzz --locked --quiet; }
+fi
 echo "setup: ok ($(cargo --version))" >&2

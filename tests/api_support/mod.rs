@@ -4,6 +4,8 @@
 //! `cybriq api fingerprint`), tokens in every state, and a seeded store.
 #![allow(dead_code)]
 
+pub mod nac;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -202,6 +202,25 @@ impl FakeNac {
         p
     }
 
+    /// `[integrations]` pointing both NACs at this fake (pinned; Forescout's property
+    /// `connect_cybriq_q`).
+    pub fn integrations(&self) -> cybriq::config::integrations::Integrations {
+        let ise = self.secret_file("ise.pw", ISE_PASSWORD);
+        let fs = self.secret_file("fs.pw", FS_PASSWORD);
+        toml::from_str(&format!(
+            "[cisco_ise]\nurl = \"{url}\"\nusername = \"{ISE_USER}\"\n\
+             password = {{ file = \"{ise}\" }}\npin_sha256 = \"{pin}\"\n\
+             [forescout]\nurl = \"{url}\"\nusername = \"{FS_USER}\"\n\
+             dex_account = \"{FS_ACCOUNT}\"\npassword = {{ file = \"{fs}\" }}\n\
+             pin_sha256 = \"{pin}\"\nproperty = \"connect_cybriq_q\"\n",
+            url = self.url(),
+            pin = self.pki.pin(),
+            ise = ise.display(),
+            fs = fs.display(),
+        ))
+        .unwrap()
+    }
+
     /// A password file.
     pub fn secret_file(&self, name: &str, value: &str) -> std::path::PathBuf {
         let p = self.dir.0.join(name);

@@ -34,7 +34,10 @@ pub struct QuarantineRequest {
     pub event_id: String,
     /// The NAC policy: the ISE ANC policy name, or the value Forescout's DEX property is set
     /// to (what its quarantine policy matches); 1–128 characters.
-    #[schema(pattern = "\\S", max_length = 128)]
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+        max_length = 128
+    )]
     pub policy: String,
 }
 
@@ -47,7 +50,10 @@ pub struct IseReleaseRequest {
     pub event_id: String,
     /// The ANC policy to clear (sent as `policyName`; absent: ISE clears the endpoint's ANC
     /// assignment whatever it is).
-    #[schema(pattern = "\\S", max_length = 128)]
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+        max_length = 128
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
 }

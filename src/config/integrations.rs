@@ -225,7 +225,7 @@ impl Peer<'_> {
                 format!("{server_name:?} is not a DNS name or address"),
             ));
         }
-        let timeout_secs = match parse_duration_secs(&self.timeout) {
+        let timeout_secs = match parse_duration_secs(self.timeout) {
             Some(s) if (1..=120).contains(&s) => s,
             _ => {
                 return Err(bad(

@@ -790,3 +790,29 @@ fn start_up_refuses_unreadable_secrets_and_ca_files_by_key() {
         "{e}"
     );
 }
+
+#[test]
+fn an_oversized_answer_is_a_refusal_and_clients_never_show_their_password() {
+    let fake = FakeNac::start();
+    fake.set(Reply::Fixed {
+        status: 500,
+        headers: vec![],
+        body: "x".repeat(cybriq::integrations::MAX_ANSWER + 1),
+    });
+    let r = rig("nac-big", &ise_section(&fake, &pin(&fake)));
+    let resp = r.quarantine("cisco-ise", "Q");
+    assert_eq!((resp.status, resp.code()), (502, "nac_rejected".into()));
+    assert!(
+        resp.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than")
+    );
+    let nac = cybriq::integrations::Nac::build(&fake.integrations()).unwrap();
+    let shown = format!("{nac:?}");
+    let b64 = basic(nac::ISE_USER, nac::ISE_PASSWORD);
+    assert!(
+        !shown.contains(nac::ISE_PASSWORD) && !shown.contains(&b64[6..]),
+        "{shown}"
+    );
+}

@@ -159,6 +159,34 @@ macro_rules! peer_of {
 }
 
 impl Peer<'_> {
+    /// `ca` or `pin_sha256`, exactly one.
+    fn trust(&self, key: &str) -> Result<Trust, ConfigError> {
+        let bad = |k: &str, m: String| ConfigError::invalid(format!("{key}.{k}"), m);
+        Ok(match (self.ca, self.pin_sha256) {
+            (Some(ca), None) => Trust::Ca(ca.clone()),
+            (None, Some(p)) => Trust::Pin(parse_pin(p).ok_or_else(|| {
+                bad(
+                    "pin_sha256",
+                    "not a SHA-256 fingerprint (64 hex digits, colons allowed)".into(),
+                )
+            })?),
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "pin_sha256",
+                    "give either ca or pin_sha256, not both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(bad(
+                    "ca",
+                    "missing: the NAC's certificate is verified by a CA file (ca) or a \
+                     SHA-256 pin (pin_sha256), never skipped"
+                        .into(),
+                ));
+            }
+        })
+    }
+
     /// Checks the URL, trust and timeout; `key` is the section (`integrations.cisco_ise`).
     pub fn params(&self, key: &str, default_port: u16) -> Result<PeerParams, ConfigError> {
         let bad = |k: &str, m: String| ConfigError::invalid(format!("{key}.{k}"), m);
@@ -189,29 +217,7 @@ impl Peer<'_> {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
-        let trust = match (self.ca, self.pin_sha256) {
-            (Some(ca), None) => Trust::Ca(ca.clone()),
-            (None, Some(p)) => Trust::Pin(parse_pin(p).ok_or_else(|| {
-                bad(
-                    "pin_sha256",
-                    "not a SHA-256 fingerprint (64 hex digits, colons allowed)".into(),
-                )
-            })?),
-            (Some(_), Some(_)) => {
-                return Err(bad(
-                    "pin_sha256",
-                    "give either ca or pin_sha256, not both".into(),
-                ));
-            }
-            (None, None) => {
-                return Err(bad(
-                    "ca",
-                    "missing: the NAC's certificate is verified by a CA file (ca) or a \
-                     SHA-256 pin (pin_sha256), never skipped"
-                        .into(),
-                ));
-            }
-        };
+        let trust = self.trust(key)?;
         if self.server_name.is_some() && matches!(trust, Trust::Pin(_)) {
             return Err(bad(
                 "server_name",

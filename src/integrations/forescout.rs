@@ -21,12 +21,20 @@ pub const HOSTS: &str = "/fsapi/niCore/Hosts";
 const XML: &str = "application/xml";
 
 /// A configured Forescout.
-#[derive(Debug)]
 pub struct Forescout {
     https: Https,
     authorization: String,
     property: String,
     event_property: Option<String>,
+}
+
+impl std::fmt::Debug for Forescout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the Authorization header (the password, base64-encoded).
+        f.debug_struct("Forescout")
+            .field("https", &self.https)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Forescout {

@@ -143,11 +143,16 @@ impl Conn {
             .map_err(|e| broken(e.to_string()))?;
         let status = resp.status().as_u16();
         let (parts, body) = resp.into_parts();
-        let body = Limited::new(body, MAX_ANSWER)
-            .collect()
-            .await
-            .map_err(|e| broken(format!("reading the answer: {e}")))?
-            .to_bytes();
+        let body = match Limited::new(body, MAX_ANSWER).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return Err(NacError::Rejected {
+                    status,
+                    detail: format!("answer larger than {MAX_ANSWER} bytes"),
+                });
+            }
+            Err(e) => return Err(broken(format!("reading the answer: {e}"))),
+        };
         Ok(Answer {
             status,
             headers: parts.headers,

@@ -27,11 +27,19 @@ pub const CSRF_FETCH: &str = "/ers/config/ancendpoint/versioninfo";
 const JSON: &str = "application/json";
 
 /// A configured Cisco ISE.
-#[derive(Debug)]
 pub struct Ise {
     https: Https,
     authorization: String,
     csrf: bool,
+}
+
+impl std::fmt::Debug for Ise {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the Authorization header (the password, base64-encoded).
+        f.debug_struct("Ise")
+            .field("https", &self.https)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Ise {

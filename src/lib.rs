@@ -22,6 +22,7 @@ pub mod dna;
 pub mod emit;
 pub mod engine;
 pub mod event;
+pub mod integrations;
 pub mod observe;
 pub mod pipeline;
 pub mod refdb;

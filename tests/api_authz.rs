@@ -11,6 +11,7 @@ mod support;
 
 use cybriq::api::auth::Scope;
 use serde_json::json;
+use support::nac::FakeNac;
 use support::{Carry, Server, TokenState, token};
 
 struct Endpoint {
@@ -20,6 +21,36 @@ struct Endpoint {
     scope: Option<Scope>,
     /// Mutates the token (each cell gets fresh tokens anyway).
     rotate: bool,
+    /// The JSON body of a POST.
+    body: Option<serde_json::Value>,
+}
+
+/// The NAC hand-offs: `soar-action`, both NACs configured (a fake that accepts).
+fn nac_endpoints(event_id: &str) -> Vec<Endpoint> {
+    [
+        (
+            "cisco-ise/quarantine",
+            json!({"event_id": event_id, "policy": "Quarantine"}),
+        ),
+        (
+            "forescout/quarantine",
+            json!({"event_id": event_id, "policy": "Quarantine"}),
+        ),
+        (
+            "cisco-ise/release",
+            json!({"event_id": event_id, "policy": "Quarantine"}),
+        ),
+        ("forescout/release", json!({"event_id": event_id})),
+    ]
+    .into_iter()
+    .map(|(p, body)| Endpoint {
+        method: "POST",
+        path: format!("/api/v1/integrations/{p}"),
+        scope: Some(Scope::SoarAction),
+        rotate: false,
+        body: Some(body),
+    })
+    .collect()
 }
 
 fn endpoints(event_id: &str) -> Vec<Endpoint> {
@@ -28,8 +59,9 @@ fn endpoints(event_id: &str) -> Vec<Endpoint> {
         path,
         scope,
         rotate: false,
+        body: None,
     };
-    vec![
+    let mut v = vec![
         get(
             "/api/v1/inventory?limit=5".into(),
             Some(Scope::InventoryRead),
@@ -58,14 +90,18 @@ fn endpoints(event_id: &str) -> Vec<Endpoint> {
             path: "/api/v1/auth/rotate".into(),
             scope: None,
             rotate: true,
+            body: Some(json!({})),
         },
         Endpoint {
             method: "POST",
             path: format!("/api/v1/events/{event_id}/acknowledge"),
             scope: Some(Scope::EventsWrite),
             rotate: false,
+            body: Some(json!({"operator": "soar-bot", "reason": "triaged"})),
         },
-    ]
+    ];
+    v.extend(nac_endpoints(event_id));
+    v
 }
 
 fn expected(ep: &Endpoint, scope: Scope, allowed: bool, state: TokenState) -> (u16, &'static str) {
@@ -89,7 +125,12 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
     cybriq::store::open(&cybriq::store::db_path(&dir.0)).unwrap();
     support::seed(&dir.0, 5, now);
     // Budgets large enough that the matrix itself is never rate-limited.
-    let s = Server::start_in(dir, "read_per_minute = 1000000\nwrite_per_minute = 1000000");
+    let fake = FakeNac::start();
+    let s = Server::start_with(
+        dir,
+        "read_per_minute = 1000000\nwrite_per_minute = 1000000",
+        fake.integrations(),
+    );
     let store = s.tokens();
     let c = s.client();
     let mut cells = 0;
@@ -124,10 +165,12 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
                     for carry in [Carry::Bearer, Carry::ApiKey] {
                         let t = token(&store, now, &[scope], allow, state);
                         let want = expected(&ep, scope, allowed, state);
-                        let body = (ep.method == "POST")
-                            .then(|| json!({"operator": "soar-bot", "reason": "triaged"}));
-                        let r =
-                            c.request(ep.method, &ep.path, Some((&t.token, carry)), body.as_ref());
+                        let r = c.request(
+                            ep.method,
+                            &ep.path,
+                            Some((&t.token, carry)),
+                            ep.body.as_ref(),
+                        );
                         cells += 1;
                         let got_code = if r.status == 200 {
                             String::new()
@@ -165,7 +208,10 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
         failures.len(),
         failures.join("\n")
     );
-    assert!(cells >= 10 * 5 * 2 * 5 * 2, "{cells}");
+    assert!(cells >= 14 * 5 * 2 * 5 * 2, "{cells}");
+    // Only the cells that pass the guard reached the NAC: per NAC endpoint, the valid and
+    // the recently rotated soar-action token, allowlisted, by both carriers.
+    assert_eq!(fake.take().len(), 4 * 2 * 2);
     println!("{cells} cells as specified");
 }
 

@@ -52,7 +52,13 @@ fn schemathesis_finds_no_server_error_and_no_response_off_the_schema() {
     let now = cybriq::api::Clock::default().now();
     cybriq::store::open(&cybriq::store::db_path(&dir.0)).unwrap();
     support::seed(&dir.0, 30, now);
-    let s = Server::start_in(dir, "read_per_minute = 1000000\nwrite_per_minute = 1000000");
+    // Both NACs configured (a fake that accepts), so the hand-offs answer as in production.
+    let fake = support::nac::FakeNac::start();
+    let s = Server::start_with(
+        dir,
+        "read_per_minute = 1000000\nwrite_per_minute = 1000000",
+        fake.integrations(),
+    );
     let t = token(
         &s.tokens(),
         now,

@@ -521,6 +521,10 @@ fn the_committed_openapi_document_is_the_served_one() {
         "/api/v1/devices/{device_dna}",
         "/api/v1/drift/by-port",
         "/api/v1/drift/by-device/{device_dna}",
+        "/api/v1/integrations/cisco-ise/quarantine",
+        "/api/v1/integrations/forescout/quarantine",
+        "/api/v1/integrations/cisco-ise/release",
+        "/api/v1/integrations/forescout/release",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }

@@ -19,6 +19,8 @@ fn with_real_files() -> String {
     std::fs::write(dir.join("sensor.key"), client.signing_key.serialize_pem()).unwrap();
     std::fs::write(dir.join("access-2.auth"), "auth-passphrase\n").unwrap();
     std::fs::write(dir.join("access-2.priv"), "priv-passphrase\n").unwrap();
+    std::fs::write(dir.join("ise-ca.pem"), ck.cert.pem()).unwrap();
+    std::fs::write(dir.join("ise.password"), "ers-password\n").unwrap();
     EXAMPLE.replace("/etc/cybriq/", &format!("{}/", dir.display()))
 }
 
@@ -38,6 +40,15 @@ fn example_config_parses_and_validates() {
     assert_eq!(cfg.change_window.len(), 1);
     assert_eq!(cfg.suppression.len(), 1);
     assert_eq!(cfg.events, cybriq::config::events::Events::default());
+    // The NAC clients build from it (the ISE password file and CA read; Forescout's password
+    // comes from the environment, which this test does not set: named by its key).
+    let ise = cfg.integrations.cisco_ise.clone().unwrap();
+    assert!(cybriq::integrations::ise::Ise::build(&ise).is_ok());
+    let fs = cfg.integrations.forescout.clone().unwrap();
+    let e = cybriq::integrations::forescout::Forescout::build(&fs)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("integrations.forescout.password"), "{e}");
 }
 
 #[test]
@@ -57,6 +68,8 @@ fn example_config_shows_every_section() {
         "[[change_window]]",
         "[[suppression]]",
         "[api]",
+        "[integrations.cisco_ise]",
+        "[integrations.forescout]",
     ] {
         assert!(
             EXAMPLE.contains(section),

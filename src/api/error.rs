@@ -65,6 +65,17 @@ pub enum ApiError {
     /// 429 `rate_limited`, retry after this many seconds.
     #[error("rate limit exceeded; retry after {0} s")]
     RateLimited(u64),
+    /// 502 `nac_rejected` / `nac_unavailable`, 504 `nac_timeout`: a NAC hand-off failed (the
+    /// body says what the NAC answered: it is the caller's evidence, not our internals).
+    #[error("{label} {job}: {error}")]
+    Nac {
+        /// `Cisco ISE`, `Forescout`.
+        label: &'static str,
+        /// The hand-off's job id.
+        job: String,
+        /// What went wrong.
+        error: crate::integrations::NacError,
+    },
     /// 500: something on our side (logged with the request id; the body says nothing).
     #[error("internal error: {0}")]
     Internal(String),
@@ -106,6 +117,10 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Nac { error, .. } => match error {
+                crate::integrations::NacError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+                _ => StatusCode::BAD_GATEWAY,
+            },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +138,11 @@ impl ApiError {
             | ApiError::UnsupportedMediaType
             | ApiError::Validation { .. } => "validation_failed",
             ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Nac { error, .. } => match error {
+                crate::integrations::NacError::Rejected { .. } => "nac_rejected",
+                crate::integrations::NacError::Timeout { .. } => "nac_timeout",
+                _ => "nac_unavailable",
+            },
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -139,8 +159,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `invalid_token`, `scope_insufficient`, `ip_not_allowed`, `not_found`,
-    /// `validation_failed`, `rate_limited`, `method_not_allowed`, `conflict` or
-    /// `internal_error`.
+    /// `validation_failed`, `rate_limited`, `method_not_allowed`, `conflict`, `nac_rejected`,
+    /// `nac_unavailable`, `nac_timeout` or `internal_error`.
     pub code: String,
     /// What was wrong, for a person.
     pub message: String,
@@ -156,7 +176,10 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let code = self.code();
         let request_id = request_id();
-        let message = if status.is_server_error() {
+        let message = if matches!(self, ApiError::Nac { .. }) {
+            tracing::warn!(%request_id, status = status.as_u16(), code, error = %self, "NAC hand-off failed.");
+            self.to_string()
+        } else if status.is_server_error() {
             tracing::error!(%request_id, error = %self, "Request failed.");
             "internal error; the server log has the details under this request id".to_owned()
         } else {

@@ -89,6 +89,8 @@ pub struct ApiContext {
     pub clock: Clock,
     /// The read side (`None`: the SQLite database in `data_dir`).
     pub read: Option<Arc<dyn ReadStore>>,
+    /// `[integrations]`: the NACs of the quarantine hand-off.
+    pub integrations: crate::config::integrations::Integrations,
 }
 
 impl std::fmt::Debug for ApiContext {
@@ -114,6 +116,9 @@ pub enum StartError {
     /// The token store.
     #[error("API tokens: {0}")]
     Tokens(#[from] auth::TokenStoreError),
+    /// An integration (`[integrations]`): a secret or CA file that does not load.
+    #[error("API integrations: {0}")]
+    Integrations(#[from] crate::config::ConfigError),
     /// The socket or a thread.
     #[error("API {what}: {source}")]
     Io {
@@ -137,6 +142,8 @@ pub struct AppState {
     pub params: Arc<ApiParams>,
     /// The clock.
     pub clock: Clock,
+    /// The NACs of the quarantine hand-off.
+    pub nac: Arc<crate::integrations::Nac>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -193,6 +200,7 @@ fn state(ctx: &ApiContext) -> Result<AppState, StartError> {
         )),
         params: Arc::new(ctx.params.clone()),
         clock: ctx.clock.clone(),
+        nac: Arc::new(crate::integrations::Nac::build(&ctx.integrations)?),
     })
 }
 

@@ -28,6 +28,7 @@ use super::error::{ErrorBody, ErrorDetail};
         (name = "devices", description = "Reference section 9: device detail"),
         (name = "drift", description = "Reference section 10: drift history"),
         (name = "events", description = "Reference section 12: SOAR actions on events"),
+        (name = "integrations", description = "Reference section 12: quarantine hand-off to a NAC (Cisco ISE, Forescout)"),
     )
 )]
 pub struct ApiDoc;

@@ -48,9 +48,12 @@ pub fn start(cfg: &crate::config::Config) -> Result<Option<Running>, StartError>
         },
         clock: Clock::default(),
         read: None,
+        integrations: cfg.integrations.clone(),
     };
-    // Fail at start-up, not on the thread, when the certificate or store is unusable.
+    // Fail at start-up, not on the thread, when the certificate, a NAC's secret or CA file is
+    // unusable.
     tls::load(&tls_source(&ctx.params, &ctx.data_dir, &ctx.hostname))?;
+    crate::integrations::Nac::build(&ctx.integrations)?;
     let reload = Arc::new(tokio::sync::Notify::new());
     let mut sigs = signal_hook::iterator::Signals::new([signal_hook::consts::SIGHUP])
         .map_err(io("signal handler"))?;

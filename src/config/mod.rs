@@ -15,6 +15,7 @@ pub mod destination;
 mod dna;
 mod error;
 pub mod events;
+pub mod integrations;
 pub mod port_profile;
 mod refdb;
 mod secret;
@@ -66,6 +67,10 @@ pub struct Config {
     /// The REST API (`[api]`); off unless `listen` is set.
     #[serde(default)]
     pub api: api::Api,
+    /// The NACs the SOAR quarantine hand-off asks (`[integrations.cisco_ise]`,
+    /// `[integrations.forescout]`).
+    #[serde(default)]
+    pub integrations: integrations::Integrations,
 }
 
 /// `[sensor]`.
@@ -133,6 +138,7 @@ impl Config {
         change_window::validate_windows(&self.change_window)?;
         change_window::validate_suppressions(&self.suppression)?;
         self.api.validate()?;
+        self.integrations.validate()?;
         Ok(())
     }
 }

@@ -4,6 +4,8 @@
 //! `cybriq api fingerprint`), tokens in every state, and a seeded store.
 #![allow(dead_code)]
 
+pub mod nac;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -63,6 +65,15 @@ impl Server {
 
     /// Starts a server on `dir`.
     pub fn start_in(dir: TempDir, extra: &str) -> Server {
+        Server::start_with(dir, extra, Default::default())
+    }
+
+    /// Starts a server on `dir` with NAC integrations.
+    pub fn start_with(
+        dir: TempDir,
+        extra: &str,
+        integrations: cybriq::config::integrations::Integrations,
+    ) -> Server {
         let params = api_config(extra).params().unwrap();
         // The store exists before the server (as under `cybriq run`), and so does the
         // certificate (`cybriq run` checks it before serving).
@@ -78,6 +89,7 @@ impl Server {
             hostname: "sensor-test".into(),
             clock: clock.clone(),
             read: None,
+            integrations,
         };
         let reload = Arc::new(tokio::sync::Notify::new());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,10 +1,11 @@
 //! One handler file per reference section: [`auth`] (6), [`inventory`] (8), [`devices`] (9),
-//! [`drift`] (10), [`events`] (12). [`routes`] groups them by the access they need.
+//! [`drift`] (10), [`events`] and [`integrations`] (12). [`routes`] groups them by the access they need.
 
 pub mod auth;
 pub mod devices;
 pub mod drift;
 pub mod events;
+pub mod integrations;
 pub mod inventory;
 
 use axum::Router;
@@ -32,6 +33,11 @@ pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(drift::by_port))
         .routes(routes!(drift::by_device));
     let writes = OpenApiRouter::new().routes(routes!(events::acknowledge));
+    let soar = OpenApiRouter::new()
+        .routes(routes!(integrations::ise_quarantine))
+        .routes(routes!(integrations::forescout_quarantine))
+        .routes(routes!(integrations::ise_release))
+        .routes(routes!(integrations::forescout_release));
     let (router, doc) = OpenApiRouter::with_openapi(super::openapi::ApiDoc::openapi())
         .merge(group(public, state, Access::Public, Class::Write))
         .merge(group(me_read, state, Access::Token(None), Class::Read))
@@ -52,6 +58,12 @@ pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
             writes,
             state,
             Access::Token(Some(Scope::EventsWrite)),
+            Class::Write,
+        ))
+        .merge(group(
+            soar,
+            state,
+            Access::Token(Some(Scope::SoarAction)),
             Class::Write,
         ))
         .split_for_parts();

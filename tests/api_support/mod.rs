@@ -78,6 +78,7 @@ impl Server {
             hostname: "sensor-test".into(),
             clock: clock.clone(),
             read: None,
+            engine: None,
         };
         let reload = Arc::new(tokio::sync::Notify::new());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -20,6 +20,10 @@ struct Endpoint {
     scope: Option<Scope>,
     /// Mutates the token (each cell gets fresh tokens anyway).
     rotate: bool,
+    /// JSON body.
+    body: Option<serde_json::Value>,
+    /// The endpoint's own answer once authorised.
+    ok: (u16, &'static str),
 }
 
 fn endpoints(event_id: &str) -> Vec<Endpoint> {
@@ -28,6 +32,20 @@ fn endpoints(event_id: &str) -> Vec<Endpoint> {
         path,
         scope,
         rotate: false,
+        body: None,
+        ok: (200, ""),
+    };
+    let write = |method, path: String, body: serde_json::Value, ok| Endpoint {
+        method,
+        path,
+        scope: Some(Scope::EventsWrite),
+        rotate: false,
+        body: Some(body),
+        ok,
+    };
+    let now = cybriq::api::Clock::default().now();
+    let later = |h: i64| {
+        cybriq::store::query::rfc3339_secs(cybriq::clock::Timestamp(now.0 + h * 3_600_000_000))
     };
     vec![
         get(
@@ -53,18 +71,41 @@ fn endpoints(event_id: &str) -> Vec<Endpoint> {
             Some(Scope::EventsRead),
         ),
         get("/api/v1/auth/whoami".into(), None),
+        get("/api/v1/change-windows".into(), Some(Scope::EventsRead)),
         Endpoint {
             method: "POST",
             path: "/api/v1/auth/rotate".into(),
             scope: None,
             rotate: true,
+            body: Some(json!({})),
+            ok: (200, ""),
         },
-        Endpoint {
-            method: "POST",
-            path: format!("/api/v1/events/{event_id}/acknowledge"),
-            scope: Some(Scope::EventsWrite),
-            rotate: false,
-        },
+        write(
+            "POST",
+            format!("/api/v1/events/{event_id}/acknowledge"),
+            json!({"operator": "soar-bot", "reason": "triaged"}),
+            (200, ""),
+        ),
+        write(
+            "POST",
+            format!("/api/v1/events/{event_id}/suppress"),
+            json!({"duration": "1h", "operator": "soar-bot", "reason": "triaged"}),
+            (201, ""),
+        ),
+        write(
+            "POST",
+            "/api/v1/change-windows".into(),
+            json!({"name": "CHG1", "switch": "*", "start": later(0), "end": later(2),
+                   "operator": "noc", "reason": "refresh"}),
+            (201, ""),
+        ),
+        // An unknown id: the endpoint's own answer is 404 (a real one is cancelled once).
+        write(
+            "DELETE",
+            "/api/v1/change-windows/cw_01ARZ3NDEKTSV4RRFFQ69G5FAV".into(),
+            json!(null),
+            (404, "not_found"),
+        ),
     ]
 }
 
@@ -78,7 +119,7 @@ fn expected(ep: &Endpoint, scope: Scope, allowed: bool, state: TokenState) -> (u
     } else if ep.rotate && state == TokenState::RotatedRecently {
         (409, "conflict")
     } else {
-        (200, "")
+        ep.ok
     }
 }
 
@@ -124,12 +165,10 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
                     for carry in [Carry::Bearer, Carry::ApiKey] {
                         let t = token(&store, now, &[scope], allow, state);
                         let want = expected(&ep, scope, allowed, state);
-                        let body = (ep.method == "POST")
-                            .then(|| json!({"operator": "soar-bot", "reason": "triaged"}));
-                        let r =
-                            c.request(ep.method, &ep.path, Some((&t.token, carry)), body.as_ref());
+                        let body = ep.body.as_ref().filter(|b| !b.is_null());
+                        let r = c.request(ep.method, &ep.path, Some((&t.token, carry)), body);
                         cells += 1;
-                        let got_code = if r.status == 200 {
+                        let got_code = if r.status < 300 {
                             String::new()
                         } else {
                             r.code()
@@ -151,7 +190,7 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
                         {
                             failures.push(format!("{cell}: headers {:?}", r.headers));
                         }
-                        if r.status != 200 && r.json()["error"]["request_id"] != rid {
+                        if r.status >= 300 && r.json()["error"]["request_id"] != rid {
                             failures.push(format!("{cell}: request_id differs from the header"));
                         }
                     }
@@ -165,7 +204,7 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
         failures.len(),
         failures.join("\n")
     );
-    assert!(cells >= 10 * 5 * 2 * 5 * 2, "{cells}");
+    assert!(cells >= 14 * 5 * 2 * 5 * 2, "{cells}");
     println!("{cells} cells as specified");
 }
 

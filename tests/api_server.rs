@@ -521,6 +521,9 @@ fn the_committed_openapi_document_is_the_served_one() {
         "/api/v1/devices/{device_dna}",
         "/api/v1/drift/by-port",
         "/api/v1/drift/by-device/{device_dna}",
+        "/api/v1/events/{event_id}/suppress",
+        "/api/v1/change-windows",
+        "/api/v1/change-windows/{change_window_id}",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }

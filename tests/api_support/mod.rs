@@ -36,6 +36,9 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        if self.0.as_os_str().is_empty() {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -63,6 +66,17 @@ impl Server {
 
     /// Starts a server on `dir`.
     pub fn start_in(dir: TempDir, extra: &str) -> Server {
+        Server::start_linked(dir, extra, Clock::default(), None)
+    }
+
+    /// Starts a server on `dir` with this clock, handing suppressions and change windows to
+    /// `engine` (a pipeline's inbox).
+    pub fn start_linked(
+        dir: TempDir,
+        extra: &str,
+        clock: Clock,
+        engine: Option<cybriq::api::EngineLink>,
+    ) -> Server {
         let params = api_config(extra).params().unwrap();
         // The store exists before the server (as under `cybriq run`), and so does the
         // certificate (`cybriq run` checks it before serving).
@@ -70,7 +84,6 @@ impl Server {
         cybriq::api::tls::load(&cybriq::api::tls_source(&params, &dir.0, "sensor-test")).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let clock = Clock::default();
         let ctx = ApiContext {
             params,
             data_dir: dir.0.clone(),
@@ -78,7 +91,7 @@ impl Server {
             hostname: "sensor-test".into(),
             clock: clock.clone(),
             read: None,
-            engine: None,
+            engine,
         };
         let reload = Arc::new(tokio::sync::Notify::new());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -131,6 +144,12 @@ impl Server {
     /// Stops the server and returns what `launch` returned.
     pub fn stop(mut self) -> Result<(), String> {
         self.shutdown()
+    }
+
+    /// Stops the server and hands its data directory over (a restart on the same store).
+    pub fn stop_keeping_dir(mut self) -> TempDir {
+        self.shutdown().unwrap();
+        TempDir(std::mem::take(&mut self.dir.0))
     }
 
     fn shutdown(&mut self) -> Result<(), String> {

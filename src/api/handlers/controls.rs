@@ -53,8 +53,9 @@ pub struct SuppressRequest {
     #[schema(max_length = 4000)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Event types suppressed for the pair (default: the event's own type).
-    #[schema(min_items = 1, max_items = 12)]
+    /// Event types suppressed for the pair (default: the event's own type; a repeated one
+    /// counts once).
+    #[schema(value_type = Option<Vec<EventName>>, min_items = 1, max_items = 12)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<String>>,
 }
@@ -66,10 +67,6 @@ pub struct ChangeWindowRequest {
     /// Change ticket or name (`CHG0012345`), 1–200 characters.
     #[schema(pattern = "\\S", max_length = 200)]
     pub name: String,
-    /// Site (default: this sensor's; another site is refused).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(pattern = "\\S", max_length = 200)]
-    pub site: Option<String>,
     /// Switch, or `*` for every switch of the site.
     #[schema(pattern = "\\S", max_length = 200)]
     pub switch: String,
@@ -97,6 +94,37 @@ pub struct ChangeWindowRequest {
     /// Why, 1–500 characters.
     #[schema(pattern = "\\S", max_length = 500)]
     pub reason: String,
+}
+
+/// One of the twelve event types (the syslog reference's names).
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "kebab-case")]
+#[allow(dead_code)]
+pub enum EventName {
+    /// P1.
+    DeviceSubstituted,
+    /// P1.
+    NdaaProhibitedDetected,
+    /// P2.
+    PortTopologyChanged,
+    /// P2.
+    DeviceAppeared,
+    /// P2.
+    DeviceClassMismatch,
+    /// P2.
+    ComplianceControlDrift,
+    /// P3.
+    UnenrolledFlagged,
+    /// P3.
+    DeviceDeparted,
+    /// P3.
+    DeviceFirmwareShift,
+    /// P3.
+    DeviceSilentExtended,
+    /// P4.
+    VendorHintConfidenceChanged,
+    /// P4.
+    PortOrphaned,
 }
 
 /// One page of change windows.
@@ -139,8 +167,11 @@ fn new_id(prefix: &str, now: Timestamp) -> String {
 
 /// A duration of the body: seconds, positive and at most `max`.
 fn duration_us(v: &str, max_secs: u64) -> Result<i64, String> {
+    let strict = v.len() >= 2
+        && v[..v.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && v.ends_with(['s', 'm', 'h', 'd']);
     let secs = parse_duration_secs(v)
-        .filter(|s| *s > 0 && v.trim() == v)
+        .filter(|s| *s > 0 && strict)
         .ok_or_else(|| format!("{v:?} is not a positive duration (`30m`, `4h`, `7d`)"))?;
     if secs > max_secs {
         return Err(format!("longer than api.max_suppression ({} s)", max_secs));
@@ -149,16 +180,14 @@ fn duration_us(v: &str, max_secs: u64) -> Result<i64, String> {
 }
 
 fn event_types(list: &[String], fields: &mut Fields) -> Vec<EventType> {
-    if list.is_empty() {
-        fields.insert("events".into(), "at least one event type".into());
+    if list.is_empty() || list.len() > EventType::ALL.len() {
+        fields.insert("events".into(), "1 to 12 event types".into());
     }
     let mut out = Vec::new();
     for (i, e) in list.iter().enumerate() {
         match e.parse::<EventType>() {
             Ok(t) if !out.contains(&t) => out.push(t),
-            Ok(_) => {
-                fields.insert(format!("events[{i}]"), "given more than once".into());
-            }
+            Ok(_) => {}
             Err(m) => {
                 fields.insert(format!("events[{i}]"), m.to_string());
             }
@@ -279,14 +308,6 @@ fn window_row(
     check_len(&mut f, "switch", &b.switch, 1, 200);
     check_len(&mut f, "operator", &b.operator, 1, 200);
     check_len(&mut f, "reason", &b.reason, 1, 500);
-    if let Some(site) = &b.site
-        && site != &state.site
-    {
-        f.insert(
-            "site".into(),
-            format!("this sensor serves site {:?}", state.site),
-        );
-    }
     if b.ports.len() > 64 {
         f.insert("ports".into(), "at most 64 ranges".into());
     }
@@ -526,6 +547,17 @@ pub async fn cancel_window(
     Ok(Json(row.view(&state.site, now)))
 }
 
+/// The device view's controls.
+#[derive(Debug, Default)]
+pub struct DeviceControls {
+    /// Its suppressions (and its port's, from events without a device), newest first.
+    pub suppressions: Vec<SuppressionView>,
+    /// The current change windows over its port.
+    pub change_windows: Vec<ChangeWindowView>,
+    /// The ids whose audit trail the view shows besides its events' (the windows').
+    pub audit_targets: Vec<String>,
+}
+
 /// The device view's controls: its suppressions, the current windows over its port, and the
 /// ids whose audit trail it shows besides its events'.
 pub fn device_controls(
@@ -534,7 +566,7 @@ pub fn device_controls(
     switch: Option<&str>,
     port: Option<&str>,
     now: Timestamp,
-) -> Result<(Vec<SuppressionView>, Vec<ChangeWindowView>, Vec<String>), ApiError> {
+) -> Result<DeviceControls, ApiError> {
     let sup = s
         .read
         .suppressions_of(mac, switch, port)
@@ -554,10 +586,9 @@ pub fn device_controls(
             }
         }
     }
-    let ids = windows.iter().map(|w| w.id.clone()).collect();
-    Ok((
-        sup.iter().map(|r| r.view(&s.site, now)).collect(),
-        windows.iter().map(|w| w.view(&s.site, now)).collect(),
-        ids,
-    ))
+    Ok(DeviceControls {
+        suppressions: sup.iter().map(|r| r.view(&s.site, now)).collect(),
+        change_windows: windows.iter().map(|w| w.view(&s.site, now)).collect(),
+        audit_targets: windows.iter().map(|w| w.id.clone()).collect(),
+    })
 }

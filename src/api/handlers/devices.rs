@@ -56,17 +56,18 @@ pub async fn detail(
             let Some(mut dev) = s.read.device(&d, since).map_err(ApiError::internal)? else {
                 return Ok(None);
             };
-            let (sup, windows, mut targets) = super::controls::device_controls(
+            let ctl = super::controls::device_controls(
                 s,
                 &dev.summary.mac,
                 dev.summary.switch.as_deref(),
                 dev.summary.port.as_deref(),
                 now,
             )?;
+            let mut targets = ctl.audit_targets;
             targets.extend(dev.events.iter().cloned());
             dev.audit = s.read.audit(&targets).map_err(ApiError::internal)?;
-            dev.suppressions = sup;
-            dev.change_windows = windows;
+            dev.suppressions = ctl.suppressions;
+            dev.change_windows = ctl.change_windows;
             Ok(Some(dev))
         })
         .await?

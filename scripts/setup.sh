@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what cybriq needs to build, run and test on Debian 12: libpcap (build and run), and
 # the test peers (tcpdump and tshark as decoding oracles and benchmark peers; tcpreplay injects
-# frames for the live-capture test and benchmark; net-snmp's snmp and
+# frames for the live-capture test and benchmark; wrk loads the API in benches/api-wrk.sh; net-snmp's snmp and
 # snmpd, python3-venv for the snmpsim agent; lldpd, isc-dhcp-client and udhcpc as the netns lab's real device stacks). Idempotent; needs
 # root (or sudo) for apt-get. The Rust toolchain (cargo, rustc >= 1.85) must already be on PATH.
 set -euo pipefail
 
-need=(build-essential pkg-config libpcap-dev tcpdump tcpreplay tshark rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client udhcpc)
+need=(build-essential pkg-config libpcap-dev tcpdump tcpreplay tshark wrk rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client udhcpc)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@
 #   ./scripts/setup.sh          build and run: libpcap, and the Debian packages the tests use as
 #                               peers (tcpdump and tshark as decoding oracles and benchmark peers;
 #                               tcpreplay injects frames for the live-capture test and benchmark;
+#                               wrk loads the API in benches/api-wrk.sh;
 #                               net-snmp's snmp and snmpd; rsyslog as the SIEM receiver; lldpd,
 #                               isc-dhcp-client and udhcpc as the netns lab's real device stacks;
 #                               gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user for the
@@ -26,7 +27,7 @@ case "${1:-}" in
   *) echo "setup: unknown argument '$1' (usage: setup.sh [--test])" >&2; exit 2 ;;
 esac
 
-need=(build-essential pkg-config libpcap-dev tcpdump tcpreplay tshark rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client udhcpc
+need=(build-essential pkg-config libpcap-dev tcpdump tcpreplay tshark wrk rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client udhcpc
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 missing=()
 for p in "${need[@]}"; do

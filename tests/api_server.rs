@@ -525,6 +525,9 @@ fn the_committed_openapi_document_is_the_served_one() {
         "/api/v1/integrations/forescout/quarantine",
         "/api/v1/integrations/cisco-ise/release",
         "/api/v1/integrations/forescout/release",
+        "/api/v1/events/{event_id}/suppress",
+        "/api/v1/change-windows",
+        "/api/v1/change-windows/{change_window_id}",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }

@@ -19,6 +19,7 @@ pub mod error;
 mod guard;
 mod handlers;
 pub mod input;
+pub mod link;
 mod openapi;
 pub mod ratelimit;
 mod service;
@@ -44,6 +45,7 @@ use ratelimit::Limits;
 
 pub(crate) use guard::group;
 pub use guard::{Access, Caller};
+pub use link::EngineLink;
 pub use service::{Running, start};
 
 /// The API's wall clock; tests move it forward to expire tokens.
@@ -91,6 +93,9 @@ pub struct ApiContext {
     pub read: Option<Arc<dyn ReadStore>>,
     /// `[integrations]`: the NACs of the quarantine hand-off.
     pub integrations: crate::config::integrations::Integrations,
+    /// The engine's inbox for suppressions and change windows (`None`: no pipeline runs with
+    /// this server; controls are stored and applied at the next start).
+    pub engine: Option<EngineLink>,
 }
 
 impl std::fmt::Debug for ApiContext {
@@ -144,6 +149,12 @@ pub struct AppState {
     pub clock: Clock,
     /// The NACs of the quarantine hand-off.
     pub nac: Arc<crate::integrations::Nac>,
+    /// Write connections for suppressions and change windows.
+    pub db: Arc<crate::store::query::Pool>,
+    /// The engine's inbox.
+    pub engine: Option<EngineLink>,
+    /// `sensor.site`.
+    pub site: String,
 }
 
 impl std::fmt::Debug for AppState {
@@ -201,6 +212,12 @@ fn state(ctx: &ApiContext) -> Result<AppState, StartError> {
         params: Arc::new(ctx.params.clone()),
         clock: ctx.clock.clone(),
         nac: Arc::new(crate::integrations::Nac::build(&ctx.integrations)?),
+        db: Arc::new(crate::store::query::Pool::open(
+            &crate::store::db_path(&ctx.data_dir),
+            2,
+        )?),
+        engine: ctx.engine.clone(),
+        site: ctx.site.clone(),
     })
 }
 

@@ -27,7 +27,11 @@ impl Running {
 
 /// Starts the API of a configuration when `[api] listen` is set: binds the address, then
 /// serves on a thread of its own with a two-thread runtime; SIGHUP reloads the certificate.
-pub fn start(cfg: &crate::config::Config) -> Result<Option<Running>, StartError> {
+/// Suppressions and change windows posted to it go to `engine` (the pipeline's inbox).
+pub fn start(
+    cfg: &crate::config::Config,
+    engine: Option<super::EngineLink>,
+) -> Result<Option<Running>, StartError> {
     let params = cfg.api.params().map_err(|e| StartError::Io {
         what: "configuration",
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
@@ -49,6 +53,7 @@ pub fn start(cfg: &crate::config::Config) -> Result<Option<Running>, StartError>
         clock: Clock::default(),
         read: None,
         integrations: cfg.integrations.clone(),
+        engine,
     };
     // Fail at start-up, not on the thread, when the certificate, a NAC's secret or CA file is
     // unusable.

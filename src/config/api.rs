@@ -45,6 +45,12 @@ pub struct Api {
     /// Largest `limit` a list endpoint accepts.
     #[serde(default = "d_max_limit")]
     pub max_page: u32,
+    /// Longest `duration` of a suppression posted through the API (`30d`).
+    #[serde(default = "d_max_control")]
+    pub max_suppression: String,
+    /// Longest change window (`end` − `start`) posted through the API (`30d`).
+    #[serde(default = "d_max_control")]
+    pub max_change_window: String,
 }
 
 fn d_body() -> usize {
@@ -68,6 +74,9 @@ fn d_write_rate() -> u32 {
 fn d_max_limit() -> u32 {
     1000
 }
+fn d_max_control() -> String {
+    "30d".into()
+}
 
 impl Default for Api {
     fn default() -> Self {
@@ -82,6 +91,8 @@ impl Default for Api {
             read_per_minute: d_read_rate(),
             write_per_minute: d_write_rate(),
             max_page: d_max_limit(),
+            max_suppression: d_max_control(),
+            max_change_window: d_max_control(),
         }
     }
 }
@@ -107,6 +118,10 @@ pub struct ApiParams {
     pub write_per_minute: u32,
     /// Largest page.
     pub max_page: u32,
+    /// `max_suppression` in seconds.
+    pub max_suppression_secs: u64,
+    /// `max_change_window` in seconds.
+    pub max_change_window_secs: u64,
 }
 
 fn duration(key: &str, v: &str) -> Result<u64, ConfigError> {
@@ -191,6 +206,8 @@ impl Api {
             read_per_minute: self.read_per_minute,
             write_per_minute: self.write_per_minute,
             max_page: self.max_page,
+            max_suppression_secs: duration("max_suppression", &self.max_suppression)?,
+            max_change_window_secs: duration("max_change_window", &self.max_change_window)?,
         })
     }
 
@@ -230,6 +247,8 @@ mod tests {
             ("read_per_minute = 0", "api.read_per_minute"),
             ("max_body_bytes = 10", "api.max_body_bytes"),
             ("max_page = 0", "api.max_page"),
+            ("max_suppression = \"-1d\"", "api.max_suppression"),
+            ("max_change_window = \"0s\"", "api.max_change_window"),
         ] {
             let e = parse(toml).unwrap_err().to_string();
             assert!(e.contains(key), "{toml}: {e}");

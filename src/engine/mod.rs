@@ -62,12 +62,14 @@
 //!   after its last frame shows the link down or its MAC gone; never while its switch is
 //!   unreachable, nor within the wait after the switch answers again or the engine resumed;
 //!   4 h 802.1X grace; 7 d silence (link up); 14 d orphan (dark).
-//! - **Change windows and suppressions** ([`windows`]); **MITRE** ([`mitre`]).
+//! - **Change windows and suppressions** ([`windows`]), configured or posted through the API
+//!   at run time ([`controls`], [`Engine::control`]); **MITRE** ([`mitre`]).
 //!
 //! Pure: no I/O, no logging, no threads, no wall clock. Event ids are ULIDs whose random part
 //! comes from a fastrand RNG seeded from the OS, or from [`Engine::with_seed`].
 
 pub mod band;
+pub mod controls;
 pub mod judge;
 pub mod mitre;
 pub mod moves;
@@ -97,6 +99,7 @@ use crate::refdb::{DeviceClass, Identity};
 use crate::wire::MacAddr;
 
 pub use band::{Band, Bands};
+pub use controls::{Control, Controls};
 pub use port::{PortData, PortState, Resident, Stage};
 pub use record::PortRecord;
 pub use summary::PortSummary;
@@ -186,8 +189,7 @@ struct SwitchState {
 struct Emitter {
     site: String,
     rng: fastrand::Rng,
-    windows: Vec<Window>,
-    suppress: Vec<Suppress>,
+    controls: Controls,
     stats: EngineStats,
 }
 
@@ -210,11 +212,11 @@ impl Emitter {
             .collect();
         if mitre::is_change_event(t) {
             let ts = e.timestamp;
-            e.change_window_match = Some(
-                self.windows
-                    .iter()
-                    .any(|w| w.covers(&self.site, &p.port.switch, &p.port.port, ts)),
-            );
+            e.change_window_match =
+                Some(
+                    self.controls
+                        .covers(&self.site, &p.port.switch, &p.port.port, ts),
+                );
         }
         e.mac = mac.map(|m| m.to_string());
         e
@@ -224,9 +226,8 @@ impl Emitter {
     fn push(&mut self, e: Event, mac: Option<MacAddr>, out: &mut Vec<Event>) {
         let sw = e.switch.as_deref().unwrap_or("");
         if self
-            .suppress
-            .iter()
-            .any(|s| s.silences(e.event, mac, sw, &e.port, e.timestamp))
+            .controls
+            .silences(e.event, mac, sw, &e.port, e.timestamp)
         {
             self.stats.suppressed += 1;
             return;
@@ -313,16 +314,7 @@ impl Engine {
             em: Emitter {
                 site: cfg.sensor.site.clone(),
                 rng: fastrand::Rng::new(),
-                windows: cfg
-                    .change_window
-                    .iter()
-                    .filter_map(Window::compile)
-                    .collect(),
-                suppress: cfg
-                    .suppression
-                    .iter()
-                    .filter_map(Suppress::compile)
-                    .collect(),
+                controls: Controls::new(config_windows(cfg), config_suppressions(cfg)),
                 stats: EngineStats::default(),
             },
             ports: Vec::new(),
@@ -346,14 +338,31 @@ impl Engine {
         self
     }
 
-    /// Adds an approved change window at run time (the API's change-window endpoint).
+    /// Adds an approved change window as if configured (a reload replaces it).
     pub fn add_change_window(&mut self, w: Window) {
-        self.em.windows.push(w);
+        self.em.controls.add_config_window(w);
     }
 
-    /// Adds a suppression at run time (the API's suppress endpoint).
+    /// Adds a suppression as if configured (a reload replaces it).
     pub fn add_suppression(&mut self, s: Suppress) {
-        self.em.suppress.push(s);
+        self.em.controls.add_config_suppression(s);
+    }
+
+    /// Applies a suppression or change window posted through the API (honoured from the next
+    /// event raised; a reload keeps it) and drops the API controls that are over at `now`.
+    pub fn control(&mut self, c: Control, now: Timestamp) {
+        self.em.controls.apply(c);
+        self.em.controls.expire(now);
+    }
+
+    /// Drops the API suppressions and change windows that are over at `now`.
+    pub fn expire_controls(&mut self, now: Timestamp) {
+        self.em.controls.expire(now);
+    }
+
+    /// The suppressions and change windows in force.
+    pub fn controls(&self) -> &Controls {
+        &self.em.controls
     }
 
     /// Applies a new configuration (hot reload): thresholds, timers, profiles, windows and
@@ -365,8 +374,9 @@ impl Engine {
         self.baseline = fresh.baseline;
         self.profiles = fresh.profiles;
         self.em.site = fresh.em.site;
-        self.em.windows = fresh.em.windows;
-        self.em.suppress = fresh.em.suppress;
+        self.em
+            .controls
+            .set_config(config_windows(cfg), config_suppressions(cfg));
         if fresh.dna_digest != self.dna_digest {
             // Other DNA parameters: baselines re-learn quietly from the next DNAs.
             self.dna_digest = fresh.dna_digest;
@@ -469,6 +479,22 @@ fn dna_digest(p: &crate::dna::DnaParams) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&h.finalize().as_bytes()[..8]);
     u64::from_le_bytes(b)
+}
+
+/// The configuration's change windows, compiled.
+fn config_windows(cfg: &Config) -> Vec<Window> {
+    cfg.change_window
+        .iter()
+        .filter_map(Window::compile)
+        .collect()
+}
+
+/// The configuration's suppressions, compiled.
+fn config_suppressions(cfg: &Config) -> Vec<Suppress> {
+    cfg.suppression
+        .iter()
+        .filter_map(Suppress::compile)
+        .collect()
 }
 
 /// The first profile that selects a port.

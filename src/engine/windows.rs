@@ -52,6 +52,43 @@ fn port_ok(ranges: &[PortRange], port: &str) -> bool {
 }
 
 impl Window {
+    /// A window from its parts (a change window posted through the API); `ports` are ranges as
+    /// in `[[change_window]]` (ones that do not parse are left out: validate first).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: &str,
+        site: &str,
+        switch: &str,
+        ports: &[String],
+        start: Timestamp,
+        end: Timestamp,
+        weekly: bool,
+        until: Option<Timestamp>,
+    ) -> Window {
+        Window {
+            name: name.to_owned(),
+            site: site.to_owned(),
+            switch: switch.to_owned(),
+            ports: ranges(ports),
+            start,
+            end,
+            weekly,
+            until,
+        }
+    }
+
+    /// When its last occurrence ends (`None`: a weekly window without `until` never ends).
+    pub fn last_end(&self) -> Option<Timestamp> {
+        if !self.weekly {
+            return Some(self.end);
+        }
+        let until = self.until?;
+        let k = (until.0 - self.start.0).max(0) / WEEK_US;
+        Some(Timestamp(
+            self.end.0.saturating_add(k.saturating_mul(WEEK_US)),
+        ))
+    }
+
     /// Compiles a validated `[[change_window]]`; `None` when its times do not parse.
     pub fn compile(w: &ChangeWindow) -> Option<Window> {
         Some(Window {

@@ -72,6 +72,8 @@ enum Input {
     Frame(Frame),
     Table(Box<PortTable>, Timestamp),
     Tick(Timestamp),
+    /// A suppression or change window from the API, acknowledged once applied.
+    Control(crate::engine::Control, crate::api::link::Ack),
     Reload,
     Stop,
 }
@@ -327,13 +329,11 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         f
     });
     let writer = Arc::new(Writer::start(&db, WriterSettings::default(), notify)?);
-    let (states, floor) = {
-        let conn = store::open(&db)?;
-        (
-            store::read::port_states(&conn)?,
-            store::read::latest_time(&conn)?,
-        )
-    };
+    let conn = store::open(&db)?;
+    let (states, floor) = (
+        store::read::port_states(&conn)?,
+        store::read::latest_time(&conn)?,
+    );
     let sensor_clock = SensorClock::new(Arc::new(SystemClocks::new()), floor);
     let mut pipeline = Pipeline::new(
         &cfg,
@@ -344,10 +344,18 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         Some(writer.clone()),
     );
     let restored = pipeline.restore(states);
-    tracing::info!(db = %db.display(), ports = restored, "Store opened; port states restored.");
-    let api = crate::api::start(&cfg)?;
+    let controls = pipeline.restore_controls(&conn, sensor_clock.now())?;
+    drop(conn);
+    tracing::info!(db = %db.display(), ports = restored, controls, "Store opened; port states, suppressions and change windows restored.");
 
     let (tx, rx) = sync_channel::<Input>(65_536);
+    let inbox = tx.clone();
+    let api = crate::api::start(
+        &cfg,
+        Some(crate::api::EngineLink::new(move |c, ack| {
+            inbox.send(Input::Control(c, ack)).is_ok()
+        })),
+    )?;
     let stop = Arc::new(AtomicBool::new(false));
     let mut forwarders = Vec::new();
     for c in &cfg.capture {
@@ -440,6 +448,10 @@ fn main_loop(
                     log_stats(pipeline, forwarders);
                     *last_stats = Instant::now();
                 }
+            }
+            Input::Control(c, ack) => {
+                pipeline.control(c);
+                let _ = ack.send(());
             }
             Input::Reload => reload(pipeline, current, config_path, targets),
             Input::Stop => return,

@@ -190,6 +190,33 @@ impl Pipeline {
         n
     }
 
+    /// Applies a suppression or change window posted through the API: every event the engine
+    /// raises from now on honours it.
+    pub fn control(&mut self, c: crate::engine::Control) {
+        let now = self.clock.unwrap_or(Timestamp(i64::MIN));
+        self.engine.control(c, now);
+    }
+
+    /// Hands the engine every API suppression and change window stored and still in force at
+    /// `now` (at start, after [`restore`](Self::restore)); how many.
+    pub fn restore_controls(
+        &mut self,
+        conn: &rusqlite::Connection,
+        now: Timestamp,
+    ) -> Result<usize, crate::store::StoreError> {
+        let list = crate::store::controls::active(conn, now)?;
+        let n = list.len();
+        for c in list {
+            self.engine.control(c, now);
+        }
+        Ok(n)
+    }
+
+    /// The engine's suppressions and change windows.
+    pub fn controls(&self) -> &crate::engine::Controls {
+        self.engine.controls()
+    }
+
     /// Replaces the engine (new configuration), the DNA builder and the reference data, keeping
     /// every port's state: the engine's state is carried over through its records.
     pub fn reload(
@@ -297,6 +324,7 @@ impl Pipeline {
     pub fn tick(&mut self, now: Timestamp) {
         self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
         self.engine.tick(now, &mut self.events);
+        self.engine.expire_controls(now);
         self.flush_events();
         let (at, sensor) = self.flushed;
         match sensor {

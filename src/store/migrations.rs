@@ -38,4 +38,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "API: observations indexed by DNA for the device timeline",
         sql: super::query::schema::V5,
     },
+    Migration {
+        version: 6,
+        name: "API: suppressions and change windows posted through the API",
+        sql: super::controls::V6,
+    },
 ];

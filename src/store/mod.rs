@@ -8,6 +8,7 @@
 //! (busy timeout) instead of failing. Every subsystem that keeps state adds its migrations to
 //! that list, with the next version number; a migration is never edited once released.
 
+pub mod controls;
 pub mod migrations;
 pub mod query;
 pub mod read;

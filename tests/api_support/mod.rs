@@ -38,6 +38,9 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        if self.0.as_os_str().is_empty() {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -65,13 +68,35 @@ impl Server {
 
     /// Starts a server on `dir`.
     pub fn start_in(dir: TempDir, extra: &str) -> Server {
-        Server::start_with(dir, extra, Default::default())
+        Server::start_full(dir, extra, Clock::default(), None, Default::default())
     }
 
     /// Starts a server on `dir` with NAC integrations.
     pub fn start_with(
         dir: TempDir,
         extra: &str,
+        integrations: cybriq::config::integrations::Integrations,
+    ) -> Server {
+        Server::start_full(dir, extra, Clock::default(), None, integrations)
+    }
+
+    /// Starts a server on `dir` with this clock, handing suppressions and change windows to
+    /// `engine` (a pipeline's inbox).
+    pub fn start_linked(
+        dir: TempDir,
+        extra: &str,
+        clock: Clock,
+        engine: Option<cybriq::api::EngineLink>,
+    ) -> Server {
+        Server::start_full(dir, extra, clock, engine, Default::default())
+    }
+
+    /// Starts a server on `dir` with this clock, engine inbox and NAC integrations.
+    pub fn start_full(
+        dir: TempDir,
+        extra: &str,
+        clock: Clock,
+        engine: Option<cybriq::api::EngineLink>,
         integrations: cybriq::config::integrations::Integrations,
     ) -> Server {
         let params = api_config(extra).params().unwrap();
@@ -81,7 +106,6 @@ impl Server {
         cybriq::api::tls::load(&cybriq::api::tls_source(&params, &dir.0, "sensor-test")).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let clock = Clock::default();
         let ctx = ApiContext {
             params,
             data_dir: dir.0.clone(),
@@ -90,6 +114,7 @@ impl Server {
             clock: clock.clone(),
             read: None,
             integrations,
+            engine,
         };
         let reload = Arc::new(tokio::sync::Notify::new());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -142,6 +167,12 @@ impl Server {
     /// Stops the server and returns what `launch` returned.
     pub fn stop(mut self) -> Result<(), String> {
         self.shutdown()
+    }
+
+    /// Stops the server and hands its data directory over (a restart on the same store).
+    pub fn stop_keeping_dir(mut self) -> TempDir {
+        self.shutdown().unwrap();
+        TempDir(std::mem::take(&mut self.dir.0))
     }
 
     fn shutdown(&mut self) -> Result<(), String> {

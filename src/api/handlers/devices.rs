@@ -28,7 +28,7 @@ pub fn path_segment(
 }
 
 /// The full record of the device carrying a DNA: signal set, identity, similarity history,
-/// event ids, the port's controls. 404 when no device seen within `api.history_window`
+/// event ids, the port's controls, its suppressions and the change windows over its port. 404 when no device seen within `api.history_window`
 /// carries it.
 #[utoipa::path(get, path = "/api/v1/devices/{device_dna}", tag = "devices",
     params(("device_dna" = String, Path, description = "Device DNA (`dna:…`)", pattern = "^dna[A-Za-z0-9:_.-]{0,125}$")),
@@ -48,14 +48,26 @@ pub async fn detail(
 ) -> Result<Json<DeviceDetail>, ApiError> {
     let dna = super::device_dna(&path_segment(dna, "device_dna")?)?;
     p.finish()?;
-    let since = window_start(&state, state.clock.now());
+    let now = state.clock.now();
+    let since = window_start(&state, now);
     let d = dna.clone();
     state
         .blocking(move |s| {
             let Some(mut dev) = s.read.device(&d, since).map_err(ApiError::internal)? else {
                 return Ok(None);
             };
-            dev.audit = s.read.audit(&dev.events).map_err(ApiError::internal)?;
+            let ctl = super::controls::device_controls(
+                s,
+                &dev.summary.mac,
+                dev.summary.switch.as_deref(),
+                dev.summary.port.as_deref(),
+                now,
+            )?;
+            let mut targets = ctl.audit_targets;
+            targets.extend(dev.events.iter().cloned());
+            dev.audit = s.read.audit(&targets).map_err(ApiError::internal)?;
+            dev.suppressions = ctl.suppressions;
+            dev.change_windows = ctl.change_windows;
             Ok(Some(dev))
         })
         .await?

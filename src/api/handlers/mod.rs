@@ -1,7 +1,9 @@
 //! One handler file per reference section: [`auth`] (6), [`inventory`] (8), [`devices`] (9),
-//! [`drift`] (10), [`events`] and [`integrations`] (12). [`routes`] groups them by the access they need.
+//! [`drift`] (10), [`events`], [`controls`] and [`integrations`] (12). [`routes`] groups them by
+//! the access they need.
 
 pub mod auth;
+pub mod controls;
 pub mod devices;
 pub mod drift;
 pub mod events;
@@ -31,8 +33,13 @@ pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .routes(routes!(devices::timeline));
     let events = OpenApiRouter::new()
         .routes(routes!(drift::by_port))
-        .routes(routes!(drift::by_device));
-    let writes = OpenApiRouter::new().routes(routes!(events::acknowledge));
+        .routes(routes!(drift::by_device))
+        .routes(routes!(controls::list_windows));
+    let writes = OpenApiRouter::new()
+        .routes(routes!(events::acknowledge))
+        .routes(routes!(controls::suppress))
+        .routes(routes!(controls::create_window))
+        .routes(routes!(controls::cancel_window));
     let soar = OpenApiRouter::new()
         .routes(routes!(integrations::ise_quarantine))
         .routes(routes!(integrations::forescout_quarantine))

@@ -14,6 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::StoreError;
+use super::controls::{ChangeWindowRow, ChangeWindowView, SuppressionRow, SuppressionView};
 use crate::clock::Timestamp;
 
 pub use sqlite::{Pool, SqliteRead};
@@ -27,6 +28,8 @@ pub enum Cursor {
     Event(i64),
     /// A device timeline: the last entry id returned.
     Observation(i64),
+    /// Change windows: the last sequence number returned.
+    ChangeWindow(i64),
 }
 
 /// Why a cursor was refused.
@@ -49,6 +52,7 @@ impl Cursor {
             Cursor::Device(mac) => format!("{CURSOR_VERSION}:d:{mac}"),
             Cursor::Event(seq) => format!("{CURSOR_VERSION}:e:{seq}"),
             Cursor::Observation(id) => format!("{CURSOR_VERSION}:o:{id}"),
+            Cursor::ChangeWindow(seq) => format!("{CURSOR_VERSION}:w:{seq}"),
         };
         let mut out = String::with_capacity(raw.len() * 2);
         for b in raw.bytes() {
@@ -85,7 +89,11 @@ impl Cursor {
                 .parse::<i64>()
                 .map(Cursor::Observation)
                 .map_err(|_| CursorError::Malformed),
-            Some("d" | "e" | "o") => Err(CursorError::WrongList),
+            Some("w") if kind == 'w' => key
+                .parse::<i64>()
+                .map(Cursor::ChangeWindow)
+                .map_err(|_| CursorError::Malformed),
+            Some("d" | "e" | "o" | "w") => Err(CursorError::WrongList),
             _ => Err(CursorError::Malformed),
         }
     }
@@ -103,6 +111,11 @@ impl Cursor {
     /// Parses a timeline cursor.
     pub fn observation(s: &str) -> Result<Cursor, CursorError> {
         Cursor::decode(s, 'o')
+    }
+
+    /// Parses a change-window list cursor.
+    pub fn change_window(s: &str) -> Result<Cursor, CursorError> {
+        Cursor::decode(s, 'w')
     }
 }
 
@@ -243,8 +256,14 @@ pub struct DeviceDetail {
     pub similarity_history: Vec<SimilarityPoint>,
     /// Other MACs currently carrying the same DNA.
     pub other_macs: Vec<String>,
-    /// The audit trail of its events (acknowledgements, …), oldest first.
+    /// The audit trail of its events (acknowledgements, suppressions, …) and of the change
+    /// windows listed, oldest first.
     pub audit: Vec<AuditEntry>,
+    /// Suppressions posted for this device (or for its port, from events without a device),
+    /// newest first.
+    pub suppressions: Vec<SuppressionView>,
+    /// Change windows that are not over and cover its port.
+    pub change_windows: Vec<ChangeWindowView>,
 }
 
 /// One entry of a device's per-port timeline (store table `observations`): written when the
@@ -396,6 +415,28 @@ pub trait ReadStore: Send + Sync + 'static {
 
     /// The audit trail of these targets, oldest first.
     fn audit(&self, targets: &[String]) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// The suppressions posted for a device's MAC, or for its (switch, port) from events
+    /// without a device, newest first (at most 100).
+    fn suppressions_of(
+        &self,
+        mac: &str,
+        switch: Option<&str>,
+        port: Option<&str>,
+    ) -> Result<Vec<SuppressionRow>, StoreError>;
+
+    /// Change windows in the order created after `after` (`current`: only those neither
+    /// cancelled nor over at `now`).
+    fn change_windows(
+        &self,
+        after: Option<&Cursor>,
+        limit: usize,
+        current: bool,
+        now: Timestamp,
+    ) -> Result<Page<ChangeWindowRow>, StoreError>;
+
+    /// One change window by id (`cw_…`).
+    fn change_window(&self, id: &str) -> Result<Option<ChangeWindowRow>, StoreError>;
 }
 
 /// A timestamp as RFC 3339 UTC with second precision (`2026-05-10T17:08:12Z`), as the
@@ -425,6 +466,9 @@ mod tests {
         let o = Cursor::Observation(7);
         assert_eq!(Cursor::observation(&o.encode()).unwrap(), o);
         assert_eq!(Cursor::event(&o.encode()), Err(CursorError::WrongList));
+        let w = Cursor::ChangeWindow(3);
+        assert_eq!(Cursor::change_window(&w.encode()).unwrap(), w);
+        assert_eq!(Cursor::event(&w.encode()), Err(CursorError::WrongList));
         for bad in ["", "zz", "abc", "6331", &"00".repeat(300)] {
             assert_eq!(Cursor::device(bad), Err(CursorError::Malformed), "{bad}");
         }

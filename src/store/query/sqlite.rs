@@ -15,6 +15,7 @@ use super::{
 };
 use crate::clock::Timestamp;
 use crate::store::StoreError;
+use crate::store::controls::{self, ChangeWindowRow, SuppressionRow};
 
 /// Connections kept for readers.
 const POOL: usize = 4;
@@ -402,6 +403,8 @@ impl ReadStore for SqliteRead {
                 similarity_history,
                 other_macs,
                 audit: Vec::new(),
+                suppressions: Vec::new(),
+                change_windows: Vec::new(),
             }))
         })
     }
@@ -469,6 +472,41 @@ impl ReadStore for SqliteRead {
                 .map_err(sqlite("reading an event"))?;
             Ok(parse_events(rows).into_iter().next())
         })
+    }
+
+    fn suppressions_of(
+        &self,
+        mac: &str,
+        switch: Option<&str>,
+        port: Option<&str>,
+    ) -> Result<Vec<SuppressionRow>, StoreError> {
+        self.with(|c| controls::suppressions_of(c, mac, switch, port))
+    }
+
+    fn change_windows(
+        &self,
+        after: Option<&Cursor>,
+        limit: usize,
+        current: bool,
+        now: Timestamp,
+    ) -> Result<Page<ChangeWindowRow>, StoreError> {
+        let after = match after {
+            Some(Cursor::ChangeWindow(seq)) => *seq,
+            _ => 0,
+        };
+        self.with(|c| {
+            let (items, more) = controls::windows(c, after, limit, current, now)?;
+            let next = if more {
+                items.last().map(|w| Cursor::ChangeWindow(w.seq))
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+    }
+
+    fn change_window(&self, id: &str) -> Result<Option<ChangeWindowRow>, StoreError> {
+        self.with(|c| controls::window(c, id))
     }
 
     fn audit(&self, targets: &[String]) -> Result<Vec<AuditEntry>, StoreError> {

@@ -2,7 +2,8 @@
 # Installs what cybriq needs to build, run and test on Debian 12: libpcap (build and run), and
 # the test peers (tcpdump and tshark as decoding oracles and benchmark peers; tcpreplay injects
 # frames for the live-capture test and benchmark; net-snmp's snmp and
-# snmpd, python3-venv for the snmpsim agent; lldpd, isc-dhcp-client and udhcpc as the netns lab's real device stacks). Idempotent; needs
+# snmpd, python3-venv for the snmpsim agent; lldpd, isc-dhcp-client and udhcpc as the netns lab's real device stacks; rsyslog and an unpacked
+# syslog-ng as SIEM-side parsers). Idempotent; needs
 # root (or sudo) for apt-get. The Rust toolchain (cargo, rustc >= 1.85) must already be on PATH.
 set -euo pipefail
 
@@ -20,6 +21,30 @@ if ((${#missing[@]})); then
   # tshark asks whether non-root users may capture; answer no without a prompt.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# syslog-ng, the second SIEM-side parser tests/siem_parsers.rs runs, conflicts with rsyslog in
+# Debian: its package and the libraries it needs that are not installed are downloaded and
+# unpacked into a cache directory (never installed), where the test runs it from.
+if [ "$(id -u)" -eq 0 ]; then default_cache=/var/cache/cybriq-test; else default_cache="${XDG_CACHE_HOME:-$HOME/.cache}/cybriq"; fi
+SYSLOG_NG="${CYBRIQ_CACHE_DIR:-$default_cache}/syslog-ng"
+if ! [ -x "$SYSLOG_NG/root/usr/sbin/syslog-ng" ]; then
+  debs=(syslog-ng-core)
+  for p in $(apt-cache depends syslog-ng-core | awk '$1 == "Depends:" && $2 ~ /^lib/ {print $2}'); do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || debs+=("$p")
+  done
+  echo "setup: unpacking ${debs[*]} into $SYSLOG_NG" >&2
+  rm -rf "$SYSLOG_NG/debs" "$SYSLOG_NG/root.new"
+  mkdir -p "$SYSLOG_NG/debs" "$SYSLOG_NG/root.new"
+  if ! (cd "$SYSLOG_NG/debs" && apt-get -o DPkg::Lock::Timeout=600 download -qq "${debs[@]}" 2>/dev/null); then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    (cd "$SYSLOG_NG/debs" && apt-get -o DPkg::Lock::Timeout=600 download -qq "${debs[@]}" 2>/dev/null)
+  fi
+  for d in "$SYSLOG_NG"/debs/*.deb; do dpkg-deb -x "$d" "$SYSLOG_NG/root.new"; done
+  rm -rf "$SYSLOG_NG/root" "$SYSLOG_NG/debs"
+  mv "$SYSLOG_NG/root.new" "$SYSLOG_NG/root"
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -40,7 +40,7 @@ if ! [ -x "$SYSLOG_NG/root/usr/sbin/syslog-ng" ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-    (cd "$SYSLOG_NG/debs" && apt-get -o DPkg::Lock::Timeout=600 download -qq "${debs[@]}" 2>/dev/null)
+    (cd "$SYSLOG_NG/debs" && apt-get -o DPkg::Lock::Timeout=600 download -qq "${debs[@]}")
   fi
   for d in "$SYSLOG_NG"/debs/*.deb; do dpkg-deb -x "$d" "$SYSLOG_NG/root.new"; done
   rm -rf "$SYSLOG_NG/root" "$SYSLOG_NG/debs"

@@ -12,7 +12,9 @@
 #   ./scripts/setup.sh --test   also what only the test command needs beyond Debian's packages:
 #                               the snmpsim and schemathesis venvs (PyPI, scripts/setup-snmpsim.sh
 #                               and scripts/setup-schemathesis.sh), the rustup target
-#                               aarch64-unknown-linux-gnu and cargo-fuzz (crates.io)
+#                               aarch64-unknown-linux-gnu, cargo-fuzz (crates.io) and syslog-ng,
+#                               the second SIEM-side parser (its .debs downloaded and unpacked
+#                               into a cache directory, never installed: it conflicts with rsyslog)
 #
 # Idempotent; needs root (or sudo) for apt-get. The Rust toolchain (cargo, rustc >= 1.85) must
 # already be on PATH. Tests and checks never install anything themselves: they fail, naming this
@@ -42,6 +44,30 @@ if ((${#missing[@]})); then
   # tshark asks whether non-root users may capture; answer no without a prompt.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# syslog-ng, the second SIEM-side parser tests/siem_parsers.rs runs, conflicts with rsyslog in
+# Debian: its package and the libraries it needs that are not installed are downloaded and
+# unpacked into a cache directory (never installed), where the test runs it from.
+if [ "$(id -u)" -eq 0 ]; then default_cache=/var/cache/cybriq-test; else default_cache="${XDG_CACHE_HOME:-$HOME/.cache}/cybriq"; fi
+SYSLOG_NG="${CYBRIQ_CACHE_DIR:-$default_cache}/syslog-ng"
+if ((test_tools)) && ! [ -x "$SYSLOG_NG/root/usr/sbin/syslog-ng" ]; then
+  debs=(syslog-ng-core)
+  for p in $(apt-cache depends syslog-ng-core | awk '$1 == "Depends:" && $2 ~ /^lib/ {print $2}'); do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || debs+=("$p")
+  done
+  echo "setup: unpacking ${debs[*]} into $SYSLOG_NG" >&2
+  rm -rf "$SYSLOG_NG/debs" "$SYSLOG_NG/root.new"
+  mkdir -p "$SYSLOG_NG/debs" "$SYSLOG_NG/root.new"
+  if ! (cd "$SYSLOG_NG/debs" && apt-get -o DPkg::Lock::Timeout=600 download -qq "${debs[@]}" 2>/dev/null); then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    (cd "$SYSLOG_NG/debs" && apt-get -o DPkg::Lock::Timeout=600 download -qq "${debs[@]}")
+  fi
+  for d in "$SYSLOG_NG"/debs/*.deb; do dpkg-deb -x "$d" "$SYSLOG_NG/root.new"; done
+  rm -rf "$SYSLOG_NG/root" "$SYSLOG_NG/debs"
+  mv "$SYSLOG_NG/root.new" "$SYSLOG_NG/root"
 fi
 
 if ! command -v cargo >/dev/null; then

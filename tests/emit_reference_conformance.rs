@@ -16,8 +16,7 @@ mod rsyslog;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cybriq::emit::format::{FormatOptions, Payload, SeverityMapping};
 use cybriq::event::{Event, sample};
@@ -139,73 +138,29 @@ fn our_lines() -> Vec<(Event, String)> {
 /// Runs rsyslogd with the shipped parser configuration on `lines`; the parsed records.
 fn parse_with_shipped_config(bin: &Path, lines: &[String]) -> Vec<Value> {
     let dir = rsyslog::scratch("conformance");
-    let out = dir.join("events.json");
-    let work = dir.join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    let port = rsyslog::free_port(false);
-    let conf = format!(
-        "global(workDirectory=\"{}\" maxMessageSize=\"64k\")\nmain_queue(queue.type=\"Direct\")\n\
-         module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\" ruleset=\"cybriq\")\n\
-         include(file=\"{}\")\n\
-         ruleset(name=\"cybriq_output\") {{\n  action(type=\"omfile\" file=\"{}\" template=\"cybriq_json\" asyncWriting=\"off\" flushOnTXEnd=\"on\")\n}}\n",
-        work.display(),
-        root().join("deploy/siem/rsyslog-cybriq.conf").display(),
-        out.display()
-    );
-    let conf_path = dir.join("rsyslog.conf");
-    std::fs::write(&conf_path, conf).unwrap();
-    let log = std::fs::File::create(dir.join("rsyslogd.log")).unwrap();
-    let mut child = Command::new(bin)
-        .args(["-n", "-f"])
-        .arg(&conf_path)
-        .arg("-i")
-        .arg(dir.join("rsyslogd.pid"))
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("start rsyslogd");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut conn = loop {
-        match std::net::TcpStream::connect(("127.0.0.1", port)) {
-            Ok(c) => break c,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!(
-                "rsyslogd did not listen: {e}: {}",
-                std::fs::read_to_string(dir.join("rsyslogd.log")).unwrap_or_default()
-            ),
-        }
-    };
+    let rx = rsyslog::Shipped::start(bin, &dir, &root().join("deploy/siem/rsyslog-cybriq.conf"));
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", rx.tcp_port)).unwrap();
     for l in lines {
         // RFC 6587 octet counting, as the emitter frames TCP.
         write!(conn, "{} {l}", l.len()).unwrap();
     }
     conn.flush().unwrap();
     drop(conn);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let records = loop {
-        let text = std::fs::read_to_string(&out).unwrap_or_default();
-        let n = text.lines().count();
-        if n >= lines.len() || Instant::now() > deadline {
-            break text
-                .lines()
-                .map(|l| {
-                    serde_json::from_str::<Value>(l)
-                        .unwrap_or_else(|e| panic!("template output is not JSON ({e}): {l}"))
-                })
-                .collect::<Vec<_>>();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let _ = child.kill();
-    let _ = child.wait();
+    let records: Vec<Value> = rx
+        .lines(lines.len(), Duration::from_secs(20))
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l)
+                .unwrap_or_else(|e| panic!("template output is not JSON ({e}): {l}"))
+        })
+        .collect();
     assert_eq!(
         records.len(),
         lines.len(),
         "rsyslogd parsed {} of {} lines: {}",
         records.len(),
         lines.len(),
-        std::fs::read_to_string(dir.join("rsyslogd.log")).unwrap_or_default()
+        rx.log()
     );
     records
 }

@@ -304,3 +304,92 @@ pub fn write_config(dir: &Path, body: &str) -> PathBuf {
     f.write_all(body.as_bytes()).unwrap();
     p
 }
+
+/// rsyslogd running a shipped parser configuration (`deploy/siem/rsyslog-cybriq.conf`) the way
+/// its header says to include it: TCP and UDP inputs on free loopback ports routed into the
+/// `cybriq` ruleset, `cybriq_output` writing the `cybriq_json` template to `out`.
+#[derive(Debug)]
+pub struct Shipped {
+    child: Option<Child>,
+    pub dir: PathBuf,
+    pub tcp_port: u16,
+    pub udp_port: u16,
+    pub out: PathBuf,
+}
+
+impl Shipped {
+    /// Starts it in `dir` and waits until the TCP input accepts.
+    pub fn start(bin: &Path, dir: &Path, shipped_conf: &Path) -> Shipped {
+        let work = dir.join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        let out = dir.join("events.json");
+        let (tcp_port, udp_port) = (free_port(false), free_port(true));
+        let conf = format!(
+            "global(workDirectory=\"{}\" maxMessageSize=\"64k\")\nmain_queue(queue.type=\"Direct\")\n\
+             module(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{tcp_port}\" address=\"127.0.0.1\" ruleset=\"cybriq\")\n\
+             module(load=\"imudp\")\ninput(type=\"imudp\" port=\"{udp_port}\" address=\"127.0.0.1\" ruleset=\"cybriq\")\n\
+             include(file=\"{}\")\n\
+             ruleset(name=\"cybriq_output\") {{\n  action(type=\"omfile\" file=\"{}\" template=\"cybriq_json\" asyncWriting=\"off\" flushOnTXEnd=\"on\")\n}}\n",
+            work.display(),
+            shipped_conf.display(),
+            out.display()
+        );
+        let conf_path = dir.join("rsyslog.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let log = std::fs::File::create(dir.join("rsyslogd.log")).unwrap();
+        let child = Command::new(bin)
+            .args(["-n", "-f"])
+            .arg(&conf_path)
+            .arg("-i")
+            .arg(dir.join("rsyslogd.pid"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start rsyslogd");
+        let s = Shipped {
+            child: Some(child),
+            dir: dir.to_owned(),
+            tcp_port,
+            udp_port,
+            out,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", tcp_port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "rsyslogd did not listen on {tcp_port}: {}",
+                s.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    /// rsyslogd's own log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("rsyslogd.log")).unwrap_or_default()
+    }
+
+    /// Waits until at least `n` lines are written (or the timeout passes); the lines.
+    pub fn lines(&self, n: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = std::fs::read_to_string(&self.out).unwrap_or_default();
+            let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            if lines.len() >= n || Instant::now() >= deadline {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Shipped {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 mod api;
 mod assets;
+mod config;
 mod decode;
 mod demo;
 mod poll;
@@ -52,6 +53,8 @@ enum Command {
     Token(token::Args),
     /// The REST API: print its certificate's SHA-256 fingerprint.
     Api(api::Args),
+    /// Configuration files: check one, naming every problem by its key path.
+    Config(config::Args),
     /// Write the man pages and shell completions (for packaging).
     #[command(hide = true)]
     GenerateAssets(assets::Args),
@@ -101,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Demo(a) => demo::run(a),
         Command::Token(a) => token::run(a),
         Command::Api(a) => api::run(a),
+        Command::Config(a) => config::run(a),
         Command::GenerateAssets(a) => assets::run(a),
     }
 }

@@ -4,12 +4,56 @@
 //! (`oui.txt`, `ndaa889.toml`, `class-map.toml`, every `rules/*.toml` in name order), so the
 //! built-in copy and the directory cannot differ: adding, removing or editing a file there
 //! rebuilds the binary with it.
+//!
+//! Also sets `CYBRIQ_GIT_REVISION` (what `cybriq --version` prints): `$CYBRIQ_GIT_REVISION` if
+//! set (a build from a source tarball), else `git rev-parse --short=12 HEAD`, else `unknown`. The
+//! script reruns when HEAD moves (a commit or checkout), not on every source edit, so the
+//! revision names the last commit: a build of uncommitted changes is not marked.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// Runs git in `root`; its trimmed stdout when it succeeds.
+fn git(root: &Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .ok()?;
+    let s = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !s.is_empty()).then_some(s)
+}
+
+/// The revision `--version` reports, and the files whose change means a new one.
+fn git_revision(root: &Path) {
+    println!("cargo:rerun-if-env-changed=CYBRIQ_GIT_REVISION");
+    let rev = match std::env::var("CYBRIQ_GIT_REVISION") {
+        Ok(r) if !r.trim().is_empty() => r.trim().to_owned(),
+        _ => {
+            // HEAD, the branch it points at and packed-refs (paths right in worktrees too);
+            // only existing files: a missing one would rerun the script on every build.
+            let mut watch = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
+            if let Some(r) = git(root, &["symbolic-ref", "-q", "HEAD"]) {
+                watch.push(r);
+            }
+            for w in &watch {
+                if let Some(p) = git(
+                    root,
+                    &["rev-parse", "--path-format=absolute", "--git-path", w],
+                ) && Path::new(&p).exists()
+                {
+                    println!("cargo:rerun-if-changed={p}");
+                }
+            }
+            git(root, &["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into())
+        }
+    };
+    println!("cargo:rustc-env=CYBRIQ_GIT_REVISION={rev}");
+}
+
 fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    git_revision(&root);
     let db = root.join("reference-db");
     let rules = db.join("rules");
     println!("cargo:rerun-if-changed={}", db.display());

@@ -8,11 +8,12 @@
 #                               net-snmp's snmp and snmpd; rsyslog as the SIEM receiver; lldpd,
 #                               isc-dhcp-client and udhcpc as the netns lab's real device stacks;
 #                               gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user for the
-#                               NEON kernel check)
+#                               NEON kernel check; lintian for the Debian package's test)
 #   ./scripts/setup.sh --test   also what only the test command needs beyond Debian's packages:
 #                               the snmpsim and schemathesis venvs (PyPI, scripts/setup-snmpsim.sh
 #                               and scripts/setup-schemathesis.sh), the rustup target
-#                               aarch64-unknown-linux-gnu, cargo-fuzz (crates.io) and syslog-ng,
+#                               aarch64-unknown-linux-gnu, cargo-fuzz and cargo-deb (crates.io;
+#                               cargo-deb also for scripts/build-deb.sh) and syslog-ng,
 #                               the second SIEM-side parser (its .debs downloaded and unpacked
 #                               into a cache directory, never installed: it conflicts with rsyslog)
 #
@@ -30,7 +31,7 @@ case "${1:-}" in
 esac
 
 need=(build-essential pkg-config libpcap-dev tcpdump tcpreplay tshark wrk rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client udhcpc
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user lintian)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -90,5 +91,13 @@ if ((test_tools)); then
   fi
   command -v cargo-fuzz >/dev/null || [ -x "$HOME/.cargo/bin/cargo-fuzz" ] \
     || { echo "setup: cargo install cargo-fuzz" >&2; cargo install cargo-fuzz --locked --quiet; }
+  # cargo-deb builds the Debian package (scripts/build-deb.sh, tests/package.rs). Pinned: its
+  # metadata keys and debhelper snippets are what Cargo.toml and deploy/debian/ are written for.
+  # Compiling it costs ~1.5 CPU-minutes once (about a minute on CI's 2 cores); later runs find it.
+  CARGO_DEB_VERSION=3.8.0
+  if [ "$(cargo deb --version 2>/dev/null)" != "cargo-deb $CARGO_DEB_VERSION" ]; then
+    echo "setup: installing cargo-deb $CARGO_DEB_VERSION" >&2
+    cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked --quiet
+  fi
 fi
 echo "setup: ok ($(cargo --version))" >&2

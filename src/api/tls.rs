@@ -115,12 +115,14 @@ fn ensure_self_signed(dir: &Path, names: &[String]) -> Result<(PathBuf, PathBuf)
     }
     let ck = rcgen::generate_simple_self_signed(sans)?;
     write_private(&key, ck.signing_key.serialize_pem().as_bytes())?;
-    std::fs::write(&cert, ck.cert.pem()).map_err(io(&cert))?;
+    write_private(&cert, ck.cert.pem().as_bytes())?;
     tracing::info!(cert = %cert.display(), fingerprint = %fingerprint(ck.cert.der()),
         "Generated the API's self-signed certificate.");
     Ok((cert, key))
 }
 
+/// Writes `data` to `path`, a new file created 0600 (the key, and the certificate beside it:
+/// the data directory is the service user's alone).
 fn write_private(path: &Path, data: &[u8]) -> Result<(), TlsError> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -206,11 +208,10 @@ mod tests {
         assert_eq!(a.fingerprint.len(), 32 * 3 - 1);
         assert_eq!(source_fingerprint(&src).unwrap(), a.fingerprint);
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join(SELF_SIGNED_KEY))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        for f in [SELF_SIGNED_KEY, SELF_SIGNED_CERT] {
+            let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{f}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 

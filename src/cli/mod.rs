@@ -4,6 +4,8 @@
 //! arguments and returns the process exit code; the work itself is done by the library modules.
 
 mod api;
+mod assets;
+mod config;
 mod decode;
 mod demo;
 mod poll;
@@ -15,7 +17,7 @@ mod token;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Switch-port device-fingerprint sensor.
 #[derive(Debug, Parser)]
@@ -51,11 +53,47 @@ enum Command {
     Token(token::Args),
     /// The REST API: print its certificate's SHA-256 fingerprint.
     Api(api::Args),
+    /// Configuration files: check one, naming every problem by its key path.
+    Config(config::Args),
+    /// Write the man pages and shell completions (for packaging).
+    #[command(hide = true)]
+    GenerateAssets(assets::Args),
+}
+
+/// The command line's definition, with the build's version line (`-V`) and the long one
+/// (`--version`: git revision and built-in reference-database digest).
+pub(crate) fn command() -> clap::Command {
+    let (short, long) = versions();
+    Cli::command().version(short).long_version(long)
+}
+
+/// `(-V, --version)` texts; computed once per process (leaked: clap keeps `&'static str`).
+fn versions() -> (&'static str, &'static str) {
+    static TEXTS: std::sync::OnceLock<(&'static str, &'static str)> = std::sync::OnceLock::new();
+    *TEXTS.get_or_init(|| {
+        let (short, long) = version_texts(
+            env!("CARGO_PKG_VERSION"),
+            env!("CYBRIQ_GIT_REVISION"),
+            &crate::refdb::digest(crate::refdb::RefDb::builtin_files()),
+        );
+        (short.leak(), long.leak())
+    })
+}
+
+/// The version lines of a build: `0.1.0 (git 0123abcd4567)` and the long form, which adds the
+/// built-in reference database's digest (the one `refdb` commands and events report).
+fn version_texts(pkg: &str, git: &str, refdb: &str) -> (String, String) {
+    let short = format!("{pkg} (git {git})");
+    let long = format!("{pkg}\ngit revision: {git}\nreference database (built in): {refdb}");
+    (short, long)
 }
 
 /// Parses the command line and runs the subcommand.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match command().try_get_matches() {
+        Ok(m) => Cli::from_arg_matches(&m).unwrap_or_else(|e| e.exit()),
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::Decode(a) => decode::run(a),
         Command::SyslogTest(a) => syslog_test::run(a),
@@ -66,6 +104,8 @@ pub fn main() -> ExitCode {
         Command::Demo(a) => demo::run(a),
         Command::Token(a) => token::run(a),
         Command::Api(a) => api::run(a),
+        Command::Config(a) => config::run(a),
+        Command::GenerateAssets(a) => assets::run(a),
     }
 }
 
@@ -91,4 +131,27 @@ pub(crate) fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_names_the_revision_and_the_long_one_the_reference_database() {
+        let (short, long) = version_texts("0.1.0", "0123abcd4567", "blake3:00ff");
+        assert_eq!(short, "0.1.0 (git 0123abcd4567)");
+        assert_eq!(
+            long,
+            "0.1.0\ngit revision: 0123abcd4567\nreference database (built in): blake3:00ff"
+        );
+        let (_, built) = versions();
+        let digest = crate::refdb::RefDb::builtin().unwrap().digest;
+        assert!(built.ends_with(&digest), "{built} vs {digest}");
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        command().debug_assert();
+    }
 }

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod capture;
 pub mod change_window;
+pub mod check;
 pub mod destination;
 mod dna;
 mod error;

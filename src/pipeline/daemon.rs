@@ -16,6 +16,10 @@
 //! applies them without losing any port's state; an invalid new configuration is logged at
 //! ERROR and the running one kept. Captures are not restarted by a reload (a changed
 //! `[[capture]]` list is logged as needing a restart); the switch list is.
+//!
+//! Under systemd (`Type=notify`) the daemon reports `READY=1` once every part runs, pings the
+//! watchdog from the loop that runs the timers (each tick), and reports `STOPPING=1` on stop
+//! (see [`super::systemd`]).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -381,6 +385,14 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     let sig = signals(tx.clone())?;
     drop(tx);
     tracing::info!(site = %cfg.sensor.site, captures = forwarders.len(), switches = cfg.switch.len(), "Sensor running.");
+    let notifier = super::systemd::Notifier::from_env();
+    if let Some(n) = &notifier {
+        n.ready(&format!(
+            "Running: {} capture(s), {} switch(es).",
+            forwarders.len(),
+            cfg.switch.len()
+        ));
+    }
 
     let mut current = cfg;
     let mut last_stats = Instant::now();
@@ -392,9 +404,13 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         &targets,
         &forwarders,
         &mut last_stats,
+        notifier.as_ref(),
     );
 
     tracing::info!("Stopping.");
+    if let Some(n) = &notifier {
+        n.stopping();
+    }
     if let Some(a) = api {
         a.stop();
     }
@@ -437,6 +453,7 @@ fn main_loop(
     targets: &SharedTargets,
     forwarders: &[Forwarder],
     last_stats: &mut Instant,
+    notifier: Option<&super::systemd::Notifier>,
 ) {
     while let Ok(msg) = rx.recv() {
         match msg {
@@ -444,6 +461,10 @@ fn main_loop(
             Input::Table(t, now) => pipeline.table(&t, now),
             Input::Tick(now) => {
                 pipeline.tick(now);
+                // The watchdog vouches for the loop that runs the timers.
+                if let Some(n) = notifier {
+                    n.watchdog();
+                }
                 if last_stats.elapsed() >= Duration::from_secs(60) {
                     log_stats(pipeline, forwarders);
                     *last_stats = Instant::now();

@@ -13,6 +13,7 @@ pub mod devices;
 pub mod fdb;
 pub mod replay;
 mod stats;
+pub mod systemd;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -40,6 +40,14 @@ pub enum StoreError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The database file could not be created.
+    #[error("{path}: {source}")]
+    Create {
+        /// The database file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// SQLite refused an operation.
     #[error("{context}: {source}")]
     Sqlite {
@@ -74,10 +82,31 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
             source,
         })?;
     }
+    create_private(path)?;
     let mut conn = Connection::open(path).map_err(StoreError::sqlite("opening the database"))?;
     configure(&conn)?;
     migrate(&mut conn, MIGRATIONS)?;
     Ok(conn)
+}
+
+/// Creates an empty database file readable by its owner alone (0600) unless it exists:
+/// SQLite would create it 0644, and its `-wal`/`-shm` files take the database file's mode.
+/// An empty file is a valid empty database. An existing file keeps its mode.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Create {
+            path: path.to_owned(),
+            source,
+        }),
+    }
 }
 
 /// The database path for a data directory.
@@ -195,6 +224,26 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, n2);
+        let _ = std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap());
+    }
+
+    #[test]
+    fn a_new_database_and_its_wal_files_are_private_an_existing_one_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let p = tmp("mode");
+        let conn = open(&p).unwrap();
+        conn.execute_batch("CREATE TABLE m (x INTEGER); INSERT INTO m VALUES (1);")
+            .unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let f = PathBuf::from(format!("{}{suffix}", p.display()));
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+        drop(conn);
+        // An operator who deliberately opened the file up (a backup agent's group) keeps that.
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        drop(open(&p).unwrap());
+        assert_eq!(mode(&p), 0o640);
         let _ = std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap());
     }
 

@@ -173,6 +173,10 @@ pub struct EngineStats {
     pub ports: usize,
 }
 
+/// foldhash with a random seed per map: several lookups per sighting and per polled port
+/// (SipHash over switch and interface names was a visible share of a sighting).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Per-switch state.
 #[derive(Debug, Clone, Default)]
 struct SwitchState {
@@ -181,7 +185,7 @@ struct SwitchState {
     /// When it answered again after being unreachable.
     reachable_since: Option<Timestamp>,
     /// Its ports, by interface name.
-    ports: HashMap<String, u32>,
+    ports: FastMap<String, u32>,
 }
 
 /// Event construction and filtering (site, RNG, windows, suppressions, counters).
@@ -255,12 +259,12 @@ pub struct Engine {
     /// them inline would be copied on growth and leave up to half the capacity unused.
     #[allow(clippy::vec_box)]
     ports: Vec<Box<PortState>>,
-    switches: HashMap<String, SwitchState>,
+    switches: FastMap<String, SwitchState>,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     dirty: Vec<u32>,
     resets: Vec<(PortRef, MacAddr, Timestamp)>,
     /// The ports each MAC is a resident of (moves).
-    locations: HashMap<MacAddr, Vec<u32>>,
+    locations: FastMap<MacAddr, Vec<u32>>,
     /// The baselines of departed residents, for the top-k search of moves (rebuilt when
     /// `moves_dirty`).
     moves: moves::MoveIndex,
@@ -318,11 +322,11 @@ impl Engine {
                 stats: EngineStats::default(),
             },
             ports: Vec::new(),
-            switches: HashMap::new(),
+            switches: FastMap::default(),
             heap: BinaryHeap::new(),
             dirty: Vec::new(),
             resets: Vec::new(),
-            locations: HashMap::new(),
+            locations: FastMap::default(),
             moves: moves::MoveIndex::default(),
             moves_dirty: true,
             dna_digest: dna_digest(&cfg.dna.params()),

@@ -565,13 +565,15 @@ impl Engine {
         let d = &self.ports[idx as usize].d;
         let hold = self.topology_hold();
         let recent = |t: Option<Timestamp>| t.is_some_and(|t| now.0 - t.0 < hold);
-        let gear = self.profile(idx).classes.iter().any(|c| {
-            matches!(
-                c,
-                DeviceClass::Switch | DeviceClass::WirelessAp | DeviceClass::Router
-            )
-        });
-        !gear && (recent(d.bridge_at) || recent(d.bpdu_at) || recent(d.crowded_at))
+        // The profile's classes only once there is evidence (asked on every sighting).
+        let evidence = recent(d.bridge_at) || recent(d.bpdu_at) || recent(d.crowded_at);
+        evidence
+            && !self.profile(idx).classes.iter().any(|c| {
+                matches!(
+                    c,
+                    DeviceClass::Switch | DeviceClass::WirelessAp | DeviceClass::Router
+                )
+            })
     }
 
     /// Whether the topology condition holds at `now`, and the MAC that tipped it.

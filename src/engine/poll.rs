@@ -61,11 +61,10 @@ impl Engine {
             self.touch(idx);
             let partial = table.partial;
             let up = port.oper_status.as_deref().map(|s| s == "up");
-            let fdb: Vec<MacAddr> = port
+            let fdb = port
                 .macs
                 .iter()
-                .filter_map(|m| m.mac.parse().ok())
-                .collect();
+                .filter_map(|m| m.mac.parse::<MacAddr>().ok());
             let enforced = port
                 .dot1x
                 .as_ref()
@@ -96,7 +95,9 @@ impl Engine {
                         d.link_down_at = Some(now);
                     }
                     d.link_up = up;
-                    d.fdb = fdb;
+                    // In place: no allocation per polled port.
+                    d.fdb.clear();
+                    d.fdb.extend(fdb);
                     d.polled_at = Some(now);
                 }
                 // A jump past the edge limit: only on a port a complete poll has seen as an edge

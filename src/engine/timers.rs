@@ -232,7 +232,7 @@ impl Engine {
         if self.ports[i].d.topology_active {
             self.topology(idx, now, out);
         }
-        self.schedule(idx, now);
+        self.schedule_since(idx, now, since);
     }
 
     /// compliance-control-drift: the controls the port carries changed.
@@ -347,10 +347,10 @@ impl Engine {
     }
 
     /// The earliest future time (after `now`) one of the port's timers can fire.
-    fn next_deadline(&self, idx: u32, now: Timestamp) -> Option<i64> {
+    /// `since`: the port's [`reachability`](Self::reachability) moment.
+    fn next_deadline(&self, idx: u32, now: Timestamp, since: Option<Timestamp>) -> Option<i64> {
         let i = idx as usize;
         let d = &self.ports[i].d;
-        let (_, since) = self.reachability(idx);
         let mut best: Option<i64> = None;
         let mut consider = |t: i64| {
             if t > now.0 && best.is_none_or(|b| t < b) {
@@ -410,7 +410,13 @@ impl Engine {
 
     /// Queues the port's next deadline when it is earlier than the one queued.
     pub(super) fn schedule(&mut self, idx: u32, now: Timestamp) {
-        let Some(t) = self.next_deadline(idx, now) else {
+        let (_, since) = self.reachability(idx);
+        self.schedule_since(idx, now, since);
+    }
+
+    /// [`schedule`](Self::schedule) with the port's reachability moment already known.
+    fn schedule_since(&mut self, idx: u32, now: Timestamp, since: Option<Timestamp>) {
+        let Some(t) = self.next_deadline(idx, now, since) else {
             return;
         };
         let p = &mut self.ports[idx as usize];

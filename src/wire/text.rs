@@ -74,19 +74,29 @@ impl core::str::FromStr for MacAddr {
     type Err = &'static str;
 
     /// Parses `aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff`, `aabb.ccdd.eeff` or `aabbccddeeff`
-    /// (any case).
+    /// (any case), without allocating: the forwarding tables of every SNMP poll are parsed
+    /// with it. Each pair of digits reads as `u8::from_str_radix(pair, 16)` does (a leading
+    /// `+` included).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let hex: Vec<u8> = s
-            .bytes()
-            .filter(|b| !matches!(b, b':' | b'-' | b'.'))
-            .collect();
-        if hex.len() != 12 {
+        let mut hex = [0u8; 12];
+        let mut n = 0;
+        for b in s.bytes().filter(|b| !matches!(b, b':' | b'-' | b'.')) {
+            if n == hex.len() {
+                return Err("a MAC address has 12 hex digits");
+            }
+            hex[n] = b;
+            n += 1;
+        }
+        if n != hex.len() {
             return Err("a MAC address has 12 hex digits");
         }
+        let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8).ok_or("not hex");
         let mut m = [0u8; 6];
-        for (i, pair) in hex.chunks(2).enumerate() {
-            let t = core::str::from_utf8(pair).map_err(|_| "not hex")?;
-            m[i] = u8::from_str_radix(t, 16).map_err(|_| "not hex")?;
+        for (i, pair) in hex.chunks_exact(2).enumerate() {
+            m[i] = match pair[0] {
+                b'+' => digit(pair[1])?,
+                hi => digit(hi)? << 4 | digit(pair[1])?,
+            };
         }
         Ok(MacAddr(m))
     }
@@ -261,6 +271,43 @@ mod tests {
         assert!("zz:1b:54:aa:0f:ff".parse::<MacAddr>().is_err());
         let m: MacAddr = serde_json::from_str("\"00:1b:54:aa:0f:ff\"").unwrap();
         assert_eq!(m, want);
+    }
+
+    /// The allocation-free parser reads every input as the earlier one (digits collected into
+    /// a `Vec`, each pair through `u8::from_str_radix`) did.
+    #[test]
+    fn mac_parse_matches_from_str_radix() {
+        fn reference(s: &str) -> Result<MacAddr, &'static str> {
+            let hex: Vec<u8> = s
+                .bytes()
+                .filter(|b| !matches!(b, b':' | b'-' | b'.'))
+                .collect();
+            if hex.len() != 12 {
+                return Err("a MAC address has 12 hex digits");
+            }
+            let mut m = [0u8; 6];
+            for (i, pair) in hex.chunks(2).enumerate() {
+                let t = core::str::from_utf8(pair).map_err(|_| "not hex")?;
+                m[i] = u8::from_str_radix(t, 16).map_err(|_| "not hex")?;
+            }
+            Ok(MacAddr(m))
+        }
+        for s in [
+            "+0:1b:54:aa:0f:ff",
+            "0+:1b:54:aa:0f:ff",
+            "++:1b:54:aa:0f:ff",
+            "-0:1b:54:aa:0f:ff",
+            "00:1b:54:aa:0f:f\u{e9}",
+            "\u{e9}0:1b:54:aa:0f:f",
+            "00:1b:54:aa:0f:ff:00",
+            "00::1b::54::aa::0f::ff",
+            "001b54aa0fff0",
+            "001B54AA0FFG",
+            "",
+            "  1b54aa0fff",
+        ] {
+            assert_eq!(s.parse::<MacAddr>(), reference(s), "{s:?}");
+        }
     }
 
     #[test]

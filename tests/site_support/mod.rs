@@ -502,14 +502,24 @@ impl Sim {
                 dev.epoch += 1;
             }
             Action::Bounce(d, down) => {
+                // A reboot or link flap of a device that is not plugged in (replaced, moved
+                // away, or already down) does nothing: it must not plug it back.
+                if !self.devs[d].plugged {
+                    return;
+                }
                 self.devs[d].plugged = false;
                 self.devs[d].epoch += 1;
                 self.push(t + down, Action::Plug(d));
             }
             Action::Firmware(d) => {
+                // Updated while down (a reboot in progress): it comes back with the new
+                // firmware when it is plugged back.
+                self.devs[d].fw = true;
+                if !self.devs[d].plugged {
+                    return;
+                }
                 self.devs[d].plugged = false;
                 self.devs[d].epoch += 1;
-                self.devs[d].fw = true;
                 self.push(t + 2 * MIN, Action::Plug(d));
             }
             Action::SwitchDown(sw) => self.sw_down[sw] = true,

@@ -7,7 +7,8 @@
 //!
 //! Everyday situations (silent after the appearances): a phone with a PC behind it over a
 //! working week; phone + PC booting in every order; boots whose first frame is an ARP, then
-//! DHCP, then CDP/LLDP seconds later; a host with two LLDP agents; DHCP-only devices; laptops
+//! DHCP, then CDP/LLDP seconds later; a host with two LLDP agents (interleaved, or the NIC's
+//! agent first and the OS's minutes later); DHCP-only devices; laptops
 //! returning each morning; a hot desk on a `transient` port; a partial SNMP walk and an SNMP
 //! outage; a phone replaced while its PC stays behind it (three MACs for a few minutes); a
 //! restart of the sensor with another `[dna].dimension` (baselines re-learnt quietly, nothing
@@ -17,7 +18,8 @@
 //! replaying the departed phone's CDP (impersonation); a forged EAP-Success on an 802.1X
 //! port; a rogue switch behind an edge port; a known device moving to another port; a
 //! Hikvision camera booting (NDAA, once); a port flipping between two stacks behind one MAC
-//! (one page, marked flapping).
+//! (one page, marked flapping); three devices on a two-MAC desk (one port-topology-changed,
+//! not one each morning the PC comes back).
 //!
 //! These need engine v2 (issue 11): on the one-occupant engine most of them fail the way the
 //! issue reports.
@@ -201,6 +203,83 @@ fn a_host_with_two_lldp_agents_behind_one_mac_is_one_device() {
     s.extend(pc(1, host, linux_dhcp(host), 4 * HOUR, &spans));
     let ev = s.run();
     exactly(s.name, &ev, &[appeared(1, host, t0)], &[]);
+}
+
+#[test]
+fn a_host_whose_firmware_agent_speaks_first_is_one_device() {
+    let end = 3 * DAY;
+    let mut s = Story::new("two-lldp-agents-slow", CFG, 4, end);
+    let host = mac("50:6b:4b:40:04:02");
+    let t0 = hm(0, 9, 0);
+    let spans = [(t0, end)];
+    // It boots (ARP, DHCP), the NIC's firmware agent speaks first (40 s later) and the OS's
+    // lldpd ten minutes after it, each every 20 minutes: the baseline learns the fuller DNA
+    // and the identity with it; moving between the two agents is no confidence change.
+    s.extend(boot(1, host, ip(host.0[5]), Some(&linux_dhcp(host)), t0));
+    s.add(talk(1, host, nic_firmware_lldp(host), 20 * MIN, 40, &spans));
+    s.add(talk(
+        1,
+        host,
+        os_lldpd(host),
+        20 * MIN,
+        10 * MIN + 40,
+        &spans,
+    ));
+    s.add(talk(1, host, linux_dhcp(host), 4 * HOUR, 4 * HOUR, &spans));
+    let ev = s.run();
+    exactly(s.name, &ev, &[appeared(1, host, t0)], &[]);
+}
+
+#[test]
+fn three_devices_on_a_two_mac_desk_page_once_not_each_morning() {
+    let end = 5 * DAY;
+    let mut s = Story::new("three-on-two", CFG, 4, end);
+    let (ph, host, pcm) = (
+        mac(PHONE_A),
+        mac("00:23:54:40:05:01"),
+        mac("d4:be:d9:40:05:11"),
+    );
+    let t0 = hm(0, 7, 0);
+    // A phone and a Linux host there all week, a PC behind them 08:30-17:30 each working day:
+    // one more resident than `max_macs = 2` allows. The port's set changes once (Monday
+    // 08:30); the PC coming back each morning is the same set, not a new page.
+    s.extend(phone(1, ph, &[(t0, end)], &[]));
+    s.extend(boot(
+        1,
+        host,
+        ip(host.0[5]),
+        Some(&linux_dhcp(host)),
+        t0 + 60,
+    ));
+    s.add(talk(1, host, os_lldpd(host), 30, 100, &[(t0 + 60, end)]));
+    s.add(talk(
+        1,
+        host,
+        linux_dhcp(host),
+        4 * HOUR,
+        4 * HOUR,
+        &[(t0 + 60, end)],
+    ));
+    s.extend(pc(
+        1,
+        pcm,
+        windows_dhcp(pcm),
+        4 * HOUR,
+        &workdays(5, 8 * HOUR + 30 * MIN, 17 * HOUR + 30 * MIN),
+    ));
+    let ev = s.run();
+    let pc_in = hm(0, 8, 30);
+    exactly(
+        s.name,
+        &ev,
+        &[
+            appeared(1, ph, t0),
+            appeared(1, host, t0),
+            appeared(1, pcm, pc_in),
+            want_any(T::PortTopologyChanged, 1, pc_in, pc_in + 20 * MIN),
+        ],
+        &[],
+    );
 }
 
 #[test]

@@ -359,6 +359,12 @@ impl Engine {
         let gains = theirs != mine && theirs & mine == mine;
         if gains && (mine == 0 || r.modes[mode].learning(now)) {
             r.modes[mode] = Baseline::new(dna, now, self.baseline);
+            // The identity learns with it: the certainty reported for the thinner DNA (a
+            // host's NIC-firmware LLDP agent before its OS agent says more) is no reference
+            // for a confidence change.
+            r.reported_confidence = r.confidence;
+            r.report_mode = mode as u8;
+            r.mode = mode as u8;
             r.band = Band::Match;
             r.similarity = Some(1.0);
             r.deviant_since = None;

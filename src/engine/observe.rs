@@ -1,7 +1,7 @@
 //! Sightings: residents and their activity and presence pattern, identity conditions, 802.1X
 //! and topology evidence carried by frames.
 
-use super::port::{Resident, Stage};
+use super::port::{PortData, Resident, Stage};
 use super::{Engine, Sighting};
 use crate::attribution::PortRef;
 use crate::clock::Timestamp;
@@ -528,7 +528,7 @@ impl Engine {
         let i = idx as usize;
         let was = self.ports[i].d.topology_active;
         self.ports[i].d.topology_active = active;
-        if active && !was {
+        if active && !was && !self.topology_known(idx, now) {
             let dna = self.ports[i].d.primary().map(|r| r.dna.to_string());
             let mut e = self.em.event(
                 EventType::PortTopologyChanged,
@@ -576,6 +576,38 @@ impl Engine {
             })
     }
 
+    /// Whether resident `r` of port `d` is on the port now for the topology condition:
+    /// judged, not departed, not gone, not replaced, and heard recently enough
+    /// (`topology_fresh`).
+    fn counts_for_topology(&self, d: &PortData, r: &Resident, now: Timestamp) -> bool {
+        r.present() && !r.succeeded && !d.gone(r) && now.0 - r.last_seen.0 < self.topology_fresh(r)
+    }
+
+    /// One page per change of the port's set: whether the condition, rising again, is only
+    /// "more residents than the profile allows" with residents that were all counted when it
+    /// last paged (a PC behind two phones coming back each morning), not an extra hop. Notes
+    /// the set when it is a change.
+    fn topology_known(&mut self, idx: u32, now: Timestamp) -> bool {
+        let hop = self.extra_hop(idx, now);
+        let d = &self.ports[idx as usize].d;
+        let counted: Vec<MacAddr> = d
+            .residents
+            .iter()
+            .filter(|r| self.counts_for_topology(d, r, now))
+            .map(|r| r.mac)
+            .collect();
+        let d = &mut self.ports[idx as usize].d;
+        // Residents the port no longer remembers are no longer part of the paged set.
+        let residents = &d.residents;
+        d.topology_paged
+            .retain(|m| residents.iter().any(|r| r.mac == *m));
+        let known = !hop && counted.iter().all(|m| d.topology_paged.contains(m));
+        if !known {
+            d.topology_paged = counted;
+        }
+        known
+    }
+
     /// Whether the topology condition holds at `now`, and the MAC that tipped it.
     pub(super) fn topology_condition(&self, idx: u32, now: Timestamp) -> (bool, Option<MacAddr>) {
         let prof = self.profile(idx);
@@ -585,11 +617,7 @@ impl Engine {
         let mut n = 0;
         let mut newest: Option<&Resident> = None;
         for r in &d.residents {
-            if r.present()
-                && !r.succeeded
-                && !d.gone(r)
-                && now.0 - r.last_seen.0 < self.topology_fresh(r)
-            {
+            if self.counts_for_topology(d, r, now) {
                 n += 1;
                 if newest.is_none_or(|x| r.first_seen >= x.first_seen) {
                     newest = Some(r);

@@ -270,6 +270,10 @@ pub struct PortData {
     pub bpdu_at: Option<Timestamp>,
     /// port-topology-changed active.
     pub topology_active: bool,
+    /// The residents counted when port-topology-changed last paged: the condition rising
+    /// again with no resident beyond them (and no extra hop) is the same change.
+    #[serde(default)]
+    pub topology_paged: Vec<MacAddr>,
     /// EAPOL seen on the port.
     pub eapol_seen: bool,
     /// The switch enforces 802.1X on the port (SNMP port control `auto`).

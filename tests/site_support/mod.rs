@@ -22,7 +22,8 @@
 //! `device-appeared`), different-MAC swaps and cloned-MAC swaps (`device-substituted`),
 //! spoofers replaying a departed phone's CDP (`device-substituted`), rogue switches with 19
 //! more MACs (`port-topology-changed`), Hikvision cameras plugged in (`device-appeared` +
-//! `ndaa-prohibited-detected`), phones moved to another port (`device-appeared`).
+//! `ndaa-prohibited-detected`), phones moved to another port (`device-appeared`, and
+//! `port-orphaned` for the port left dark 14 days).
 //!
 //! Announcements are sent every `announce_every` (default 10 min, coarser than the 30-60 s of
 //! real devices, to keep the run short) and every other frame of an announcing device right
@@ -244,6 +245,9 @@ enum Action {
     Announce(usize, u32),
     Renew(usize, u32),
     Plug(usize),
+    /// Plug back after a reboot or link flap of the given epoch: dropped when the device was
+    /// unplugged for good (replaced, moved away) meanwhile.
+    Replug(usize, u32),
     Unplug(usize),
     /// Unplug and plug back after the given seconds (reboot, link flap).
     Bounce(usize, i64),
@@ -496,21 +500,38 @@ impl Sim {
                 self.push(t + renew, Action::Renew(d, e));
             }
             Action::Plug(d) => self.plug(d, t),
+            Action::Replug(d, e) => {
+                if self.devs[d].epoch == e {
+                    self.plug(d, t);
+                }
+            }
             Action::Unplug(d) => {
                 let dev = &mut self.devs[d];
                 dev.plugged = false;
                 dev.epoch += 1;
             }
             Action::Bounce(d, down) => {
+                // A reboot or link flap of a device that is not plugged in (replaced, moved
+                // away, or already down) does nothing: it must not plug it back.
+                if !self.devs[d].plugged {
+                    return;
+                }
                 self.devs[d].plugged = false;
                 self.devs[d].epoch += 1;
-                self.push(t + down, Action::Plug(d));
+                let e = self.devs[d].epoch;
+                self.push(t + down, Action::Replug(d, e));
             }
             Action::Firmware(d) => {
+                // Updated while down (a reboot in progress): it comes back with the new
+                // firmware when it is plugged back.
+                self.devs[d].fw = true;
+                if !self.devs[d].plugged {
+                    return;
+                }
                 self.devs[d].plugged = false;
                 self.devs[d].epoch += 1;
-                self.devs[d].fw = true;
-                self.push(t + 2 * MIN, Action::Plug(d));
+                let e = self.devs[d].epoch;
+                self.push(t + 2 * MIN, Action::Replug(d, e));
             }
             Action::SwitchDown(sw) => self.sw_down[sw] = true,
             Action::SwitchUp(sw) => self.sw_down[sw] = false,
@@ -757,6 +778,7 @@ fn plant_replacements(s: &mut Sim) {
 fn plant_attacks(s: &mut Sim) {
     let p = s.p;
     let last = p.days - 1;
+    let end = p.days * DAY;
     // Different-MAC swaps: another kind of device with its own MAC takes the port.
     let victims = pool(s, &[Role::Phone, Role::Host]);
     for i in victims.into_iter().take(count(s, 20.0)) {
@@ -861,6 +883,14 @@ fn plant_attacks(s: &mut Sim) {
         s.push(t + 30 * MIN, Action::Plug(new));
         s.exp(to, T::DeviceAppeared);
         s.opt(i, T::DeviceDeparted, 1);
+        // The port it left stays dark: orphaned 14 days later (optional within a few hours
+        // of the end: the timer runs on ticks, and a switch outage may hold it back).
+        let orphaned = t + 14 * DAY;
+        if orphaned + 6 * HOUR <= end {
+            s.exp(i, T::PortOrphaned);
+        } else if orphaned < end {
+            s.opt(i, T::PortOrphaned, 1);
+        }
         s.out.move_ports.push(to);
     }
 }

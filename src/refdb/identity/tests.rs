@@ -208,7 +208,7 @@ fn an_os_that_does_not_run_on_the_vendor_is_a_contradiction() {
     assert_eq!(mac.os, None, "{mac:?}");
     let e = mac.evidence.iter().find(|e| &*e.rule == "t:win").unwrap();
     assert_eq!(e.effect, Effect::Contradicts);
-    assert!(e.contradicts.contains(&"os"));
+    assert!(e.contradicts.contains("os"));
     assert!(
         e.note
             .as_deref()

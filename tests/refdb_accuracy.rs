@@ -110,7 +110,7 @@ fn labelled_devices_resolve_with_vendor_98_and_class_95_percent() {
             let agreeing: BTreeSet<_> = id
                 .evidence
                 .iter()
-                .filter(|e| e.effect == Effect::Agrees && e.agrees.contains(&"vendor"))
+                .filter(|e| e.effect == Effect::Agrees && e.agrees.contains("vendor"))
                 .map(|e| e.source)
                 .collect();
             if agreeing.len() >= 2 {

@@ -272,6 +272,14 @@ impl ClassMap {
     pub fn os_family(&self, os: &str) -> Option<&OsFamily> {
         self.os_families.iter().find(|f| f.pattern.is_match(os))
     }
+
+    /// [`ClassMap::os_family`] with the family's index in `os_families`.
+    pub fn os_family_index(&self, os: &str) -> Option<(usize, &OsFamily)> {
+        self.os_families
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.pattern.is_match(os))
+    }
 }
 
 #[cfg(test)]

@@ -31,13 +31,14 @@
 use std::sync::Arc;
 
 use serde::Serialize;
+use smallvec::SmallVec;
 
 use super::class::DeviceClass;
 use super::ndaa::{Entity, NdaaStatus, Relation};
 use super::oui::sla_quadrant;
 use super::profile::Profile;
 use super::rules::{Rule, strip_corporate};
-use super::{RefDb, ValueClaim};
+use super::{Claimed, RefDb, ValueClaim};
 
 /// Certainty a vendor named by two independent sources reaches at least.
 pub const CORROBORATED: f64 = 0.9;
@@ -89,43 +90,127 @@ impl Source {
     }
 }
 
-/// One piece of evidence.
+/// One piece of evidence. Its texts are shared with the database and its claim cache
+/// (`Arc<str>`): resolving a device allocates no copy of a rule id, value or claim.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
     /// The signal (`cdp.platform`, `oui.org`, …).
     pub signal: &'static str,
     /// The value seen.
-    pub value: String,
+    #[serde(serialize_with = "ser_str")]
+    pub value: Arc<str>,
     /// The rule that matched (`<set>:<id>`), or `builtin:<what>`.
-    pub rule: String,
+    #[serde(serialize_with = "ser_str")]
+    pub rule: Arc<str>,
     /// Where the signal comes from.
     pub source: Source,
     /// Claimed vendor (canonical).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vendor: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_str"
+    )]
+    pub vendor: Option<Arc<str>>,
     /// Claimed model.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_str"
+    )]
+    pub model: Option<Arc<str>>,
     /// Claimed class.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<DeviceClass>,
     /// Claimed operating system.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub os: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_str"
+    )]
+    pub os: Option<Arc<str>>,
     /// The rule's weight.
     pub weight: f32,
     /// Relation to the result (all attributes together).
     pub effect: Effect,
     /// The attributes whose resolved value it names (`vendor`, `model`, `class`, `os`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub agrees: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Attrs::is_empty")]
+    pub agrees: Attrs,
     /// The attributes of which it names another value, or whose resolved value rules it out.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub contradicts: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Attrs::is_empty")]
+    pub contradicts: Attrs,
     /// Why, when the contradiction is not a plain disagreement (`Windows does not run on
     /// Apple hardware`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+fn ser_str<S: serde::Serializer>(s: &Arc<str>, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s)
+}
+
+fn ser_opt_str<S: serde::Serializer>(s: &Option<Arc<str>>, ser: S) -> Result<S::Ok, S::Error> {
+    match s {
+        Some(s) => ser.serialize_some(&**s),
+        None => ser.serialize_none(),
+    }
+}
+
+/// A set of attributes (`vendor`, `model`, `class`, `os`), listed and serialised in that
+/// order: an array of names in JSON.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Attrs(u8);
+
+impl Attrs {
+    const NAMES: [&'static str; 4] = ["vendor", "model", "class", "os"];
+
+    fn insert(&mut self, a: Attr) {
+        self.0 |= 1 << a as u8;
+    }
+
+    /// No attribute.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// Whether the set holds the attribute named `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+
+    /// The names, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let bits = self.0;
+        Self::NAMES
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| bits & (1 << i) != 0)
+            .map(|(_, n)| *n)
+    }
+
+    /// The names joined by `sep`.
+    pub fn join(&self, sep: &str) -> String {
+        self.iter().collect::<Vec<_>>().join(sep)
+    }
+}
+
+impl std::fmt::Debug for Attrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for Attrs {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl Serialize for Attrs {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.iter())
+    }
 }
 
 /// The OUI registry's answer for a universal MAC.
@@ -218,59 +303,76 @@ pub(crate) fn canonical(db: &RefDb, raw: &str) -> String {
     }
 }
 
-/// Which attribute of a piece of evidence.
+/// Which attribute of a piece of evidence (its number is its bit in [`Attrs`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Attr {
-    Vendor,
-    Model,
-    Class,
-    Os,
+    Vendor = 0,
+    Model = 1,
+    Class = 2,
+    Os = 3,
 }
 
 impl Attr {
-    fn name(self) -> &'static str {
-        match self {
-            Attr::Vendor => "vendor",
-            Attr::Model => "model",
-            Attr::Class => "class",
-            Attr::Os => "os",
-        }
-    }
-
     /// The claim of `e` on this attribute.
-    fn text(self, e: &Evidence) -> Option<&str> {
+    fn claim(self, e: &Evidence) -> Option<ClaimRef<'_>> {
         match self {
-            Attr::Vendor => e.vendor.as_deref(),
-            Attr::Model => e.model.as_deref(),
+            Attr::Vendor => e.vendor.as_ref().map(ClaimRef::Text),
+            Attr::Model => e.model.as_ref().map(ClaimRef::Text),
             Attr::Class => e
                 .class
                 .filter(|c| *c != DeviceClass::Unknown)
-                .map(DeviceClass::as_str),
-            Attr::Os => e.os.as_deref(),
+                .map(ClaimRef::Class),
+            Attr::Os => e.os.as_ref().map(ClaimRef::Text),
         }
     }
 }
+
+/// One attribute's claim of a piece of evidence.
+#[derive(Clone, Copy)]
+enum ClaimRef<'a> {
+    Text(&'a Arc<str>),
+    Class(DeviceClass),
+}
+
+impl ClaimRef<'_> {
+    /// The same claim: texts equal but for ASCII case (shared texts compare by pointer first).
+    fn same(&self, other: &ClaimRef<'_>) -> bool {
+        match (self, other) {
+            (ClaimRef::Text(a), ClaimRef::Text(b)) => {
+                Arc::ptr_eq(a, b) || a.eq_ignore_ascii_case(b)
+            }
+            (ClaimRef::Class(a), ClaimRef::Class(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Scratch per piece of evidence, on the stack for ordinary devices (a few dozen pieces).
+type PerPiece<T> = SmallVec<[T; 48]>;
+/// Scratch per distinct value of one attribute.
+type PerValue<T> = SmallVec<[T; 16]>;
+/// Scratch per signal value of a device.
+pub(crate) type PerSignal<T> = SmallVec<[T; 32]>;
 
 /// The claims of one attribute as small ids: claims equal but for ASCII case share an id.
 struct Keys {
     /// Per piece of evidence.
-    ids: Vec<Option<u16>>,
+    ids: PerPiece<Option<u16>>,
     /// Per id, the first piece naming it.
-    first: Vec<usize>,
+    first: PerValue<usize>,
 }
 
 impl Keys {
     fn new(evidence: &[Evidence], attr: Attr) -> Keys {
-        let mut first: Vec<usize> = Vec::new();
+        let mut first: PerValue<usize> = SmallVec::new();
         let ids = evidence
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let t = attr.text(e)?;
-                let k = first.iter().position(|&j| {
-                    attr.text(&evidence[j])
-                        .is_some_and(|x| x.eq_ignore_ascii_case(t))
-                });
+                let t = attr.claim(e)?;
+                let k = first
+                    .iter()
+                    .position(|&j| attr.claim(&evidence[j]).is_some_and(|x| x.same(&t)));
                 Some(match k {
                     Some(k) => k as u16,
                     None => {
@@ -287,9 +389,9 @@ impl Keys {
 /// Weight of each piece of evidence for one attribute: rules that disagree about this
 /// attribute of the same value (`group`: pieces from one signal value share a number) share
 /// the weight.
-fn shared_weights(evidence: &[Evidence], group: &[u32], keys: &Keys) -> Vec<f32> {
-    let mut out = Vec::with_capacity(evidence.len());
-    let mut distinct: Vec<u16> = Vec::new();
+fn shared_weights(evidence: &[Evidence], group: &[u32], keys: &Keys) -> PerPiece<f32> {
+    let mut out = PerPiece::with_capacity(evidence.len());
+    let mut distinct: PerValue<u16> = SmallVec::new();
     // The pieces of one group are contiguous (see `decide`): count its distinct claims once.
     for run in group.chunk_by(|a, b| a == b) {
         let range = out.len()..out.len() + run.len();
@@ -344,7 +446,7 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
     let n = keys.first.len();
     // One observed value is one piece of evidence per claim, however many rules make it:
     // per (value, claim) only the heaviest counts.
-    let mut pieces: Vec<(u32, usize, f32, Source)> = Vec::with_capacity(evidence.len());
+    let mut pieces: PerPiece<(u32, usize, f32, Source)> = SmallVec::new();
     for (i, k) in keys.ids.iter().enumerate() {
         let Some(k) = k.map(usize::from) else {
             continue;
@@ -355,7 +457,7 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
         }
     }
     // Per value: (miss, max, source bits).
-    let mut acc = vec![(1.0f64, 0.0f32, 0u8); n];
+    let mut acc: PerValue<(f64, f32, u8)> = smallvec::smallvec![(1.0f64, 0.0f32, 0u8); n];
     for &(_, k, wi, src) in &pieces {
         let a = &mut acc[k];
         a.0 *= 1.0 - f64::from(wi);
@@ -364,7 +466,7 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
             a.2 |= source_bit(src);
         }
     }
-    let sup: Vec<Support> = acc
+    let sup: PerValue<Support> = acc
         .iter()
         .map(|&(miss, max, bits)| Support {
             total: 1.0 - miss,
@@ -404,37 +506,43 @@ fn vote(evidence: &[Evidence], group: &[u32], keys: &Keys, w: &[f32], corroborat
     }
 }
 
+/// A piece of evidence before it is built: its value, claim, rule and the OS it carries (a
+/// merged duplicate may add one).
+struct Pending<'a> {
+    signal: &'static str,
+    source: Source,
+    value: &'a Arc<str>,
+    claim: &'a ValueClaim,
+    rule: &'a Rule,
+    os: Option<&'a Arc<str>>,
+}
+
 /// Collects the evidence of a profile: one piece per (rule, value), duplicates of one claim on
 /// one value merged.
-/// `evidence` holds the pieces found before (the MAC's).
+/// `pre` holds the pieces found before (the MAC's).
 fn collect(
     profile: &Profile,
     db: &RefDb,
     oui_org: Option<&str>,
-    mut evidence: Vec<Evidence>,
+    pre: Option<Evidence>,
 ) -> Vec<Evidence> {
-    let signals: Vec<(&'static str, &str, Arc<[ValueClaim]>)> = profile
+    let values = profile
         .signals
         .iter()
         .flat_map(|(k, v)| v.iter().map(|v| (*k, v.as_str())))
-        .chain(oui_org.map(|o| ("oui.org", o)))
-        .map(|(k, v)| (k, v, db.claims(k, v)))
-        .collect();
-    // Sized once: pieces are large, and growing the vector copies them.
-    let claims = signals.iter().map(|s| s.2.len());
-    evidence.reserve(claims.clone().sum());
+        .chain(oui_org.map(|o| ("oui.org", o)));
+    let signals: PerSignal<(&'static str, Claimed)> = db.claims_of(values);
     // Rules already matched (on another value of their signal), sorted.
-    let mut seen_rules: Vec<usize> = Vec::new();
+    let mut seen_rules: PerPiece<usize> = SmallVec::new();
     let rules = db.rules.rules();
     // Per value: its rules' claims, strongest first, then the pieces kept (with the OS a
     // merged duplicate adds); only those become evidence.
-    let cap = claims.max().unwrap_or(0);
-    let mut found: Vec<(&ValueClaim, &Rule)> = Vec::with_capacity(cap);
-    let mut kept: Vec<(&ValueClaim, &Rule, Option<&String>)> = Vec::with_capacity(cap);
-    for (signal, value, claimed) in &signals {
-        let (signal, value) = (*signal, *value);
+    let mut found: PerValue<(&ValueClaim, &Rule)> = SmallVec::new();
+    let mut kept: PerPiece<Pending<'_>> = SmallVec::new();
+    for (signal, claimed) in &signals {
+        let source = Source::of(signal);
         found.clear();
-        for c in claimed.iter() {
+        for c in claimed.claims.iter() {
             match seen_rules.binary_search(&c.rule) {
                 Ok(_) => continue,
                 Err(at) => seen_rules.insert(at, c.rule),
@@ -444,38 +552,48 @@ fn collect(
         // One value is one piece of evidence however many rules (of one or several
         // databases) say the same about it: keep the strongest per claim.
         found.sort_by(|a, b| b.1.weight.total_cmp(&a.1.weight));
-        kept.clear();
+        let from = kept.len();
         for &(e, rule) in &found {
-            let same = kept.iter_mut().find(|(k, _, _)| {
-                k.vendor == e.vendor
-                    && k.class == e.class
-                    && (k.model == e.model || e.model.is_none())
+            let same = kept[from..].iter_mut().find(|k| {
+                k.claim.vendor == e.vendor
+                    && k.claim.class == e.class
+                    && (k.claim.model == e.model || e.model.is_none())
             });
             match same {
-                Some((_, _, os)) => {
-                    if os.is_none() {
-                        *os = e.os.as_ref();
+                Some(k) => {
+                    if k.os.is_none() {
+                        k.os = e.os.as_ref();
                     }
                 }
-                None => kept.push((e, rule, e.os.as_ref())),
+                None => kept.push(Pending {
+                    signal,
+                    source,
+                    value: &claimed.value,
+                    claim: e,
+                    rule,
+                    os: e.os.as_ref(),
+                }),
             }
         }
-        evidence.extend(kept.iter().map(|&(c, rule, os)| Evidence {
-            signal,
-            value: value.to_owned(),
-            rule: rule.id.clone(),
-            source: Source::of(signal),
-            vendor: c.vendor.clone(),
-            model: c.model.clone(),
-            class: c.class,
-            os: os.cloned(),
-            weight: rule.weight,
-            effect: Effect::Neutral,
-            agrees: Vec::new(),
-            contradicts: Vec::new(),
-            note: None,
-        }));
     }
+    // Sized once: the returned vector is the one allocation that holds the pieces.
+    let mut evidence = Vec::with_capacity(kept.len() + usize::from(pre.is_some()));
+    evidence.extend(pre);
+    evidence.extend(kept.iter().map(|k| Evidence {
+        signal: k.signal,
+        value: k.value.clone(),
+        rule: k.rule.id.clone(),
+        source: k.source,
+        vendor: k.claim.vendor.clone(),
+        model: k.claim.model.clone(),
+        class: k.claim.class,
+        os: k.os.cloned(),
+        weight: k.rule.weight,
+        effect: Effect::Neutral,
+        agrees: Attrs::default(),
+        contradicts: Attrs::default(),
+        note: None,
+    }));
     evidence
 }
 
@@ -488,31 +606,35 @@ struct Resolved {
     certainty: Certainty,
 }
 
-/// The winning value as spelled by the strongest evidence naming it.
-fn spelled(evidence: &[Evidence], attr: Attr, keys: &Keys, key: Option<u16>) -> Option<String> {
+/// The strongest piece of evidence naming the winning value (its spelling is reported).
+fn spelled(evidence: &[Evidence], keys: &Keys, key: Option<u16>) -> Option<usize> {
     let key = key?;
     (0..evidence.len())
         .filter(|&i| keys.ids[i] == Some(key))
         .max_by(|&a, &b| evidence[a].weight.total_cmp(&evidence[b].weight))
-        .and_then(|i| attr.text(&evidence[i]).map(str::to_owned))
 }
 
 /// Marks each piece of evidence with the attributes it agrees with or contradicts.
 fn mark_effects(
     evidence: &mut [Evidence],
     attrs: &[(Attr, &Keys, Option<u16>)],
-    ruled_out: &[Option<String>],
+    ruled_out: &[Option<usize>],
+    vendor: Option<&str>,
+    db: &RefDb,
 ) {
     for (i, e) in evidence.iter_mut().enumerate() {
         for (attr, keys, key) in attrs {
             let Some(mine) = keys.ids[i] else { continue };
             if *attr == Attr::Os && ruled_out[i].is_some() {
-                e.contradicts.push(attr.name());
-                e.note = ruled_out[i].clone();
+                e.contradicts.insert(*attr);
+                e.note = ruled_out[i].zip(vendor).map(|(f, v)| {
+                    let name = &db.classmap.os_families[f].name;
+                    format!("{name} does not run on {v} hardware")
+                });
             } else if *key == Some(mine) {
-                e.agrees.push(attr.name());
+                e.agrees.insert(*attr);
             } else {
-                e.contradicts.push(attr.name());
+                e.contradicts.insert(*attr);
             }
         }
         e.effect = if !e.contradicts.is_empty() {
@@ -525,13 +647,14 @@ fn mark_effects(
     }
 }
 
-fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
-    // Pieces from one signal value are contiguous: number the runs.
-    let mut group = Vec::with_capacity(evidence.len());
+/// Pieces from one signal value are contiguous: numbers the runs.
+fn groups(evidence: &[Evidence]) -> PerPiece<u32> {
+    let mut group = PerPiece::with_capacity(evidence.len());
     for i in 0..evidence.len() {
         let same = i > 0
             && evidence[i].signal == evidence[i - 1].signal
-            && evidence[i].value == evidence[i - 1].value;
+            && (Arc::ptr_eq(&evidence[i].value, &evidence[i - 1].value)
+                || evidence[i].value == evidence[i - 1].value);
         let g = match group.last() {
             Some(&g) if same => g,
             Some(&g) => g + 1,
@@ -539,6 +662,11 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
         };
         group.push(g);
     }
+    group
+}
+
+fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
+    let group = groups(evidence);
     let kv = Keys::new(evidence, Attr::Vendor);
     let v = vote(
         evidence,
@@ -547,7 +675,8 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
         &shared_weights(evidence, &group, &kv),
         true,
     );
-    let vendor = spelled(evidence, Attr::Vendor, &kv, v.key);
+    let vendor_at = spelled(evidence, &kv, v.key);
+    let vendor = vendor_at.and_then(|i| evidence[i].vendor.as_deref());
 
     let kc = Keys::new(evidence, Attr::Class);
     let c = vote(
@@ -557,8 +686,8 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
         &shared_weights(evidence, &group, &kc),
         false,
     );
-    let class = spelled(evidence, Attr::Class, &kc, c.key)
-        .and_then(|k| k.parse().ok())
+    let class = spelled(evidence, &kc, c.key)
+        .and_then(|i| evidence[i].class)
         .unwrap_or(DeviceClass::Unknown);
 
     // The model comes only from evidence that does not name another vendor, and is never more
@@ -576,17 +705,19 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
     } else {
         m.certainty
     };
-    let model = spelled(evidence, Attr::Model, &km, m.key).filter(|_| model_c >= MIN_REPORTED);
+    let model = spelled(evidence, &km, m.key)
+        .filter(|_| model_c >= MIN_REPORTED)
+        .and_then(|i| evidence[i].model.as_deref());
 
-    // OS: a family that does not run on the resolved vendor's hardware is contradicted by it.
+    // OS: a family that does not run on the resolved vendor's hardware is contradicted by it
+    // (per piece, the family that rules it out).
     let ko = Keys::new(evidence, Attr::Os);
-    let ruled_out: Vec<Option<String>> = evidence
+    let ruled_out: PerPiece<Option<usize>> = evidence
         .iter()
         .map(|e| {
-            let (os, vendor) = (e.os.as_deref()?, vendor.as_deref()?);
-            let fam = db.classmap.os_family(os)?;
-            (!fam.runs_on(vendor))
-                .then(|| format!("{} does not run on {vendor} hardware", fam.name))
+            let (os, vendor) = (e.os.as_deref()?, vendor?);
+            let (f, fam) = db.classmap.os_family_index(os)?;
+            (!fam.runs_on(vendor)).then_some(f)
         })
         .collect();
     let mut wo = shared_weights(evidence, &group, &ko);
@@ -596,8 +727,15 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
         }
     }
     let o = vote(evidence, &group, &ko, &wo, false);
-    let os = spelled(evidence, Attr::Os, &ko, o.key).filter(|_| o.certainty >= MIN_REPORTED);
+    let os = spelled(evidence, &ko, o.key)
+        .filter(|_| o.certainty >= MIN_REPORTED)
+        .and_then(|i| evidence[i].os.as_deref());
 
+    let (vendor, model, os) = (
+        vendor.map(str::to_owned),
+        model.map(str::to_owned),
+        os.map(str::to_owned),
+    );
     let reported = |r: bool, k: Option<u16>| if r { k } else { None };
     mark_effects(
         evidence,
@@ -612,6 +750,8 @@ fn decide(evidence: &mut [Evidence], db: &RefDb) -> Resolved {
             (Attr::Os, &ko, reported(os.is_some(), o.key)),
         ],
         &ruled_out,
+        vendor.as_deref(),
+        db,
     );
     let shown = |r: bool, x: f64| round3(if r { x } else { 0.0 });
     Resolved {
@@ -636,19 +776,17 @@ fn ndaa(
     oui: Option<&OuiInfo>,
     evidence: &[Evidence],
 ) -> (NdaaStatus, Option<String>, Option<String>, Option<String>) {
-    let mut names: Vec<&str> = Vec::new();
-    names.extend(vendor);
-    if let Some(o) = oui {
-        names.push(&o.org);
-    }
-    names.extend(profile.values("lldp.med.manufacturer"));
-    let hits: Vec<&Entity> = profile
+    let names = vendor
+        .into_iter()
+        .chain(oui.map(|o| o.org.as_str()))
+        .chain(profile.values("lldp.med.manufacturer"));
+    let hits: PerValue<&Entity> = profile
         .mac
         .as_ref()
         .filter(|m| !m.is_local())
         .and_then(|m| db.ndaa.by_mac(m))
         .into_iter()
-        .chain(names.iter().filter_map(|n| db.ndaa_by_name(n)))
+        .chain(names.filter_map(|n| db.ndaa_by_name(n)))
         .collect();
     let decided = hits
         .iter()
@@ -669,7 +807,7 @@ fn ndaa(
     // brand's MAC, say) does not make the device prohibited, but it is not clean either.
     let doubt = evidence
         .iter()
-        .filter(|e| e.contradicts.contains(&"vendor") && e.weight >= 0.3)
+        .filter(|e| e.contradicts.contains("vendor") && e.weight >= 0.3)
         .filter_map(|e| db.ndaa_by_name(e.vendor.as_deref()?))
         .find(|x| x.status == NdaaStatus::Prohibited);
     match doubt {
@@ -679,19 +817,45 @@ fn ndaa(
     }
 }
 
+/// Orders the evidence strongest first, ties by signal name, else as collected (a stable
+/// sort of small keys, then the pieces moved into place: no scratch copy of the pieces).
+fn sort_strongest_first(evidence: &mut [Evidence]) {
+    let mut order: PerPiece<u16> = (0..evidence.len() as u16).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&evidence[usize::from(a)], &evidence[usize::from(b)]);
+        y.weight
+            .total_cmp(&x.weight)
+            .then_with(|| x.signal.cmp(y.signal))
+            .then(a.cmp(&b))
+    });
+    // Position i takes the piece at order[i]: follow each cycle once.
+    for i in 0..order.len() {
+        let mut cur = i;
+        loop {
+            let next = usize::from(order[cur]);
+            order[cur] = cur as u16;
+            if next == i {
+                break;
+            }
+            evidence.swap(cur, next);
+            cur = next;
+        }
+    }
+}
+
 /// Resolves one profile against a database.
 pub fn resolve(profile: &Profile, db: &RefDb) -> Identity {
     let mut oui_info = None;
     let mut local = false;
     let mut quadrant = None;
-    let mut pre: Vec<Evidence> = Vec::new();
+    let mut pre = None;
     if let Some(mac) = &profile.mac {
         if mac.is_local() {
             local = true;
             quadrant = sla_quadrant(mac);
-            pre.push(Evidence {
+            pre = Some(Evidence {
                 signal: "mac",
-                value: mac.to_string(),
+                value: mac.to_string().into(),
                 rule: "builtin:locally-administered".into(),
                 source: Source::Mac,
                 vendor: None,
@@ -700,8 +864,8 @@ pub fn resolve(profile: &Profile, db: &RefDb) -> Identity {
                 os: None,
                 weight: 0.0,
                 effect: Effect::Neutral,
-                agrees: Vec::new(),
-                contradicts: Vec::new(),
+                agrees: Attrs::default(),
+                contradicts: Attrs::default(),
                 note: Some("randomised or software-assigned: the OUI names no vendor".into()),
             });
         } else if let Some(m) = db.oui.lookup(mac) {
@@ -719,11 +883,7 @@ pub fn resolve(profile: &Profile, db: &RefDb) -> Identity {
         .filter(|o| !matches!(*o, "IEEE Registration Authority" | "Private"));
     let mut evidence = collect(profile, db, org, pre);
     let r = decide(&mut evidence, db);
-    evidence.sort_by(|a, b| {
-        b.weight
-            .total_cmp(&a.weight)
-            .then_with(|| a.signal.cmp(b.signal))
-    });
+    sort_strongest_first(&mut evidence);
     let (ndaa_status, ndaa_entity, ndaa_group, ndaa_source) = ndaa(
         profile,
         db,

@@ -32,10 +32,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+use smallvec::SmallVec;
+
 pub use class::DeviceClass;
 pub use classmap::ClassMap;
 pub use error::RefdbError;
-pub use identity::{Certainty, Effect, Evidence, Identity};
+pub use identity::{Attrs, Certainty, Effect, Evidence, Identity};
 pub use ndaa::{NdaaList, NdaaStatus};
 pub use oui::OuiRegistry;
 pub use profile::{Profile, profiles};
@@ -78,7 +80,7 @@ pub struct RefDb {
     /// contents, in load order: equal digests, equal databases.
     pub digest: String,
     /// Per rule (by index), the canonical vendor of a rule whose vendor is fixed.
-    vendor_canon: Vec<Option<String>>,
+    vendor_canon: Vec<Option<Arc<str>>>,
     /// What the rules claim about a signal value, canonicalised: values repeat across a
     /// fleet (one phone model, one DHCP stack), so each is matched once. Bounded.
     claim_cache: Arc<RwLock<ClaimCache>>,
@@ -96,26 +98,37 @@ struct Memo<V> {
     map: FastMap<Box<str>, V>,
 }
 
-/// Claims per signal, then per value (looked up by `&str`, without building a key).
+/// Claims per signal, then per value (looked up by `&str`, without building a key; the key
+/// is the value every evidence of it shares).
 #[derive(Debug, Default)]
 struct ClaimCache {
-    by_signal: FastMap<&'static str, FastMap<Box<str>, Arc<[ValueClaim]>>>,
+    by_signal: FastMap<&'static str, FastMap<Arc<str>, Arc<[ValueClaim]>>>,
     len: usize,
 }
 
-/// One rule's claim on a value, with the vendor canonicalised.
+/// One rule's claim on a value, with the vendor canonicalised. The texts are shared with
+/// the evidence built from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValueClaim {
     /// The rule's index in [`RuleSet::rules`].
     pub rule: usize,
     /// Canonical vendor.
-    pub vendor: Option<String>,
+    pub vendor: Option<Arc<str>>,
     /// Model.
-    pub model: Option<String>,
+    pub model: Option<Arc<str>>,
     /// Class.
     pub class: Option<DeviceClass>,
     /// Operating system.
-    pub os: Option<String>,
+    pub os: Option<Arc<str>>,
+}
+
+/// A signal value and every rule's claim on it ([`RefDb::claims`]).
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The value (shared with the cache).
+    pub value: Arc<str>,
+    /// The claims.
+    pub claims: Arc<[ValueClaim]>,
 }
 
 /// Most distinct signal values whose claims are kept.
@@ -240,8 +253,8 @@ impl RefDb {
             claim_cache: Arc::default(),
             name_cache: Arc::default(),
         };
-        let mut seen: HashMap<&str, String> = HashMap::new();
-        let canon: Vec<Option<String>> = db
+        let mut seen: HashMap<&str, Arc<str>> = HashMap::new();
+        let canon: Vec<Option<Arc<str>>> = db
             .rules
             .rules()
             .iter()
@@ -249,7 +262,7 @@ impl RefDb {
                 let v = r.vendor.as_deref().filter(|_| !r.templated)?;
                 Some(
                     seen.entry(v)
-                        .or_insert_with(|| identity::canonical(&db, v))
+                        .or_insert_with(|| identity::canonical(&db, v).into())
                         .clone(),
                 )
             })
@@ -260,11 +273,14 @@ impl RefDb {
     }
 
     /// Every rule's claim on `value` of `signal`, vendors canonicalised (cached).
-    pub fn claims(&self, signal: &'static str, value: &str) -> Arc<[ValueClaim]> {
+    pub fn claims(&self, signal: &'static str, value: &str) -> Claimed {
         if let Ok(c) = self.claim_cache.read()
-            && let Some(hit) = c.by_signal.get(signal).and_then(|m| m.get(value))
+            && let Some((v, hit)) = c.by_signal.get(signal).and_then(|m| m.get_key_value(value))
         {
-            return hit.clone();
+            return Claimed {
+                value: v.clone(),
+                claims: hit.clone(),
+            };
         }
         let found: Arc<[ValueClaim]> = self
             .rules
@@ -273,20 +289,62 @@ impl RefDb {
             .map(|(rule, claim)| ValueClaim {
                 rule: rule.index,
                 vendor: claim.vendor.map(|v| self.canonical_vendor(rule.index, &v)),
-                model: claim.model,
+                model: claim.model.map(Arc::from),
                 class: claim.class,
-                os: claim.os,
+                os: claim.os.map(Arc::from),
             })
             .collect();
+        let value: Arc<str> = value.into();
         if let Ok(mut c) = self.claim_cache.write()
             && c.len < CLAIM_CACHE_MAX
         {
             let m = c.by_signal.entry(signal).or_default();
-            if m.insert(value.into(), found.clone()).is_none() {
+            if m.insert(value.clone(), found.clone()).is_none() {
                 c.len += 1;
             }
         }
-        found
+        Claimed {
+            value,
+            claims: found,
+        }
+    }
+
+    /// The claims on each `(signal, value)`, in order: [`RefDb::claims`] with the cache's
+    /// read lock taken once for the cached values of a device (again after each miss).
+    pub fn claims_of<'v>(
+        &self,
+        values: impl IntoIterator<Item = (&'static str, &'v str)>,
+    ) -> identity::PerSignal<(&'static str, Claimed)> {
+        let mut out = SmallVec::new();
+        let mut values = values.into_iter();
+        let mut missed = None;
+        loop {
+            if let Some((signal, value)) = missed.take() {
+                out.push((signal, self.claims(signal, value)));
+            }
+            let Ok(c) = self.claim_cache.read() else {
+                out.extend(values.map(|(s, v)| (s, self.claims(s, v))));
+                return out;
+            };
+            for (signal, value) in values.by_ref() {
+                match c.by_signal.get(signal).and_then(|m| m.get_key_value(value)) {
+                    Some((v, claims)) => out.push((
+                        signal,
+                        Claimed {
+                            value: v.clone(),
+                            claims: claims.clone(),
+                        },
+                    )),
+                    None => {
+                        missed = Some((signal, value));
+                        break;
+                    }
+                }
+            }
+            if missed.is_none() {
+                return out;
+            }
+        }
     }
 
     /// The Section 889 entry one of whose patterns matches `name` ([`NdaaList::by_name`],
@@ -323,10 +381,10 @@ impl RefDb {
     }
 
     /// The canonical vendor a rule claims for `raw` (its filled-in vendor template).
-    pub(crate) fn canonical_vendor(&self, rule: usize, raw: &str) -> String {
+    pub(crate) fn canonical_vendor(&self, rule: usize, raw: &str) -> Arc<str> {
         match self.vendor_canon.get(rule) {
             Some(Some(v)) => v.clone(),
-            _ => identity::canonical(self, raw),
+            _ => identity::canonical(self, raw).into(),
         }
     }
 

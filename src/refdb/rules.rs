@@ -167,8 +167,9 @@ impl Pattern {
 /// One validated rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// Identifier (`<set>:<id>`, or `<set>:rule[N]` when the file gives none).
-    pub id: String,
+    /// Identifier (`<set>:<id>`, or `<set>:rule[N]` when the file gives none), shared with
+    /// the evidence naming the rule.
+    pub id: Arc<str>,
     /// The rule set (file) name.
     pub set: Arc<str>,
     /// Line of the rule in its file.
@@ -439,7 +440,7 @@ impl RuleSet {
                 regex,
             });
         }
-        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut ids: HashMap<Arc<str>, usize> = HashMap::new();
         let first_new = self.rules.len();
         let lines = LineIndex::new(text);
         for (i, r) in raw.rule.iter().enumerate() {
@@ -760,10 +761,10 @@ fn validate_rule(
             format!("{} is out of range (0, 1]", r.weight),
         ));
     }
-    let id = match &r.id {
-        Some(id) if !id.trim().is_empty() => format!("{set}:{}", id.trim()),
+    let id: Arc<str> = match &r.id {
+        Some(id) if !id.trim().is_empty() => format!("{set}:{}", id.trim()).into(),
         Some(_) => return Err(err("id", "must not be empty when present".into())),
-        None => format!("{set}:rule[{i}]"),
+        None => format!("{set}:rule[{i}]").into(),
     };
     let keep = |t: &Option<String>| {
         if templated { t.clone() } else { normalise(t) }

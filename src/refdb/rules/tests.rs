@@ -18,7 +18,7 @@ fn regex_rules_fill_templates_from_captures() {
     .unwrap();
     let m = s.matches("cdp.platform", "cisco WS-C3560G-24PS");
     assert_eq!(m.len(), 1);
-    assert_eq!(m[0].0.id, "t:cat");
+    assert_eq!(&*m[0].0.id, "t:cat");
     assert_eq!(m[0].0.line, 4);
     assert_eq!(m[0].1.model.as_deref(), Some("Catalyst WS-C3560G-24PS"));
     assert_eq!(m[0].1.class, Some(DeviceClass::Switch));
@@ -34,7 +34,7 @@ fn equals_rules_are_case_insensitive_and_indexed() {
     .unwrap();
     assert_eq!(s.matches("dhcp.vci", "msft 5.0").len(), 1);
     assert!(s.matches("dhcp.vci", "MSFT 5.0 x").is_empty());
-    assert_eq!(s.rules()[0].id, "t:rule[0]");
+    assert_eq!(&*s.rules()[0].id, "t:rule[0]");
 }
 
 #[test]

@@ -131,6 +131,9 @@ pub struct Devices {
     /// Devices seen since their last sighting went to the store (see [`Devices::take_seen`]).
     seen: Vec<(u32, MacAddr)>,
     cached: usize,
+    /// The devices built, oldest build first (entries whose build was dropped since are
+    /// skipped when reached): eviction without a scan of every device.
+    built_order: std::collections::VecDeque<(PortId, MacAddr)>,
     cache_limit: usize,
     rebuilds: u64,
 }
@@ -351,6 +354,7 @@ impl Devices {
             dev.built = Some(Box::new((dna, identity)));
             self.cached += 1;
             self.rebuilds += 1;
+            self.built_order.push_back((id, mac));
         }
         dev.built.as_deref()
     }
@@ -411,6 +415,7 @@ impl Devices {
             d.dna = None;
         }
         self.cached = 0;
+        self.built_order.clear();
     }
 
     /// Forgets what a device said on a port before `before` (it left: departed or replaced),
@@ -451,29 +456,29 @@ impl Devices {
         n - self.map.len()
     }
 
-    /// Evicts the older half of the cached builds, by last activity.
+    /// Evicts the older half of the cached builds, oldest build first (a device active since
+    /// its build was rebuilt or is rebuilt when next needed). Each build is queued once, so
+    /// eviction costs what was built since the last one, not a scan of every device.
     fn evict(&mut self) {
-        let mut seen: Vec<Timestamp> = self
-            .map
-            .values()
-            .filter(|d| d.built.is_some())
-            .map(|d| d.last_seen)
-            .collect();
-        if seen.is_empty() {
-            self.cached = 0;
-            return;
-        }
-        let mid = seen.len() / 2;
-        let (_, cut, _) = seen.select_nth_unstable(mid);
-        let cut = *cut;
-        let mut evicted = 0;
-        for d in self.map.values_mut() {
-            if d.built.is_some() && d.last_seen <= cut && evicted <= mid {
-                d.built = None;
-                evicted += 1;
+        let target = self.cache_limit / 2;
+        while self.cached > target {
+            let Some(key) = self.built_order.pop_front() else {
+                // Out of step (cannot happen): recount.
+                self.cached = self.map.values().filter(|d| d.built.is_some()).count();
+                return;
+            };
+            if let Some(d) = self.map.get_mut(&key)
+                && d.built.take().is_some()
+            {
+                self.cached -= 1;
             }
         }
-        self.cached -= evicted;
+        // Builds dropped by a change leave stale entries: drop them once they dominate.
+        if self.built_order.len() > 4 * self.cache_limit.max(16) {
+            let map = &self.map;
+            self.built_order
+                .retain(|k| map.get(k).is_some_and(|d| d.built.is_some()));
+        }
     }
 }
 
@@ -784,5 +789,62 @@ mod tests {
             assert!(d.cached <= 4, "{}", d.cached);
         }
         assert_eq!(d.len(), 20);
+        // The most recent builds stay; the oldest went first.
+        let mac = |i: u8| -> MacAddr { format!("00:04:0d:01:02:{i:02x}").parse().unwrap() };
+        assert!(d.get(0, mac(19)).unwrap().built.is_some());
+        assert!(d.get(0, mac(0)).unwrap().built.is_none());
+        assert!(d.built_order.len() <= 4 * 16);
+    }
+
+    #[test]
+    fn vlan_and_ip_come_from_what_the_device_says_and_where_it_was_placed() {
+        let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
+        let ip = |a: [u8; 4]| Some(Ipv4Addr::from(a));
+        let arp = |probe: bool| Observation {
+            signal: Signal::Arp(crate::observe::Arp {
+                operation: 1,
+                sender_ip: if probe { None } else { ip([10, 1, 2, 3]) },
+                target_ip: ip([10, 1, 2, 1]),
+                gratuitous: false,
+                probe,
+            }),
+            ..lldp(1, "x")
+        };
+        assert_eq!(ipv4_of(&arp(true)), None);
+        assert_eq!(ipv4_of(&arp(false)), ip([10, 1, 2, 3]));
+        let mut req = dhcp(true, 3, vec![1, 3, 6]);
+        req.requested_ip = ip([10, 9, 8, 7]);
+        let req = Observation {
+            signal: Signal::Dhcp(req),
+            ..lldp(2, "x")
+        };
+        assert_eq!(ipv4_of(&req), ip([10, 9, 8, 7]));
+        let mut release = dhcp(true, 7, vec![]);
+        release.ciaddr = Ipv4Addr::new(10, 9, 8, 7);
+        let release = Observation {
+            signal: Signal::Dhcp(release),
+            ..lldp(3, "x")
+        };
+        assert_eq!(ipv4_of(&release), None);
+        let mut ack = dhcp(false, 5, vec![]);
+        ack.yiaddr = Ipv4Addr::new(10, 9, 8, 6);
+        let ack = Observation {
+            signal: Signal::Dhcp(ack),
+            ..lldp(4, "x")
+        };
+        assert_eq!(ipv4_of(&ack), ip([10, 9, 8, 6]));
+
+        let mut d = Devices::new(10);
+        assert_eq!(d.port_id(&port()), 0);
+        d.observe(0, mac, &req, Some(20));
+        let dev = d.get(0, mac).unwrap();
+        assert_eq!((dev.vlan, dev.ip), (Some(20), ip([10, 9, 8, 7])));
+        // A tagged frame names its VLAN; a frame without an address keeps the last one.
+        let mut tagged = lldp(5, "Avaya 9611 SIP 7.1.2");
+        tagged.vlans = vec![30];
+        d.observe(0, mac, &tagged, Some(20));
+        d.observe(0, mac, &release, None);
+        let dev = d.get(0, mac).unwrap();
+        assert_eq!((dev.vlan, dev.ip), (Some(30), ip([10, 9, 8, 7])));
     }
 }

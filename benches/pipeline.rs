@@ -4,7 +4,8 @@
 //! The capture is built from real corpus frames (LLDP, LLDP-MED, CDP, DHCP client messages):
 //! each frame is a template whose source MAC (and DHCP `chaddr`) is rewritten to one of
 //! 100,000 device MACs; the FDB puts two MACs on each of 50,000 ports on 200 switches. With
-//! `--bench` the capture has 1,000,000 frames over a simulated day and the report (frames/s,
+//! `--bench` the capture has 1,000,000 frames, each device speaking once a minute (ten
+//! minutes of capture; `CYBRIQ_BENCH_SPAN_S` sets another span), and the report (frames/s,
 //! peak RSS, and, side by side on the same capture, the decode-only rate of the same binary)
 //! goes to `target/bench-pipeline-report.txt`; under `cargo test` a small capture runs once.
 //! `CYBRIQ_BENCH_FRAMES=N` shortens the capture, `CYBRIQ_BENCH_REPLAY_ONLY=1` skips the
@@ -140,12 +141,23 @@ fn tables() -> Vec<PortTable> {
         .collect()
 }
 
+/// Capture time the frames span, µs: each device speaks once a minute (as LLDP and CDP agents
+/// announce: 30-60 s), unless `CYBRIQ_BENCH_SPAN_S` says otherwise (86400: the whole capture
+/// over a day, each device heard every 2.4 h, its announcements expired between frames).
+fn span_us(frames: usize) -> i64 {
+    let rounds = frames.div_ceil(DEVICES).max(1) as i64;
+    std::env::var("CYBRIQ_BENCH_SPAN_S")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .map_or(rounds * 60_000_000, |s| s * 1_000_000)
+}
+
 fn build_capture(path: &Path, frames: usize) {
     let t = templates();
     let f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let mut w = PcapWriter::new(f, 1, 65535).unwrap();
     let start = CAPTURE_START;
-    let step = 86_400_000_000 / frames.max(1) as i64;
+    let step = span_us(frames) / frames.max(1) as i64;
     let mut buf = Vec::new();
     for k in 0..frames {
         let dev = k % DEVICES;
@@ -260,6 +272,25 @@ fn main() {
         ws.writes.load(std::sync::atomic::Ordering::Relaxed),
         ws.rows.load(std::sync::atomic::Ordering::Relaxed),
     );
+    // Events by type, from the store (what the engine made of the site).
+    let by_type: Vec<String> = cybriq::store::open(&dir.join("cybriq.sqlite3"))
+        .ok()
+        .and_then(|c| {
+            let mut st = c
+                .prepare("SELECT event, COUNT(*) FROM events GROUP BY event ORDER BY event")
+                .ok()?;
+            st.query_map([], |r| {
+                Ok(format!(
+                    "{} {}",
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(0)?
+                ))
+            })
+            .ok()?
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+        })
+        .unwrap_or_default();
     let rate = out.frames as f64 / out.elapsed.as_secs_f64();
     let s = p.stats();
     // Peak RSS of the replay alone (the decode-only pass below holds the whole capture in
@@ -286,10 +317,10 @@ fn main() {
     drop(recs);
 
     let text = format!(
-        "Replay through decode + attribution + DNA + engine + store ({} frames, {} devices, {} ports):\n  \
+        "Replay through decode + attribution + DNA + engine + store ({} frames, {} devices, {} ports, {:.0} s of capture):\n  \
          pipeline      {rate:>12.0} frames/s ({:.2} s)\n  \
          decode only   {decode_rate:>12.0} frames/s  (pipeline / decode = {:.3})\n  \
-         observations {n}, attributed {}, DNA builds {}, events {}, devices kept {}\n  \
+         observations {n}, attributed {}, DNA builds {}, events {} ({}), devices kept {}\n  \
          store: {writes} writes, {rows} rows after coalescing, {batches} transactions\n  \
          CPU: pipeline thread {cpu_pipeline:.2} s, store writer {cpu_writer:.2} s \
          (on two free cores ≈ {:.0} frames/s)\n  \
@@ -297,11 +328,13 @@ fn main() {
         out.frames,
         DEVICES.min(frames),
         SWITCHES * PORTS_PER_SWITCH,
+        span_us(frames) as f64 / 1e6,
         out.elapsed.as_secs_f64(),
         rate / decode_rate,
         s.attributed,
         s.dna_builds,
         s.events,
+        by_type.join(", "),
         s.devices,
         out.frames as f64 / cpu_pipeline.max(cpu_writer).max(1e-9),
         rss_replay,

@@ -34,7 +34,9 @@ pub struct Loc {
 /// MAC → every place a switch's FDB holds it.
 #[derive(Debug, Default)]
 pub struct FdbIndex {
-    by_mac: HashMap<MacAddr, Vec<Loc>>,
+    /// (foldhash, randomly seeded: a look-up per frame; SipHash over a MAC was a visible share
+    /// of the pipeline thread.)
+    by_mac: HashMap<MacAddr, Vec<Loc>, foldhash::fast::RandomState>,
     /// MACs each switch contributed (to take them back out on the next table).
     per_switch: Vec<Vec<MacAddr>>,
 }

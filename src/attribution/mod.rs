@@ -95,6 +95,8 @@ pub struct Attributed {
     pub port: PortRef,
     /// How it was found.
     pub via: Via,
+    /// The VLAN of the forwarding-table entry that placed it (rule 3 only).
+    pub fdb_vlan: Option<u16>,
     /// The observation.
     pub observation: Observation,
 }
@@ -205,14 +207,16 @@ impl Attributor {
             return Some(Attributed {
                 port: port.clone(),
                 via: Via::Tap,
+                fdb_vlan: None,
                 observation: obs,
             });
         }
-        if let Some((port, via)) = self.locate(&obs) {
+        if let Some((port, via, fdb_vlan)) = self.locate(&obs) {
             self.count(via);
             return Some(Attributed {
                 port,
                 via,
+                fdb_vlan,
                 observation: obs,
             });
         }
@@ -234,30 +238,32 @@ impl Attributor {
         }
     }
 
-    /// Rules 2-4 (the tables); the tap map is not consulted.
-    fn locate(&self, obs: &Observation) -> Option<(PortRef, Via)> {
+    /// Rules 2-4 (the tables); the tap map is not consulted. With the forwarding-table
+    /// entry's VLAN when rule 3 placed it.
+    fn locate(&self, obs: &Observation) -> Option<(PortRef, Via, Option<u16>)> {
         let port_ref = |s: u32, p: u32| {
             PortRef::new(
                 self.reg.get(s).name.clone(),
                 self.reg.port(s, p).name.clone(),
             )
         };
-        if let Some(key) = Key::of(obs) {
-            if let Some((s, p)) = self.neighbors.lookup(&key, &self.reg) {
-                return Some((port_ref(s, p), Via::Neighbor));
-            }
+        // No neighbor table, no key to build (normalising two identifiers per LLDP/CDP frame).
+        if !self.neighbors.is_empty()
+            && let Some(key) = Key::of(obs)
+            && let Some((s, p)) = self.neighbors.lookup(&key, &self.reg)
+        {
+            return Some((port_ref(s, p), Via::Neighbor, None));
         }
-        if let Some(mac) = obs.mac {
-            if let Some(l) = self.fdb.choose(&mac, obs.vlans.first().copied(), &self.reg) {
-                return Some((port_ref(l.switch, l.port), Via::Fdb));
-            }
+        if let Some(mac) = obs.mac
+            && let Some(l) = self.fdb.choose(&mac, obs.vlans.first().copied(), &self.reg)
+        {
+            return Some((port_ref(l.switch, l.port), Via::Fdb, l.vlan));
         }
-        if let Signal::Dhcp(d) = &obs.signal {
-            if let Some((s, p)) =
+        if let Signal::Dhcp(d) = &obs.signal
+            && let Some((s, p)) =
                 option82::resolve(d.circuit_id.as_deref(), d.remote_id.as_deref(), &self.reg)
-            {
-                return Some((port_ref(s, p), Via::Option82));
-            }
+        {
+            return Some((port_ref(s, p), Via::Option82, None));
         }
         None
     }
@@ -292,7 +298,7 @@ impl Attributor {
             let mut still = Vec::new();
             for (seq, obs) in self.pending.take(&mac) {
                 match self.locate(&obs) {
-                    Some((port, via)) => {
+                    Some((port, via, fdb_vlan)) => {
                         self.count(via);
                         self.stats.released += 1;
                         out.push((
@@ -300,6 +306,7 @@ impl Attributor {
                             Attributed {
                                 port,
                                 via,
+                                fdb_vlan,
                                 observation: obs,
                             },
                         ));

@@ -232,6 +232,24 @@ pub fn enqueue_in(conn: &Connection, events: &[Event]) -> Result<i64, StoreError
     last_seq(conn)
 }
 
+/// As [`enqueue_in`], for events already serialised: `(event id, event JSON)` pairs (the store
+/// writes the same JSON to its history, so it is serialised once).
+pub fn enqueue_json_in<'a>(
+    conn: &Connection,
+    events: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<i64, StoreError> {
+    {
+        let mut st = conn
+            .prepare_cached("INSERT INTO emit_outbox (event_id, event) VALUES (?1, ?2)")
+            .map_err(StoreError::sqlite("enqueueing events"))?;
+        for (id, json) in events {
+            st.execute(params![id, json])
+                .map_err(StoreError::sqlite("enqueueing events"))?;
+        }
+    }
+    last_seq(conn)
+}
+
 fn last_seq(conn: &Connection) -> Result<i64, StoreError> {
     conn.query_row(
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'emit_outbox'), 0)",

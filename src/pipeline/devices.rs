@@ -14,6 +14,8 @@
 //! here ([`Devices::forget`]).
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::net::Ipv4Addr;
 
 use crate::attribution::PortRef;
 use crate::clock::Timestamp;
@@ -75,9 +77,17 @@ pub struct Device {
     latest: Vec<(&'static str, Box<Observation>, u64)>,
     /// Cached DNA and identity (None when evicted or not built yet).
     built: Option<Box<(Dna, Identity)>>,
-    /// Id of the DNA last built, and the [`state`] it was built from (kept when the build is
-    /// evicted: while the state is the same, so are the DNA and the identity).
+    /// Id of the DNA last built, and the state it was built from ([`said`] and the port's
+    /// facts; kept when the build is evicted: while the state is the same, so are the DNA and
+    /// the identity).
     dna: Option<(DnaId, u64)>,
+    /// [`said`] of `latest`, kept up to date with it.
+    said: u64,
+    /// VLAN it was last seen in (the frame's outermost tag, else the forwarding-table entry
+    /// that placed it).
+    pub vlan: Option<u16>,
+    /// IPv4 address it last used ([`ipv4_of`]).
+    pub ip: Option<Ipv4Addr>,
     /// First observation.
     pub first_seen: Timestamp,
     /// Last observation.
@@ -102,19 +112,28 @@ pub struct Change {
     pub new_kind: bool,
 }
 
+/// A port's number in the device table ([`Devices::port_id`]): a port's names are kept once,
+/// and a sighting resolves them once.
+pub type PortId = u32;
+
 /// Every (port, MAC).
 #[derive(Debug, Default)]
 pub struct Devices {
-    /// Devices by (port id, MAC): a port's name is kept once, not per device.
+    /// Devices by (port id, MAC).
     /// (foldhash: several lookups per frame; SipHash over a port's two names was a visible
     /// share of the pipeline thread.)
-    map: HashMap<(u32, MacAddr), Device, foldhash::fast::RandomState>,
-    ports: HashMap<PortRef, u32, foldhash::fast::RandomState>,
+    map: HashMap<(PortId, MacAddr), Device, foldhash::fast::RandomState>,
+    ports: HashMap<PortRef, PortId, foldhash::fast::RandomState>,
     /// The port of each id.
     names: Vec<PortRef>,
+    /// The facts the port tables give of each port (speed, PoE class), with their hash, by id.
+    port_facts: Vec<Option<(PortFacts, u64)>>,
     /// Devices seen since their last sighting went to the store (see [`Devices::take_seen`]).
     seen: Vec<(u32, MacAddr)>,
     cached: usize,
+    /// The devices built, oldest build first (entries whose build was dropped since are
+    /// skipped when reached): eviction without a scan of every device.
+    built_order: std::collections::VecDeque<(PortId, MacAddr)>,
     cache_limit: usize,
     rebuilds: u64,
 }
@@ -143,18 +162,62 @@ impl Devices {
         self.rebuilds
     }
 
-    /// Folds one observation in.
-    pub fn observe(&mut self, port: &PortRef, mac: MacAddr, o: &Observation) -> Change {
+    /// The id of `port`, numbering it when new.
+    pub fn port_id(&mut self, port: &PortRef) -> PortId {
+        if let Some(&id) = self.ports.get(port) {
+            return id;
+        }
+        let id = self.names.len() as PortId;
+        self.ports.insert(port.clone(), id);
+        self.names.push(port.clone());
+        self.port_facts.push(None);
+        id
+    }
+
+    /// The port of an id from [`port_id`](Self::port_id).
+    pub fn port(&self, id: PortId) -> &PortRef {
+        &self.names[id as usize]
+    }
+
+    /// What the port tables say of a port (`None` or the default: nothing).
+    pub fn set_port_facts(&mut self, port: &PortRef, facts: Option<PortFacts>) {
+        let facts = facts.filter(|f| *f != PortFacts::default());
+        if facts.is_none() && !self.ports.contains_key(port) {
+            return;
+        }
+        let id = self.port_id(port) as usize;
+        self.port_facts[id] = facts.map(|f| {
+            let mut h = std::hash::DefaultHasher::new();
+            (f.speed_mbps, f.full_duplex, f.poe_class, f.poe_power_mw).hash(&mut h);
+            (f, h.finish())
+        });
+    }
+
+    /// The port tables' facts of a port.
+    pub fn port_facts(&self, id: PortId) -> Option<&PortFacts> {
+        self.port_facts.get(id as usize)?.as_ref().map(|(f, _)| f)
+    }
+
+    /// What a device says now with its port's facts, as one number: the DNA and identity are
+    /// functions of it.
+    fn state(&self, id: PortId, dev: &Device) -> u64 {
+        match self.port_facts.get(id as usize) {
+            Some(Some((_, h))) => dev.said ^ h.rotate_left(17) ^ 0x5a5a_5a5a_5a5a_5a5a,
+            _ => dev.said,
+        }
+    }
+
+    /// Folds one observation of `mac` on port `id` in (`fdb_vlan`: the VLAN of the
+    /// forwarding-table entry that placed it). The device is marked seen since its row was
+    /// last written ([`take_seen`](Self::take_seen)).
+    pub fn observe(
+        &mut self,
+        id: PortId,
+        mac: MacAddr,
+        o: &Observation,
+        fdb_vlan: Option<u16>,
+    ) -> Change {
         let key = signal_key(o);
-        let id = match self.ports.get(port) {
-            Some(&id) => id,
-            None => {
-                let id = self.ports.len() as u32;
-                self.ports.insert(port.clone(), id);
-                self.names.push(port.clone());
-                id
-            }
-        };
         let (dev, new) = match self.map.get_mut(&(id, mac)) {
             Some(d) => (d, false),
             None => {
@@ -162,6 +225,9 @@ impl Devices {
                     latest: Vec::new(),
                     built: None,
                     dna: None,
+                    said: said(&[]),
+                    vlan: None,
+                    ip: None,
                     first_seen: o.ts,
                     last_seen: o.ts,
                     observations: 0,
@@ -174,6 +240,13 @@ impl Devices {
         dev.observations += 1;
         dev.last_seen = dev.last_seen.max(o.ts);
         dev.first_seen = dev.first_seen.min(o.ts);
+        if let Some(v) = o.vlans.first().copied().or(fdb_vlan) {
+            dev.vlan = Some(v);
+        }
+        if !dev.seen_pending {
+            dev.seen_pending = true;
+            self.seen.push((id, mac));
+        }
         // The commonest sighting: the same announcement or message again, word for word. Only
         // its time moves (and announcements of other kinds may have expired meanwhile); its
         // facts are those already kept, so they are neither extracted nor hashed again.
@@ -187,8 +260,11 @@ impl Devices {
             dev.latest
                 .retain(|(k, prev, _)| *k == key || valid_until(prev).is_none_or(|u| u >= o.ts));
             let changed = dev.latest.len() != n;
-            if changed && dev.built.take().is_some() {
-                self.cached -= 1;
+            if changed {
+                dev.said = said(&dev.latest);
+                if dev.built.take().is_some() {
+                    self.cached -= 1;
+                }
             }
             return Change {
                 new: false,
@@ -196,8 +272,11 @@ impl Devices {
                 new_kind: false,
             };
         }
+        if let Some(ip) = ipv4_of(o) {
+            dev.ip = Some(ip);
+        }
         let facts = fingerprint(&Facts::of(o));
-        let before = state(&dev.latest, None);
+        let before = dev.said;
         // Neighbor announcements are valid for their own TTL only: what a device stopped
         // saying (a phone unplugged and a laptop with its MAC plugged in) leaves the DNA.
         expire_announcements(&mut dev.latest, o.ts);
@@ -225,7 +304,8 @@ impl Devices {
         }
         // Changed: what it says now differs from what it said before. An announcement that
         // expired between two identical ones (a device heard every few hours) changes nothing.
-        let changed = new || state(&dev.latest, None) != before;
+        dev.said = said(&dev.latest);
+        let changed = new || dev.said != before;
         if changed && dev.built.take().is_some() {
             self.cached -= 1;
         }
@@ -239,17 +319,20 @@ impl Devices {
     /// The device's DNA and identity, built now if not cached.
     pub fn built(
         &mut self,
-        port: &PortRef,
+        id: PortId,
         mac: MacAddr,
         builder: &DnaBuilder,
         refdb: &RefDb,
-        port_facts: Option<&PortFacts>,
     ) -> Option<&(Dna, Identity)> {
         if self.cached >= self.cache_limit {
             self.evict();
         }
-        let dev = self.map.get_mut(&(*self.ports.get(port)?, mac))?;
-        let now = state(&dev.latest, port_facts);
+        let now = self.state(id, self.map.get(&(id, mac))?);
+        let port_facts = self
+            .port_facts
+            .get(id as usize)
+            .and_then(|f| f.as_ref().map(|(f, _)| f));
+        let dev = self.map.get_mut(&(id, mac))?;
         if dev.built.is_some() && dev.dna.as_ref().is_none_or(|(_, s)| *s != now) {
             // Built for other port facts.
             dev.built = None;
@@ -271,40 +354,23 @@ impl Devices {
             dev.built = Some(Box::new((dna, identity)));
             self.cached += 1;
             self.rebuilds += 1;
+            self.built_order.push_back((id, mac));
         }
         dev.built.as_deref()
     }
 
     /// The id of the DNA last built for a device, when what it says now (and the port's
     /// facts) are what that build was made from: its DNA and identity are still that build's.
-    pub fn known_dna(
-        &self,
-        port: &PortRef,
-        mac: MacAddr,
-        port_facts: Option<&PortFacts>,
-    ) -> Option<&DnaId> {
-        let dev = self.map.get(&(*self.ports.get(port)?, mac))?;
-        let (id, built) = dev.dna.as_ref()?;
-        (*built == state(&dev.latest, port_facts)).then_some(id)
+    pub fn known_dna(&self, id: PortId, mac: MacAddr) -> Option<&DnaId> {
+        let dev = self.map.get(&(id, mac))?;
+        let (dna, built) = dev.dna.as_ref()?;
+        (*built == self.state(id, dev)).then_some(dna)
     }
 
-    /// Marks a device's sighting as not yet in the store: its row's last sighting and count
-    /// go with the next [`take_seen`](Self::take_seen) instead of a write per sighting.
-    pub fn mark_seen(&mut self, port: &PortRef, mac: MacAddr) {
-        let Some(&id) = self.ports.get(port) else {
-            return;
-        };
-        if let Some(d) = self.map.get_mut(&(id, mac))
-            && !d.seen_pending
-        {
-            d.seen_pending = true;
-            self.seen.push((id, mac));
-        }
-    }
-
-    /// Marks a device's row as written with its current sighting and count (a full row).
-    pub fn mark_written(&mut self, port: &PortRef, mac: MacAddr) {
-        if let Some(d) = self.get_mut(port, mac) {
+    /// Marks a device's row as written with its current sighting and count (a full row): its
+    /// sighting is no longer pending.
+    pub fn mark_written(&mut self, id: PortId, mac: MacAddr) {
+        if let Some(d) = self.map.get_mut(&(id, mac)) {
             d.seen_pending = false;
         }
     }
@@ -323,8 +389,13 @@ impl Devices {
     }
 
     /// Whether a device's last sighting is not in the store yet.
-    pub fn is_seen_pending(&self, port: &PortRef, mac: MacAddr) -> bool {
-        self.get(port, mac).is_some_and(|d| d.seen_pending)
+    pub fn is_seen_pending(&self, id: PortId, mac: MacAddr) -> bool {
+        self.get(id, mac).is_some_and(|d| d.seen_pending)
+    }
+
+    /// The id of a port already numbered.
+    pub fn find_port(&self, port: &PortRef) -> Option<PortId> {
+        self.ports.get(port).copied()
     }
 
     /// Devices whose last sighting is not in the store yet.
@@ -333,13 +404,8 @@ impl Devices {
     }
 
     /// The device record, if known.
-    pub fn get(&self, port: &PortRef, mac: MacAddr) -> Option<&Device> {
-        self.map.get(&(*self.ports.get(port)?, mac))
-    }
-
-    /// The device record, mutable.
-    pub fn get_mut(&mut self, port: &PortRef, mac: MacAddr) -> Option<&mut Device> {
-        self.map.get_mut(&(*self.ports.get(port)?, mac))
+    pub fn get(&self, id: PortId, mac: MacAddr) -> Option<&Device> {
+        self.map.get(&(id, mac))
     }
 
     /// Drops every built DNA (new firmware profiles or reference data after a reload).
@@ -349,15 +415,13 @@ impl Devices {
             d.dna = None;
         }
         self.cached = 0;
+        self.built_order.clear();
     }
 
     /// Forgets what a device said on a port before `before` (it left: departed or replaced),
     /// so that the next device with its MAC there is judged on what it says itself; what it
     /// said since (it came back) is kept. Whether anything was forgotten.
-    pub fn forget(&mut self, port: &PortRef, mac: MacAddr, before: Timestamp) -> bool {
-        let Some(&id) = self.ports.get(port) else {
-            return false;
-        };
+    pub fn forget(&mut self, id: PortId, mac: MacAddr, before: Timestamp) -> bool {
         let key = (id, mac);
         let Some(d) = self.map.get_mut(&key) else {
             return false;
@@ -367,6 +431,7 @@ impl Devices {
         if d.latest.len() == n {
             return false;
         }
+        d.said = said(&d.latest);
         if d.built.take().is_some() {
             self.cached -= 1;
         }
@@ -391,29 +456,29 @@ impl Devices {
         n - self.map.len()
     }
 
-    /// Evicts the older half of the cached builds, by last activity.
+    /// Evicts the older half of the cached builds, oldest build first (a device active since
+    /// its build was rebuilt or is rebuilt when next needed). Each build is queued once, so
+    /// eviction costs what was built since the last one, not a scan of every device.
     fn evict(&mut self) {
-        let mut seen: Vec<Timestamp> = self
-            .map
-            .values()
-            .filter(|d| d.built.is_some())
-            .map(|d| d.last_seen)
-            .collect();
-        if seen.is_empty() {
-            self.cached = 0;
-            return;
-        }
-        let mid = seen.len() / 2;
-        let (_, cut, _) = seen.select_nth_unstable(mid);
-        let cut = *cut;
-        let mut evicted = 0;
-        for d in self.map.values_mut() {
-            if d.built.is_some() && d.last_seen <= cut && evicted <= mid {
-                d.built = None;
-                evicted += 1;
+        let target = self.cache_limit / 2;
+        while self.cached > target {
+            let Some(key) = self.built_order.pop_front() else {
+                // Out of step (cannot happen): recount.
+                self.cached = self.map.values().filter(|d| d.built.is_some()).count();
+                return;
+            };
+            if let Some(d) = self.map.get_mut(&key)
+                && d.built.take().is_some()
+            {
+                self.cached -= 1;
             }
         }
-        self.cached -= evicted;
+        // Builds dropped by a change leave stale entries: drop them once they dominate.
+        if self.built_order.len() > 4 * self.cache_limit.max(16) {
+            let map = &self.map;
+            self.built_order
+                .retain(|k| map.get(k).is_some_and(|d| d.built.is_some()));
+        }
     }
 }
 
@@ -474,12 +539,10 @@ fn expire_announcements(
     latest.len() != n
 }
 
-/// A fingerprint of what one observation's facts say (tokens, texts, hard identity), to tell
-/// whether the next observation of the same kind says something new.
 /// What a device says now, as one number: its latest observations' kinds and facts (in any
-/// order) and the port's facts. The DNA and identity are functions of it.
-fn state(latest: &[(&'static str, Box<Observation>, u64)], port_facts: Option<&PortFacts>) -> u64 {
-    use std::hash::{Hash, Hasher};
+/// order). With the port's facts ([`Devices::state`]), the DNA and identity are functions of
+/// it.
+fn said(latest: &[(&'static str, Box<Observation>, u64)]) -> u64 {
     let mut sum = 0u64;
     for (kind, _, facts) in latest {
         let mut h = std::hash::DefaultHasher::new();
@@ -490,14 +553,39 @@ fn state(latest: &[(&'static str, Box<Observation>, u64)], port_facts: Option<&P
     let mut h = std::hash::DefaultHasher::new();
     sum.hash(&mut h);
     latest.len().hash(&mut h);
-    if let Some(p) = port_facts {
-        (p.speed_mbps, p.full_duplex, p.poe_class, p.poe_power_mw).hash(&mut h);
-    }
     h.finish()
 }
 
+/// The IPv4 address an observation shows its device using: an ARP sender address (not a
+/// probe's), a DHCP client's `ciaddr` or requested address (REQUEST), the address a server
+/// acknowledged (ACK `yiaddr`), a CDP address or an LLDP management address.
+pub fn ipv4_of(o: &Observation) -> Option<Ipv4Addr> {
+    let usable = |a: &Ipv4Addr| !a.is_unspecified() && !a.is_broadcast() && !a.is_multicast();
+    match &o.signal {
+        Signal::Arp(a) if !a.probe => a.sender_ip.filter(usable),
+        Signal::Dhcp(d) if d.from_client => match d.message_type {
+            Some(4 | 7) => None,
+            Some(3) => Some(d.ciaddr)
+                .filter(usable)
+                .or(d.requested_ip.filter(usable)),
+            _ => Some(d.ciaddr).filter(usable),
+        },
+        Signal::Dhcp(d) if d.message_type == Some(5) => Some(d.yiaddr).filter(usable),
+        Signal::Cdp(c) => c.addresses.iter().find_map(|a| match a {
+            std::net::IpAddr::V4(v) if usable(v) => Some(*v),
+            _ => None,
+        }),
+        Signal::Lldp(l) => l
+            .management_addresses
+            .iter()
+            .find_map(|a| a.parse::<Ipv4Addr>().ok().filter(usable)),
+        _ => None,
+    }
+}
+
+/// A fingerprint of what one observation's facts say (tokens, texts, hard identity), to tell
+/// whether the next observation of the same kind says something new.
 fn fingerprint(f: &Facts) -> u64 {
-    use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
     for (k, (family, w)) in f.tokens() {
         k.hash(&mut h);
@@ -573,19 +661,20 @@ mod tests {
     #[test]
     fn same_signal_again_does_not_rebuild_and_a_new_version_does() {
         let mut d = Devices::new(10);
+        assert_eq!(d.port_id(&port()), 0);
         let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
         let b = DnaBuilder::new(Default::default());
         let r = RefDb::builtin().unwrap();
-        let c = d.observe(&port(), mac, &lldp(1, "Avaya 9611 SIP 7.1.2"));
+        let c = d.observe(0, mac, &lldp(1, "Avaya 9611 SIP 7.1.2"), None);
         assert!(c.new && c.changed && c.new_kind);
-        let first = d.built(&port(), mac, &b, &r, None).unwrap().0.id.clone();
-        let c = d.observe(&port(), mac, &lldp(2, "Avaya 9611 SIP 7.1.2"));
+        let first = d.built(0, mac, &b, &r).unwrap().0.id.clone();
+        let c = d.observe(0, mac, &lldp(2, "Avaya 9611 SIP 7.1.2"), None);
         assert!(!c.new && !c.changed && !c.new_kind);
-        assert_eq!(d.built(&port(), mac, &b, &r, None).unwrap().0.id, first);
+        assert_eq!(d.built(0, mac, &b, &r).unwrap().0.id, first);
         assert_eq!(d.rebuilds(), 1);
-        let c = d.observe(&port(), mac, &lldp(3, "Avaya 9611 SIP 7.2.0"));
+        let c = d.observe(0, mac, &lldp(3, "Avaya 9611 SIP 7.2.0"), None);
         assert!(c.changed);
-        let second = d.built(&port(), mac, &b, &r, None).unwrap().0.clone();
+        let second = d.built(0, mac, &b, &r).unwrap().0.clone();
         assert_ne!(second.id, first);
         // The DNA holds the new version only, not both.
         let fw: Vec<_> = second
@@ -610,10 +699,11 @@ mod tests {
         assert_eq!(signal_key(&client), "dhcp");
         assert_eq!(signal_key(&server), "dhcp-server");
         let mut d = Devices::new(10);
-        d.observe(&port(), mac, &client);
-        let c = d.observe(&port(), mac, &server);
+        assert_eq!(d.port_id(&port()), 0);
+        d.observe(0, mac, &client, None);
+        let c = d.observe(0, mac, &server, None);
         assert!(c.new_kind);
-        assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 2);
+        assert_eq!(d.get(0, mac).unwrap().latest.len(), 2);
     }
 
     #[test]
@@ -630,37 +720,32 @@ mod tests {
             ..lldp(t, "x")
         };
         let mut d = Devices::new(10);
-        d.observe(&port(), mac, &l);
+        assert_eq!(d.port_id(&port()), 0);
+        d.observe(0, mac, &l, None);
         // Within TTL + grace: the LLDP facts stay.
-        let c = d.observe(&port(), mac, &dh(s(149)));
+        let c = d.observe(0, mac, &dh(s(149)), None);
         assert!(c.changed);
-        assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 2);
-        let c = d.observe(&port(), mac, &dh(s(150)));
+        assert_eq!(d.get(0, mac).unwrap().latest.len(), 2);
+        let c = d.observe(0, mac, &dh(s(150)), None);
         assert!(!c.changed);
         // Past it: gone, and the DNA is rebuilt.
-        let c = d.observe(&port(), mac, &dh(s(151)));
+        let c = d.observe(0, mac, &dh(s(151)), None);
         assert!(c.changed);
-        let kinds: Vec<_> = d
-            .get(&port(), mac)
-            .unwrap()
-            .latest
-            .iter()
-            .map(|x| x.0)
-            .collect();
+        let kinds: Vec<_> = d.get(0, mac).unwrap().latest.iter().map(|x| x.0).collect();
         assert_eq!(kinds, ["dhcp"]);
         // LLDP shutdown (TTL 0) is void at the next observation.
         let mut bye = lldp(s(200), "Avaya 9611 SIP 7.1.2");
         if let Signal::Lldp(x) = &mut bye.signal {
             x.ttl = Some(0);
         }
-        d.observe(&port(), mac, &bye);
-        d.observe(&port(), mac, &dh(s(201)));
-        assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 1);
+        d.observe(0, mac, &bye, None);
+        d.observe(0, mac, &dh(s(201)), None);
+        assert_eq!(d.get(0, mac).unwrap().latest.len(), 1);
         // Forget what was said before 300 s; what came at 300 s stays.
-        d.observe(&port(), mac, &dh(s(300)));
-        assert!(!d.forget(&port(), mac, Timestamp(s(300))));
-        assert!(d.forget(&port(), mac, Timestamp(s(301))));
-        assert!(d.get(&port(), mac).is_none());
+        d.observe(0, mac, &dh(s(300)), None);
+        assert!(!d.forget(0, mac, Timestamp(s(300))));
+        assert!(d.forget(0, mac, Timestamp(s(301))));
+        assert!(d.get(0, mac).is_none());
     }
 
     #[test]
@@ -672,25 +757,20 @@ mod tests {
             ..lldp(2, "x")
         };
         let mut d = Devices::new(10);
-        d.observe(&port(), mac, &lldp(1, "Avaya 9611 SIP 7.1.2"));
-        d.observe(&port(), mac, &dh);
+        assert_eq!(d.port_id(&port()), 0);
+        d.observe(0, mac, &lldp(1, "Avaya 9611 SIP 7.1.2"), None);
+        d.observe(0, mac, &dh, None);
         // The same phone again: both kinds stay.
-        d.observe(&port(), mac, &lldp(3, "Avaya 9611 SIP 7.1.2"));
-        assert_eq!(d.get(&port(), mac).unwrap().latest.len(), 2);
+        d.observe(0, mac, &lldp(3, "Avaya 9611 SIP 7.1.2"), None);
+        assert_eq!(d.get(0, mac).unwrap().latest.len(), 2);
         // Another system name: a laptop running lldpd with the phone's MAC.
         let mut other = lldp(4, "Linux laptop 6.1.0");
         if let Signal::Lldp(l) = &mut other.signal {
             l.system_name = Some("laptop-7".into());
         }
-        let c = d.observe(&port(), mac, &other);
+        let c = d.observe(0, mac, &other, None);
         assert!(c.changed);
-        let kinds: Vec<_> = d
-            .get(&port(), mac)
-            .unwrap()
-            .latest
-            .iter()
-            .map(|x| x.0)
-            .collect();
+        let kinds: Vec<_> = d.get(0, mac).unwrap().latest.iter().map(|x| x.0).collect();
         assert_eq!(kinds, ["lldp"]);
     }
 
@@ -699,14 +779,72 @@ mod tests {
         let b = DnaBuilder::new(Default::default());
         let r = RefDb::builtin().unwrap();
         let mut d = Devices::new(4);
+        assert_eq!(d.port_id(&port()), 0);
         for i in 0..20u8 {
             let mac: MacAddr = format!("00:04:0d:01:02:{i:02x}").parse().unwrap();
             let mut o = lldp(i64::from(i), "Avaya 9611 SIP 7.1.2");
             o.mac = Some(mac);
-            d.observe(&port(), mac, &o);
-            d.built(&port(), mac, &b, &r, None).unwrap();
+            d.observe(0, mac, &o, None);
+            d.built(0, mac, &b, &r).unwrap();
             assert!(d.cached <= 4, "{}", d.cached);
         }
         assert_eq!(d.len(), 20);
+        // The most recent builds stay; the oldest went first.
+        let mac = |i: u8| -> MacAddr { format!("00:04:0d:01:02:{i:02x}").parse().unwrap() };
+        assert!(d.get(0, mac(19)).unwrap().built.is_some());
+        assert!(d.get(0, mac(0)).unwrap().built.is_none());
+        assert!(d.built_order.len() <= 4 * 16);
+    }
+
+    #[test]
+    fn vlan_and_ip_come_from_what_the_device_says_and_where_it_was_placed() {
+        let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
+        let ip = |a: [u8; 4]| Some(Ipv4Addr::from(a));
+        let arp = |probe: bool| Observation {
+            signal: Signal::Arp(crate::observe::Arp {
+                operation: 1,
+                sender_ip: if probe { None } else { ip([10, 1, 2, 3]) },
+                target_ip: ip([10, 1, 2, 1]),
+                gratuitous: false,
+                probe,
+            }),
+            ..lldp(1, "x")
+        };
+        assert_eq!(ipv4_of(&arp(true)), None);
+        assert_eq!(ipv4_of(&arp(false)), ip([10, 1, 2, 3]));
+        let mut req = dhcp(true, 3, vec![1, 3, 6]);
+        req.requested_ip = ip([10, 9, 8, 7]);
+        let req = Observation {
+            signal: Signal::Dhcp(req),
+            ..lldp(2, "x")
+        };
+        assert_eq!(ipv4_of(&req), ip([10, 9, 8, 7]));
+        let mut release = dhcp(true, 7, vec![]);
+        release.ciaddr = Ipv4Addr::new(10, 9, 8, 7);
+        let release = Observation {
+            signal: Signal::Dhcp(release),
+            ..lldp(3, "x")
+        };
+        assert_eq!(ipv4_of(&release), None);
+        let mut ack = dhcp(false, 5, vec![]);
+        ack.yiaddr = Ipv4Addr::new(10, 9, 8, 6);
+        let ack = Observation {
+            signal: Signal::Dhcp(ack),
+            ..lldp(4, "x")
+        };
+        assert_eq!(ipv4_of(&ack), ip([10, 9, 8, 6]));
+
+        let mut d = Devices::new(10);
+        assert_eq!(d.port_id(&port()), 0);
+        d.observe(0, mac, &req, Some(20));
+        let dev = d.get(0, mac).unwrap();
+        assert_eq!((dev.vlan, dev.ip), (Some(20), ip([10, 9, 8, 7])));
+        // A tagged frame names its VLAN; a frame without an address keeps the last one.
+        let mut tagged = lldp(5, "Avaya 9611 SIP 7.1.2");
+        tagged.vlans = vec![30];
+        d.observe(0, mac, &tagged, Some(20));
+        d.observe(0, mac, &release, None);
+        let dev = d.get(0, mac).unwrap();
+        assert_eq!((dev.vlan, dev.ip), (Some(30), ip([10, 9, 8, 7])));
     }
 }

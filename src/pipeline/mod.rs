@@ -29,7 +29,7 @@ use crate::observe::Observation;
 use crate::refdb::RefDb;
 use crate::snmp::{PortTable, Reachability};
 use crate::store::{
-    DeviceRow, DeviceSeenRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, Writer,
+    self, DeviceRow, DeviceSeenRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, Writer,
 };
 use crate::wire::{LinkType, MacAddr};
 
@@ -81,8 +81,12 @@ pub struct Pipeline {
     builder: DnaBuilder,
     refdb: Arc<RefDb>,
     engine: Engine,
-    port_facts: HashMap<PortRef, PortFacts, foldhash::fast::RandomState>,
     store: Option<Arc<Writer>>,
+    /// The token JSON of recent DNAs (many devices share one DNA: a model's fleet).
+    tokens_json: TokenJson,
+    /// Writes collected for the store, handed over together ([`store::HANDOFF`] at most; at
+    /// once when they carry events, and at every tick, table and flush).
+    outgoing: Vec<Write>,
     sink: Option<EventSink>,
     events: Vec<Event>,
     clock: Option<Timestamp>,
@@ -147,8 +151,9 @@ impl Pipeline {
             builder,
             refdb,
             engine: Engine::new(cfg),
-            port_facts: HashMap::default(),
             store,
+            outgoing: Vec::new(),
+            tokens_json: TokenJson::default(),
             sink: None,
             events: Vec::new(),
             clock: None,
@@ -303,11 +308,7 @@ impl Pipeline {
                     switch: table.switch.name.clone(),
                     port: p.name.clone(),
                 };
-                if facts == PortFacts::default() {
-                    self.port_facts.remove(&key);
-                } else {
-                    self.port_facts.insert(key, facts);
-                }
+                self.devices.set_port_facts(&key, Some(facts));
             }
         }
         for a in self.attributor.update(table) {
@@ -317,6 +318,7 @@ impl Pipeline {
         self.engine.polled(table, now, &mut self.events);
         self.flush_events();
         self.advance(now);
+        self.hand_over();
     }
 
     /// The clock moved to `now` (live: the daemon's monotonic sensor time every second;
@@ -339,6 +341,30 @@ impl Pipeline {
             }
         }
         self.next_tick = Some(Timestamp(now.0 + self.settings.tick_every_us));
+        self.hand_over();
+    }
+
+    /// Queues one write for the store (handed over with the next ones).
+    fn put(&mut self, w: Write) {
+        if self.store.is_none() {
+            return;
+        }
+        if self.outgoing.capacity() == 0 {
+            self.outgoing.reserve_exact(store::HANDOFF);
+        }
+        self.outgoing.push(w);
+        if self.outgoing.len() >= store::HANDOFF {
+            self.hand_over();
+        }
+    }
+
+    /// Hands the collected writes to the store now.
+    fn hand_over(&mut self) {
+        if let Some(s) = &self.store
+            && !self.outgoing.is_empty()
+        {
+            s.send_all(std::mem::take(&mut self.outgoing));
+        }
     }
 
     /// Hands everything kept in memory to the store now: every changed port state and every
@@ -348,6 +374,7 @@ impl Pipeline {
         let now = self.clock.unwrap_or_default();
         self.write_states(now);
         self.write_seen();
+        self.hand_over();
     }
 
     /// End of input: runs the timers at the last time seen, writes every state, waits for the
@@ -377,17 +404,21 @@ impl Pipeline {
         let Attributed {
             port,
             via,
+            fdb_vlan,
             observation: o,
         } = a;
         let Some(mac) = o.mac else { return };
         self.stats.attributed += 1;
-        let change = self.devices.observe(&port, mac, &o);
+        // The port's names are resolved once; the device table works by its id.
+        let pid = self.devices.port_id(&port);
+        let change = self.devices.observe(pid, mac, &o, fdb_vlan);
         // Nothing new from a device whose DNA was built before: the engine usually needs
         // neither its DNA nor its identity again (they are what they were).
-        let known = self
-            .devices
-            .known_dna(&port, mac, self.port_facts.get(&port))
-            .cloned();
+        let known = if change.new || change.changed {
+            None
+        } else {
+            self.devices.known_dna(pid, mac).cloned()
+        };
         let handled = known.as_ref().is_some_and(|id| {
             self.engine
                 .observe_known(&port, mac, &o, id, &mut self.events)
@@ -396,10 +427,7 @@ impl Pipeline {
             self.stats.known += 1;
             known.expect("handled implies known")
         } else {
-            let facts = self.port_facts.get(&port);
-            let Some((dna, identity)) =
-                self.devices
-                    .built(&port, mac, &self.builder, &self.refdb, facts)
+            let Some((dna, identity)) = self.devices.built(pid, mac, &self.builder, &self.refdb)
             else {
                 return;
             };
@@ -415,37 +443,40 @@ impl Pipeline {
             );
             dna.id.clone()
         };
-        self.store_sighting(&port, via, mac, &o, change, &dna_id);
+        self.store_sighting(&port, pid, via, mac, &o, change, &dna_id);
         self.flush_events();
     }
 
     /// What a sighting writes: the device's full row and a timeline entry when it said
     /// something new, a timeline entry for a new kind of signal, else nothing now (its last
-    /// sighting and count go with the next flush).
+    /// sighting and count go with the next flush: [`Devices::observe`] listed it).
+    #[allow(clippy::too_many_arguments)]
     fn store_sighting(
         &mut self,
         port: &PortRef,
+        pid: devices::PortId,
         via: crate::attribution::Via,
         mac: MacAddr,
         o: &Observation,
         change: devices::Change,
         dna_id: &crate::dna::DnaId,
     ) {
-        let Some(store) = &self.store else { return };
+        if self.store.is_none() {
+            return;
+        }
         if change.new || change.changed {
-            let (first_seen, last_seen, observations) = self
+            let (first_seen, last_seen, observations, vlan, ip) = self
                 .devices
-                .get(port, mac)
-                .map(|d| (d.first_seen, d.last_seen, d.observations))
+                .get(pid, mac)
+                .map(|d| (d.first_seen, d.last_seen, d.observations, d.vlan, d.ip))
                 .expect("the device was just observed");
             // Said something new: the DNA was built for this sighting (a change clears
             // the known DNA), and is still cached. The full row carries the sighting.
-            let facts = self.port_facts.get(port);
             let (dna, identity) = self
                 .devices
-                .built(port, mac, &self.builder, &self.refdb, facts)
+                .built(pid, mac, &self.builder, &self.refdb)
                 .expect("built above");
-            store.send(Write::Device(DeviceRow {
+            let row = Write::Device(DeviceRow {
                 mac: mac.to_string(),
                 switch: Some(port.switch.clone()),
                 port: Some(port.port.clone()),
@@ -456,18 +487,18 @@ impl Pipeline {
                 ndaa_status: Some(identity.ndaa_status.as_str().to_owned()),
                 serial: dna.identity.serials.first().cloned(),
                 dna: Some(dna.id.to_string()),
-                tokens: Some(serde_json::to_string(&dna.tokens).unwrap_or_default()),
+                tokens: Some(self.tokens_json.get(dna)),
+                vlan,
+                ip: ip.map(|a| a.to_string()),
                 first_seen,
                 last_seen,
                 observations,
-            }));
-            self.devices.mark_written(port, mac);
-        } else {
-            // Nothing new: no write now; the sighting goes with the next flush.
-            self.devices.mark_seen(port, mac);
+            });
+            self.put(row);
+            self.devices.mark_written(pid, mac);
         }
         if change.new || change.changed || change.new_kind {
-            store.send(Write::Observation(ObservationRow {
+            self.put(Write::Observation(ObservationRow {
                 mac: mac.to_string(),
                 ts: o.ts,
                 switch: Some(port.switch.clone()),
@@ -481,14 +512,19 @@ impl Pipeline {
 
     fn flush_events(&mut self) {
         for (port, mac, at) in self.engine.take_resets() {
+            let Some(pid) = self.devices.find_port(&port) else {
+                continue;
+            };
             // Its last sighting first: the row outlives what the pipeline forgets.
-            if self.devices.is_seen_pending(&port, mac)
-                && let (Some(s), Some(d)) = (&self.store, self.devices.get(&port, mac))
+            if self.store.is_some()
+                && self.devices.is_seen_pending(pid, mac)
+                && let Some(d) = self.devices.get(pid, mac)
             {
-                s.send(Write::DeviceSeen(seen_row(&port, mac, d)));
-                self.devices.mark_written(&port, mac);
+                let row = Write::DeviceSeen(seen_row(&port, mac, d));
+                self.put(row);
+                self.devices.mark_written(pid, mac);
             }
-            if self.devices.forget(&port, mac, at) {
+            if self.devices.forget(pid, mac, at) {
                 self.stats.forgotten += 1;
             }
         }
@@ -500,7 +536,7 @@ impl Pipeline {
         // Stored (and put in the outbox) before anything else sees them, in one transaction
         // with the state of the ports that raised them: after a `kill -9` both are there or
         // neither is, so a restart neither raises a stored event again nor misses one.
-        if let Some(s) = &self.store {
+        if self.store.is_some() {
             let now = self.clock.unwrap_or_default();
             let states = self
                 .engine
@@ -512,15 +548,19 @@ impl Pipeline {
                 .into_iter()
                 .map(|r| state_row(r, now))
                 .collect();
-            match &mut self.sink {
-                Some(sink) => {
-                    s.send(Write::Events {
-                        events: events.clone(),
-                        states,
-                    });
+            // Handed over at once, with the writes queued before them.
+            if self.sink.is_some() {
+                self.put(Write::Events {
+                    events: events.clone(),
+                    states,
+                });
+                self.hand_over();
+                if let Some(sink) = &mut self.sink {
                     sink(&events);
                 }
-                None => s.send(Write::Events { events, states }),
+            } else {
+                self.put(Write::Events { events, states });
+                self.hand_over();
             }
         } else if let Some(sink) = &mut self.sink {
             sink(&events);
@@ -535,28 +575,38 @@ impl Pipeline {
             if chunk.is_empty() {
                 return;
             }
-            if let Some(store) = &self.store {
-                for r in chunk {
-                    store.send(Write::PortState(state_row(r, now)));
-                }
+            for r in chunk {
+                self.put(Write::PortState(state_row(r, now)));
             }
         }
     }
 
     fn write_seen(&mut self) {
+        self.hand_over();
         let Some(store) = &self.store else {
             // Nothing keeps them: the list only needs clearing.
             self.devices.take_seen(|_, _, _| {});
             return;
         };
-        self.devices
-            .take_seen(|port, mac, d| store.send(Write::DeviceSeen(seen_row(port, mac, d))));
+        let mut out = Vec::with_capacity(store::HANDOFF);
+        self.devices.take_seen(|port, mac, d| {
+            out.push(Write::DeviceSeen(seen_row(port, mac, d)));
+            if out.len() >= store::HANDOFF {
+                store.send_all(std::mem::replace(
+                    &mut out,
+                    Vec::with_capacity(store::HANDOFF),
+                ));
+            }
+        });
+        store.send_all(out);
     }
 
     fn write_table(&mut self, t: &PortTable, now: Timestamp) {
-        let Some(store) = &self.store else { return };
+        if self.store.is_none() {
+            return;
+        }
         let up = t.status == Reachability::Ok;
-        store.send(Write::Switch(SwitchRow {
+        self.put(Write::Switch(SwitchRow {
             name: t.switch.name.clone(),
             status: if up { "ok" } else { "unreachable" }.into(),
             reason: t.reason.clone(),
@@ -570,7 +620,7 @@ impl Pipeline {
             return;
         }
         for p in &t.ports {
-            store.send(Write::Port(PortRow {
+            self.put(Write::Port(PortRow {
                 switch: t.switch.name.clone(),
                 port: p.name.clone(),
                 if_index: Some(p.if_index),
@@ -584,6 +634,38 @@ impl Pipeline {
                 updated_at: now,
             }));
         }
+    }
+}
+
+/// DNA token lists serialised as JSON, by DNA id, for the store's device rows: a DNA's tokens
+/// are serialised once, not once per device that has it. Bounded (cleared when full); a hit
+/// compares the tokens too, so two token lists that made one vector never share a JSON.
+#[derive(Debug, Default)]
+struct TokenJson {
+    by_id: HashMap<
+        crate::dna::DnaId,
+        (Vec<crate::dna::WeightedToken>, String),
+        foldhash::fast::RandomState,
+    >,
+}
+
+/// DNAs whose token JSON is kept, at most.
+const TOKEN_JSON_CACHE: usize = 256;
+
+impl TokenJson {
+    fn get(&mut self, dna: &crate::dna::Dna) -> String {
+        if let Some((tokens, json)) = self.by_id.get(&dna.id)
+            && *tokens == dna.tokens
+        {
+            return json.clone();
+        }
+        let json = serde_json::to_string(&dna.tokens).unwrap_or_default();
+        if self.by_id.len() >= TOKEN_JSON_CACHE {
+            self.by_id.clear();
+        }
+        self.by_id
+            .insert(dna.id.clone(), (dna.tokens.clone(), json.clone()));
+        json
     }
 }
 
@@ -606,6 +688,8 @@ fn seen_row(port: &PortRef, mac: MacAddr, d: &devices::Device) -> DeviceSeenRow 
         mac: mac.to_string(),
         switch: port.switch.clone(),
         port: port.port.clone(),
+        vlan: d.vlan,
+        ip: d.ip.map(|a| a.to_string()),
         last_seen: d.last_seen,
         observations: d.observations,
     }

@@ -23,7 +23,7 @@ use rusqlite::Connection;
 
 pub use migrations::{MIGRATIONS, Migration};
 pub use rows::{DeviceRow, DeviceSeenRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write};
-pub use writer::{Notify, Writer, WriterSettings, WriterStats};
+pub use writer::{HANDOFF, Notify, Writer, WriterSettings, WriterStats};
 
 /// File name of the database inside `sensor.data_dir`.
 pub const DB_FILE: &str = "cybriq.sqlite3";
@@ -276,6 +276,8 @@ mod tests {
             serial: None,
             dna: Some("dna:00".into()),
             tokens: Some("[]".into()),
+            vlan: None,
+            ip: None,
             first_seen: Timestamp(1),
             last_seen: Timestamp(last),
             observations: n,
@@ -287,9 +289,60 @@ mod tests {
             mac: mac.into(),
             switch: "sw".into(),
             port: port.into(),
+            vlan: None,
+            ip: None,
             last_seen: Timestamp(last),
             observations: n,
         }
+    }
+
+    #[test]
+    fn vlan_and_ip_follow_the_latest_sighting_that_names_them() {
+        let p = tmp("vlan-ip");
+        let w = Writer::start(&p, WriterSettings::default(), None).unwrap();
+        let mut d = device("00:00:00:00:00:01", "Gi1", 10, 1);
+        d.vlan = Some(10);
+        d.ip = Some("10.0.0.5".into());
+        w.send(Write::Device(d));
+        // A row that names neither keeps both.
+        w.send(Write::Device(device("00:00:00:00:00:02", "Gi2", 10, 1)));
+        w.flush();
+        w.send(Write::Device(device("00:00:00:00:00:01", "Gi1", 15, 2)));
+        w.flush();
+        // A later sighting with a new address and no VLAN: the address moves, the VLAN stays.
+        let mut s = seen("00:00:00:00:00:01", "Gi1", 20, 3);
+        s.ip = Some("10.0.0.9".into());
+        w.send(Write::DeviceSeen(s));
+        // In one batch, an older sighting with another VLAN loses to the newer row.
+        let mut s = seen("00:00:00:00:00:02", "Gi2", 30, 4);
+        s.vlan = Some(20);
+        w.send(Write::DeviceSeen(s));
+        let mut s = seen("00:00:00:00:00:02", "Gi2", 25, 3);
+        s.vlan = Some(30);
+        s.ip = Some("10.0.1.1".into());
+        w.send(Write::DeviceSeen(s));
+        w.stop();
+        let conn = open(&p).unwrap();
+        let mut rows = read::devices(&conn).unwrap();
+        rows.sort_by(|a, b| a.mac.cmp(&b.mac));
+        assert_eq!(
+            (rows[0].vlan, rows[0].ip.as_deref()),
+            (Some(10), Some("10.0.0.9"))
+        );
+        assert_eq!(
+            (rows[1].vlan, rows[1].ip.as_deref()),
+            (Some(20), Some("10.0.1.1"))
+        );
+        // The API reads them (its inventory filters `vlan` and `ip`).
+        let n: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM devices WHERE vlan = 10 AND ip = '10.0.0.9'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+        let _ = std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap());
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub fn devices(c: &Connection) -> Result<Vec<DeviceRow>, StoreError> {
     let mut st = c
         .prepare(
             "SELECT mac, switch, port, vendor, model, class, confidence, ndaa_status, serial, dna, tokens,
-                    first_seen, last_seen, observations FROM devices ORDER BY mac",
+                    first_seen, last_seen, observations, vlan, ip FROM devices ORDER BY mac",
         )
         .map_err(StoreError::sqlite("reading devices"))?;
     let rows = st
@@ -71,6 +71,10 @@ pub fn devices(c: &Connection) -> Result<Vec<DeviceRow>, StoreError> {
                 first_seen: Timestamp(r.get(11)?),
                 last_seen: Timestamp(r.get(12)?),
                 observations: r.get::<_, i64>(13)?.max(0) as u64,
+                vlan: r
+                    .get::<_, Option<i64>>(14)?
+                    .and_then(|v| u16::try_from(v).ok()),
+                ip: r.get(15)?,
             })
         })
         .map_err(StoreError::sqlite("reading devices"))?;

@@ -77,6 +77,12 @@ pub struct DeviceRow {
     pub dna: Option<String>,
     /// The DNA's weighted tokens as JSON (for explain).
     pub tokens: Option<String>,
+    /// VLAN it was last seen in (the frame's outermost tag, else the forwarding-table entry
+    /// that placed it); `None` in a write: unchanged.
+    pub vlan: Option<u16>,
+    /// IPv4 address it last used (ARP, DHCP, CDP/LLDP management address); `None` in a write:
+    /// unchanged.
+    pub ip: Option<String>,
     /// First seen (kept from the first write).
     pub first_seen: Timestamp,
     /// Last seen.
@@ -95,6 +101,10 @@ pub struct DeviceSeenRow {
     pub switch: String,
     /// Port it was attributed to.
     pub port: String,
+    /// VLAN it was last seen in; `None`: unchanged.
+    pub vlan: Option<u16>,
+    /// IPv4 address it last used; `None`: unchanged.
+    pub ip: Option<String>,
     /// Last seen.
     pub last_seen: Timestamp,
     /// Observations merged so far.

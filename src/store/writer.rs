@@ -36,7 +36,8 @@ pub struct WriterSettings {
     pub max_delay: Duration,
     /// Most writes per transaction.
     pub max_writes: usize,
-    /// Capacity of the channel from the pipeline.
+    /// Capacity of the channel from the pipeline, in writes (messages of up to [`HANDOFF`]
+    /// writes: the channel holds `channel / HANDOFF` of them).
     pub channel: usize,
 }
 
@@ -69,8 +70,13 @@ pub struct WriterStats {
     pub failures: AtomicU64,
 }
 
+/// Writes the pipeline hands over in one message, at most ([`Writer::send_all`]): one channel
+/// operation (and at most one wake-up of the writer) per message instead of per write.
+pub const HANDOFF: usize = 64;
+
 enum Msg {
     Write(Box<Write>),
+    Writes(Vec<Write>),
     Flush(SyncSender<()>),
     Stop,
 }
@@ -100,7 +106,7 @@ impl Writer {
         notify: Option<Notify>,
     ) -> Result<Writer, StoreError> {
         let conn = super::open(path)?;
-        let (tx, rx) = sync_channel(settings.channel.max(1));
+        let (tx, rx) = sync_channel((settings.channel / HANDOFF).max(1));
         let stats = Arc::new(WriterStats::default());
         let s = stats.clone();
         let handle = std::thread::Builder::new()
@@ -121,6 +127,15 @@ impl Writer {
     pub fn send(&self, w: Write) {
         // The thread only ends on `Stop`; a send after that is a programming error we ignore.
         let _ = self.tx.send(Msg::Write(Box::new(w)));
+    }
+
+    /// Queues several writes as one message, in order (the pipeline collects up to
+    /// [`HANDOFF`]); blocks while the channel is full. One message is never split between
+    /// transactions.
+    pub fn send_all(&self, ws: Vec<Write>) {
+        if !ws.is_empty() {
+            let _ = self.tx.send(Msg::Writes(ws));
+        }
     }
 
     /// Waits until everything sent so far is committed.
@@ -181,11 +196,18 @@ impl Batch {
                         r.last_seen = s.last_seen;
                         r.switch = Some(s.switch);
                         r.port = Some(s.port);
+                        r.vlan = s.vlan.or(r.vlan);
+                        r.ip = s.ip.or(r.ip);
+                    } else {
+                        r.vlan = r.vlan.or(s.vlan);
+                        r.ip = r.ip.or(s.ip);
                     }
                 }
                 match self.devices.get_mut(&r.mac) {
                     Some(old) => {
                         let first = old.first_seen.min(r.first_seen);
+                        r.vlan = r.vlan.or(old.vlan);
+                        r.ip = r.ip.take().or_else(|| old.ip.take());
                         *old = r;
                         old.first_seen = first;
                     }
@@ -201,16 +223,27 @@ impl Batch {
                         r.last_seen = s.last_seen;
                         r.switch = Some(s.switch);
                         r.port = Some(s.port);
+                        r.vlan = s.vlan.or(r.vlan);
+                        r.ip = s.ip.or(r.ip.take());
+                    } else {
+                        r.vlan = r.vlan.or(s.vlan);
+                        r.ip = r.ip.take().or(s.ip);
                     }
                 } else {
                     match self.seen.get_mut(&s.mac) {
                         Some(old) if old.last_seen > s.last_seen => {
                             old.observations = old.observations.max(s.observations);
+                            // Still newer than what is stored.
+                            old.vlan = old.vlan.or(s.vlan);
+                            old.ip = old.ip.take().or(s.ip);
                         }
                         Some(old) => {
                             let n = old.observations.max(s.observations);
+                            let (vlan, ip) = (old.vlan, old.ip.take());
                             *old = s;
                             old.observations = n;
+                            old.vlan = old.vlan.or(vlan);
+                            old.ip = old.ip.take().or(ip);
                         }
                         None => {
                             self.seen.insert(s.mac.clone(), s);
@@ -349,6 +382,12 @@ fn handle(
             stats.writes.fetch_add(1, Ordering::Relaxed);
             batch.add(*w);
         }
+        Msg::Writes(ws) => {
+            stats.writes.fetch_add(ws.len() as u64, Ordering::Relaxed);
+            for w in ws {
+                batch.add(w);
+            }
+        }
         Msg::Flush(t) => waiting.push(t),
         Msg::Stop => *stop = true,
     }
@@ -422,9 +461,10 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
     if !b.devices.is_empty() {
         let mut st = c
             .prepare_cached(
-                "INSERT INTO devices (mac, switch, port, vendor, model, class, confidence, ndaa_status, serial, dna, tokens, first_seen, last_seen, observations)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                "INSERT INTO devices (mac, switch, port, vendor, model, class, confidence, ndaa_status, serial, dna, tokens, first_seen, last_seen, observations, vlan, ip)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                  ON CONFLICT(mac) DO UPDATE SET switch = COALESCE(excluded.switch, switch),
+                   vlan = COALESCE(excluded.vlan, vlan), ip = COALESCE(excluded.ip, ip),
                    port = COALESCE(excluded.port, port), vendor = excluded.vendor, model = excluded.model,
                    class = excluded.class, confidence = excluded.confidence, ndaa_status = excluded.ndaa_status,
                    serial = COALESCE(excluded.serial, serial), dna = excluded.dna,
@@ -449,7 +489,9 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
                 r.tokens,
                 r.first_seen.0,
                 r.last_seen.0,
-                r.observations.min(i64::MAX as u64) as i64
+                r.observations.min(i64::MAX as u64) as i64,
+                r.vlan,
+                r.ip
             ])
             .map_err(e("writing devices"))?;
         }
@@ -458,7 +500,8 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
         let mut st = c
             .prepare_cached(
                 "UPDATE devices SET switch = ?2, port = ?3, last_seen = MAX(last_seen, ?4),
-                   observations = MAX(observations, ?5) WHERE mac = ?1",
+                   observations = MAX(observations, ?5), vlan = COALESCE(?6, vlan),
+                   ip = COALESCE(?7, ip) WHERE mac = ?1",
             )
             .map_err(e("writing devices"))?;
         for r in b.seen.values() {
@@ -467,7 +510,9 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
                 r.switch,
                 r.port,
                 r.last_seen.0,
-                r.observations.min(i64::MAX as u64) as i64
+                r.observations.min(i64::MAX as u64) as i64,
+                r.vlan,
+                r.ip
             ])
             .map_err(e("writing devices"))?;
         }
@@ -516,15 +561,17 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
             )
             .map_err(e("writing events"))?;
         // An event id already stored (the same event handed in again) is neither stored nor
-        // queued for syslog twice: receivers see each event id once.
-        let mut fresh = Vec::with_capacity(b.events.len());
+        // queued for syslog twice: receivers see each event id once. The JSON is serialised
+        // once, for both.
+        let mut fresh: Vec<(String, String)> = Vec::with_capacity(b.events.len());
         for ev in &b.events {
             let json = serde_json::to_string(ev).expect("events always serialise");
+            let id = ev.event_id.to_string();
             let inserted = st
                 .execute(params![
-                    ev.event_id.to_string(),
+                    id,
                     ev.timestamp.0,
-                    ev.event.to_string(),
+                    ev.event.as_str(),
                     ev.severity.as_str(),
                     ev.switch,
                     ev.port,
@@ -533,10 +580,13 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
                 ])
                 .map_err(e("writing events"))?;
             if inserted == 1 {
-                fresh.push(ev.clone());
+                fresh.push((id, json));
             }
         }
-        crate::emit::outbox::enqueue_in(c, &fresh)?;
+        crate::emit::outbox::enqueue_json_in(
+            c,
+            fresh.iter().map(|(id, j)| (id.as_str(), j.as_str())),
+        )?;
     }
     Ok(())
 }

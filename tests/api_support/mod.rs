@@ -487,8 +487,8 @@ pub fn token(
     m
 }
 
-/// Writes `n` devices (MACs 02:00:…, DNAs dna:<hex of i>) and their events through the store
-/// writer, with VLAN/IP columns set.
+/// Writes `n` devices (MACs 02:00:…, DNAs dna:<hex of i>, VLAN 10-12, IP 10.x.y.z) and their
+/// events through the store writer.
 pub fn seed(dir: &Path, n: usize, now: Timestamp) {
     use cybriq::event::{Event, EventType};
     use cybriq::store::{DeviceRow, Write, Writer, WriterSettings};
@@ -523,12 +523,6 @@ pub fn seed(dir: &Path, n: usize, now: Timestamp) {
     });
     w.stop();
     let _ = DeviceRow::clone;
-    let c = cybriq::store::open(&db).unwrap();
-    c.execute_batch(
-        "UPDATE devices SET vlan = 10 + rowid % 3, \
-         ip = '10.' || (rowid / 65536) || '.' || (rowid / 256 % 256) || '.' || (rowid % 256)",
-    )
-    .unwrap();
 }
 
 pub fn mac(i: usize) -> String {
@@ -575,6 +569,11 @@ pub fn device(i: usize, now: Timestamp) -> cybriq::store::DeviceRow {
             "[{\"token\":\"lldp.med.model:ip-phone-8851\",\"family\":\"model\",\"weight\":0.7}]"
                 .into(),
         ),
+        vlan: Some(10 + (i % 3) as u16),
+        ip: Some({
+            let n = i + 1;
+            format!("10.{}.{}.{}", n / 65536, n / 256 % 256, n % 256)
+        }),
         first_seen: Timestamp(now.0 - 30 * DAY + i as i64),
         last_seen: Timestamp(now.0 - 60_000_000),
         observations: 3,

@@ -344,11 +344,12 @@ impl Sim {
         let dev = &self.devs[d];
         let pr = &self.refs[dev.port];
         let mac = dev.mac;
-        self.devices.observe(pr, mac, &o);
-        let Some((dna, identity)) =
-            self.devices
-                .built(pr, mac, builder(), refdb(), Some(&self.facts))
-        else {
+        let pid = self.devices.port_id(pr);
+        if self.devices.port_facts(pid).is_none() {
+            self.devices.set_port_facts(pr, Some(self.facts.clone()));
+        }
+        self.devices.observe(pid, mac, &o, None);
+        let Some((dna, identity)) = self.devices.built(pid, mac, builder(), refdb()) else {
             return;
         };
         let s = Sighting {
@@ -417,7 +418,9 @@ impl Sim {
     /// Hands the engine's resets to `Devices` and scores the events raised.
     fn collect(&mut self) {
         for (pr, mac, before) in self.engine.take_resets() {
-            self.devices.forget(&pr, mac, before);
+            if let Some(pid) = self.devices.find_port(&pr) {
+                self.devices.forget(pid, mac, before);
+            }
         }
         for e in self.events.drain(..) {
             let pr = PortRef {

@@ -350,7 +350,7 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     let restored = pipeline.restore(states);
     let controls = pipeline.restore_controls(&conn, sensor_clock.now())?;
     drop(conn);
-    tracing::info!(db = %db.display(), ports = restored, controls, "Store opened; port states, suppressions and change windows restored.");
+    tracing::info!(db = %db.display(), ports = restored, controls, "Store opened; port states restored (and the suppressions and change windows in force).");
 
     let (tx, rx) = sync_channel::<Input>(65_536);
     let inbox = tx.clone();

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::config::switch::with_default_port;
 use crate::snmp::{
     AuthProto, BuildOptions, Credentials, PollOptions, PortTable, PrivProto, Reachability,
-    SwitchPoll, Target, Timing, poll_all,
+    SwitchPoll, Target, Timing, poll_all_with,
 };
 
 /// Arguments of `cybriq poll`.
@@ -152,13 +152,12 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // One edge-MAC limit for the builder: the smallest configured (the stricter reading).
-    let opts = PollOptions {
-        build: BuildOptions {
-            edge_mac_limit: limits.iter().copied().min().unwrap_or(16),
-        },
-        ..PollOptions::default()
-    };
+    // Each switch's table is built with its own edge-MAC limit.
+    let builds: Vec<BuildOptions> = limits
+        .iter()
+        .map(|&edge_mac_limit| BuildOptions { edge_mac_limit })
+        .collect();
+    let opts = PollOptions::default();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -170,7 +169,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let polls = rt.block_on(poll_all(&targets, &opts));
+    let polls = rt.block_on(poll_all_with(&targets, &builds, &opts));
     let mut out = std::io::stdout().lock();
     let mut code = ExitCode::SUCCESS;
     for p in &polls {

@@ -10,6 +10,12 @@ pub struct Args {
     config: PathBuf,
 }
 
+/// Exit status of a configuration the sensor cannot start with (`EX_CONFIG`, sysexits.h); the
+/// unit's `RestartPreventExitStatus=78` keeps systemd from restarting it until it is fixed.
+pub const EXIT_CONFIG: u8 = 78;
+
+/// Exit 0 after a clean stop, 78 when the configuration (or a file it names) is unusable, 2 on
+/// any other failure to start (a capture, the store, the API socket).
 pub fn run(args: Args) -> ExitCode {
     super::init_tracing();
     match crate::pipeline::daemon::run(&args.config) {
@@ -17,7 +23,7 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "The sensor could not run.");
             eprintln!("cybriq: error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(if e.is_config() { EXIT_CONFIG } else { 2 })
         }
     }
 }

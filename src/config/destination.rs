@@ -27,7 +27,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 /// One syslog destination.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Destination {
     /// Unique name (letters, digits, `-`, `_`, `.`): the outbox cursor and the metrics label.
@@ -146,7 +146,7 @@ pub enum Framing {
 }
 
 /// `[destination.tls]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tls {
     /// PEM CA bundle the server's certificate must chain to.

@@ -69,7 +69,8 @@ pub struct Switch {
     /// Walks in flight at once against this switch.
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: usize,
-    /// A port with more distinct MACs than this is an uplink.
+    /// A port of this switch with more distinct MACs than this (and no neighbour that makes it
+    /// an uplink) is crowded: a switch behind an edge port (`port-topology-changed`).
     #[serde(default = "default_edge_mac_limit")]
     pub edge_mac_limit: usize,
 }

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -114,14 +114,21 @@ impl Backoff {
     }
 }
 
-pub(crate) fn run(cfg: WorkerConfig, shared: Arc<Shared>, m: Arc<DestinationMetrics>) {
+/// Runs one destination's worker until the emitter stops or `stop` (this worker's own flag) is
+/// set.
+pub(crate) fn run(
+    cfg: WorkerConfig,
+    shared: Arc<Shared>,
+    m: Arc<DestinationMetrics>,
+    stop: Arc<AtomicBool>,
+) {
     let mut outbox = loop {
         match Outbox::open(&cfg.db) {
             Ok(o) => break o,
             Err(e) => {
                 tracing::error!(destination = %cfg.name, error = %e, "Cannot open the outbox; retrying.");
                 m.set_error(Some(e.to_string()));
-                if shared.stop.load(Ordering::Relaxed) {
+                if shared.stop.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
                     return;
                 }
                 std::thread::sleep(Duration::from_secs(1));
@@ -152,7 +159,7 @@ pub(crate) fn run(cfg: WorkerConfig, shared: Arc<Shared>, m: Arc<DestinationMetr
     w.sent = w.acked;
     w.committed = w.acked;
     w.m.acked.store(w.acked, Ordering::Release);
-    w.run(&shared);
+    w.run(&shared, &stop);
 }
 
 struct Worker {
@@ -178,14 +185,14 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(&mut self, shared: &Shared) {
+    fn run(&mut self, shared: &Shared, stop: &AtomicBool) {
         let mut seen = 0u64;
         let mut buf = Vec::with_capacity(BATCH * 600);
         let mut msg = Vec::with_capacity(1024);
         let mut scratch = String::with_capacity(256);
         let mut bounds = Vec::with_capacity(BATCH);
         let stream_framing = self.cfg.transport.framing();
-        while !shared.stop.load(Ordering::Relaxed) {
+        while !shared.stop.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed) {
             if self.last_bound_check.elapsed() >= BOUND_CHECK {
                 self.last_bound_check = Instant::now();
                 self.enforce_bound();

@@ -2,8 +2,8 @@
 //!
 //! Threads: one per capture interface (libpcap, in [`crate::capture::live`]) plus a forwarder
 //! per capture that owns it and moves its frames into the pipeline's input channel; the SNMP
-//! poller (a small tokio runtime polling every configured switch, at the shortest configured
-//! interval); a one-second clock; a signal thread (SIGTERM/SIGINT stop, SIGHUP reloads); the
+//! poller (a small tokio runtime polling each configured switch on its own interval, see
+//! [`super::polling`]); a one-second clock; a signal thread (SIGTERM/SIGINT stop, SIGHUP reloads); the
 //! store writer and the emitter's destination workers. The pipeline itself runs on the calling
 //! thread and is the only one that touches its state.
 //!
@@ -13,9 +13,10 @@
 //! (see [`super::clock`]).
 //!
 //! SIGHUP re-reads the configuration, the reference database and the firmware profiles and
-//! applies them without losing any port's state; an invalid new configuration is logged at
-//! ERROR and the running one kept. Captures are not restarted by a reload (a changed
-//! `[[capture]]` list is logged as needing a restart); the switch list is.
+//! applies them, all or nothing, without losing any port's state (see [`super::reload`]):
+//! thresholds, port profiles, change windows, suppressions, switches and destinations; an
+//! invalid new configuration is logged at ERROR and the running one kept. Captures are not
+//! restarted by a reload (a changed `[[capture]]` is logged as needing a restart).
 //!
 //! Under systemd (`Type=notify`) the daemon reports `READY=1` once every part runs, pings the
 //! watchdog from the loop that runs the timers (each tick), and reports `STOPPING=1` on stop
@@ -30,14 +31,14 @@ use std::time::{Duration, Instant};
 
 use crate::capture::live::{CaptureStats, Frame, LiveCapture};
 use crate::clock::Timestamp;
-use crate::config::{Config, ConfigError};
-use crate::dna::DnaBuilder;
+use crate::config::ConfigError;
 use crate::emit::{Emitter, Settings as EmitSettings};
-use crate::refdb::RefDb;
-use crate::snmp::{BuildOptions, PollOptions, PortTable, Target, poll_all};
+use crate::snmp::{BuildOptions, PollOptions, PortTable, Target, poll_each};
 use crate::store::{self, Writer, WriterSettings};
 
 use super::clock::{SensorClock, SystemClocks};
+use super::polling::{Schedule, scheduled};
+use super::reload::{self, Running, engine_parts};
 use super::{Pipeline, Settings, tap_rules};
 
 /// Why the daemon could not start.
@@ -72,6 +73,22 @@ pub enum DaemonError {
     },
 }
 
+impl DaemonError {
+    /// The configuration, or a file it names (reference database, firmware profiles, TLS or
+    /// secret files), is unusable: restarting will not help until it is fixed.
+    pub fn is_config(&self) -> bool {
+        match self {
+            DaemonError::Config(_) | DaemonError::Refdb(_) => true,
+            DaemonError::Emit(e) => matches!(e, crate::emit::EmitError::Tls(_)),
+            DaemonError::Api(e) => matches!(
+                e,
+                crate::api::StartError::Tls(_) | crate::api::StartError::Integrations(_)
+            ),
+            _ => false,
+        }
+    }
+}
+
 enum Input {
     Frame(Frame),
     Table(Box<PortTable>, Timestamp),
@@ -87,44 +104,6 @@ enum Input {
 fn stamped(mut f: Frame, clock: &SensorClock) -> Frame {
     f.ts = clock.now();
     f
-}
-
-/// The parts built from a configuration.
-struct Built {
-    builder: DnaBuilder,
-    refdb: Arc<RefDb>,
-    targets: Vec<Target>,
-    edge_mac_limit: usize,
-    poll_every: Duration,
-}
-
-fn build(cfg: &Config) -> Result<Built, DaemonError> {
-    let builder = DnaBuilder::with_profiles(cfg.dna.params(), cfg.dna.load_profiles()?);
-    let refdb = Arc::new(cfg.refdb.load()?);
-    tracing::info!(origin = %refdb.origin, digest = %refdb.digest, "Reference database loaded.");
-    let mut targets = Vec::new();
-    for (i, s) in cfg.switch.iter().enumerate() {
-        targets.push(s.target(&format!("switch[{i}]"))?);
-    }
-    Ok(Built {
-        builder,
-        refdb,
-        targets,
-        edge_mac_limit: cfg
-            .switch
-            .iter()
-            .map(|s| s.edge_mac_limit)
-            .min()
-            .unwrap_or(16),
-        poll_every: Duration::from_secs(
-            cfg.switch
-                .iter()
-                .map(|s| s.poll_interval_secs)
-                .min()
-                .unwrap_or(300)
-                .max(1),
-        ),
-    })
 }
 
 struct Forwarder {
@@ -177,10 +156,12 @@ fn forward(
     })
 }
 
-type SharedTargets = Arc<Mutex<(Vec<Target>, usize, Duration)>>;
+/// How long the poller sleeps at most between looks at its schedule (a stop, or a reload
+/// that adds a switch, is noticed this fast).
+const POLL_NAP: Duration = Duration::from_millis(100);
 
 fn poller(
-    targets: SharedTargets,
+    schedule: Arc<Mutex<Schedule>>,
     tx: SyncSender<Input>,
     stop: Arc<AtomicBool>,
     clock: SensorClock,
@@ -199,29 +180,28 @@ fn poller(
                 }
             };
             while !stop.load(Ordering::Relaxed) {
-                let (ts, limit, every) = targets.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                let started = Instant::now();
-                if !ts.is_empty() {
-                    let opts = PollOptions {
-                        build: BuildOptions {
-                            edge_mac_limit: limit,
-                        },
-                        ..PollOptions::default()
-                    };
-                    let polls = rt.block_on(poll_all(&ts, &opts));
-                    let now = clock.now();
-                    for p in polls {
-                        tracing::info!(switch = %p.table.switch.name, status = ?p.table.status,
-                            ports = p.table.ports.len(), requests = p.stats.requests,
-                            elapsed_ms = p.stats.elapsed.as_millis() as u64, "Polled.");
-                        if tx.send(Input::Table(Box::new(p.table), now)).is_err() {
-                            return;
-                        }
-                    }
+                let due = schedule
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take_due(Instant::now());
+                if due.is_empty() {
+                    std::thread::sleep(POLL_NAP);
+                    continue;
                 }
-                // Sleep in small steps so a stop is prompt.
-                while started.elapsed() < every && !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(100));
+                let (targets, builds): (Vec<Target>, Vec<BuildOptions>) = due.into_iter().unzip();
+                let mut polls = rt.block_on(poll_each(&targets, &builds, &PollOptions::default()));
+                schedule
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .mark_uplinks(&mut polls);
+                let now = clock.now();
+                for p in polls {
+                    tracing::info!(switch = %p.table.switch.name, status = ?p.table.status,
+                        ports = p.table.ports.len(), requests = p.stats.requests,
+                        elapsed_ms = p.stats.elapsed.as_millis() as u64, "Polled.");
+                    if tx.send(Input::Table(Box::new(p.table), now)).is_err() {
+                        return;
+                    }
                 }
             }
         })
@@ -308,30 +288,27 @@ fn signals(tx: SyncSender<Input>) -> Result<signal_hook::iterator::Handle, Daemo
 
 /// Runs the daemon until SIGTERM/SIGINT.
 pub fn run(config_path: &Path) -> Result<(), DaemonError> {
-    let cfg = Config::load(config_path)?;
-    let built = build(&cfg)?;
+    let running = Running::load(config_path)?;
+    let cfg = &running.cfg;
+    let (builder, refdb) = engine_parts(cfg)?;
+    let schedule = Arc::new(Mutex::new(Schedule::new(scheduled(cfg, Instant::now())?)));
     let db = store::db_path(&cfg.sensor.data_dir);
     let hostname = if cfg.sensor.hostname.is_empty() {
         crate::emit::system_hostname()
     } else {
         cfg.sensor.hostname.clone()
     };
-    let emitter = if cfg.destination.is_empty() {
-        None
-    } else {
-        Some(Arc::new(Emitter::start(
-            &EmitSettings {
-                db: db.clone(),
-                hostname,
-                procid: std::process::id().to_string(),
-            },
-            &cfg.destination,
-        )?))
-    };
-    let notify: Option<store::Notify> = emitter.clone().map(|e| {
-        let f: store::Notify = Box::new(move || e.notify());
-        f
-    });
+    // Always started, with no destination too: a reload may add one.
+    let emitter = Arc::new(Emitter::start(
+        &EmitSettings {
+            db: db.clone(),
+            hostname,
+            procid: std::process::id().to_string(),
+        },
+        &cfg.destination,
+    )?);
+    let e = emitter.clone();
+    let notify: Option<store::Notify> = Some(Box::new(move || e.notify()));
     let writer = Arc::new(Writer::start(&db, WriterSettings::default(), notify)?);
     let conn = store::open(&db)?;
     let (states, floor) = (
@@ -340,11 +317,11 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     );
     let sensor_clock = SensorClock::new(Arc::new(SystemClocks::new()), floor);
     let mut pipeline = Pipeline::new(
-        &cfg,
+        cfg,
         Settings::default(),
-        built.builder,
-        built.refdb,
-        tap_rules(&cfg, &[]),
+        builder,
+        refdb,
+        tap_rules(cfg, &[]),
         Some(writer.clone()),
     );
     let restored = pipeline.restore(states);
@@ -355,7 +332,7 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     let (tx, rx) = sync_channel::<Input>(65_536);
     let inbox = tx.clone();
     let api = crate::api::start(
-        &cfg,
+        cfg,
         Some(crate::api::EngineLink::new(move |c, ack| {
             inbox.send(Input::Control(c, ack)).is_ok()
         })),
@@ -370,13 +347,8 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     if forwarders.is_empty() {
         tracing::warn!("No [[capture]] configured: the sensor only polls switches.");
     }
-    let targets: SharedTargets = Arc::new(Mutex::new((
-        built.targets,
-        built.edge_mac_limit,
-        built.poll_every,
-    )));
     let poll_thread = poller(
-        targets.clone(),
+        schedule.clone(),
         tx.clone(),
         stop.clone(),
         sensor_clock.clone(),
@@ -394,18 +366,18 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         ));
     }
 
-    let mut current = cfg;
-    let mut last_stats = Instant::now();
-    main_loop(
-        &rx,
-        &mut pipeline,
-        &mut current,
+    let mut running = running;
+    let mut looped = Loop {
+        pipeline: &mut pipeline,
+        running: &mut running,
         config_path,
-        &targets,
-        &forwarders,
-        &mut last_stats,
-        notifier.as_ref(),
-    );
+        schedule: &schedule,
+        emitter: &emitter,
+        forwarders: &forwarders,
+        last_stats: Instant::now(),
+        notifier: notifier.as_ref(),
+    };
+    looped.run(&rx);
 
     tracing::info!("Stopping.");
     if let Some(n) = &notifier {
@@ -429,53 +401,69 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     pipeline.finish();
     writer.stop();
     let _ = drain.join();
-    if let Some(e) = emitter {
-        // Give the destinations a moment for what is queued; the rest stays in the outbox.
-        if let Ok(outcomes) = e.drain(Duration::from_secs(5)) {
-            for (name, o) in outcomes {
-                tracing::info!(destination = %name, outcome = ?o, "Destination at shutdown.");
-            }
+    // Give the destinations a moment for what is queued; the rest stays in the outbox.
+    if let Ok(outcomes) = emitter.drain(Duration::from_secs(5)) {
+        for (name, o) in outcomes {
+            tracing::info!(destination = %name, outcome = ?o, "Destination at shutdown.");
         }
-        if let Ok(e) = Arc::try_unwrap(e) {
-            e.shutdown();
-        }
+    }
+    if let Ok(e) = Arc::try_unwrap(emitter) {
+        e.shutdown();
     }
     tracing::info!(stats = ?pipeline.stats(), "Stopped.");
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn main_loop(
-    rx: &Receiver<Input>,
-    pipeline: &mut Pipeline,
-    current: &mut Config,
-    config_path: &Path,
-    targets: &SharedTargets,
-    forwarders: &[Forwarder],
-    last_stats: &mut Instant,
-    notifier: Option<&super::systemd::Notifier>,
-) {
-    while let Ok(msg) = rx.recv() {
-        match msg {
-            Input::Frame(f) => pipeline.frame(&f.interface, f.link, f.ts, &f.data),
-            Input::Table(t, now) => pipeline.table(&t, now),
-            Input::Tick(now) => {
-                pipeline.tick(now);
-                // The watchdog vouches for the loop that runs the timers.
-                if let Some(n) = notifier {
-                    n.watchdog();
+/// The pipeline thread's loop and what it needs.
+struct Loop<'a> {
+    pipeline: &'a mut Pipeline,
+    running: &'a mut Running,
+    config_path: &'a Path,
+    schedule: &'a Mutex<Schedule>,
+    emitter: &'a Emitter,
+    forwarders: &'a [Forwarder],
+    last_stats: Instant,
+    notifier: Option<&'a super::systemd::Notifier>,
+}
+
+impl Loop<'_> {
+    fn run(&mut self, rx: &Receiver<Input>) {
+        while let Ok(msg) = rx.recv() {
+            match msg {
+                Input::Frame(f) => self.pipeline.frame(&f.interface, f.link, f.ts, &f.data),
+                Input::Table(t, now) => self.pipeline.table(&t, now),
+                Input::Tick(now) => self.tick(now),
+                Input::Control(c, ack) => {
+                    self.pipeline.control(c);
+                    let _ = ack.send(());
                 }
-                if last_stats.elapsed() >= Duration::from_secs(60) {
-                    log_stats(pipeline, forwarders);
-                    *last_stats = Instant::now();
+                Input::Reload => {
+                    tracing::info!(config = %self.config_path.display(), "SIGHUP: reloading configuration, reference data and firmware profiles.");
+                    let r = reload::reload(
+                        self.config_path,
+                        self.running,
+                        reload::Targets {
+                            pipeline: self.pipeline,
+                            schedule: self.schedule,
+                            emitter: self.emitter,
+                        },
+                    );
+                    reload::log(self.config_path, &r);
                 }
+                Input::Stop => return,
             }
-            Input::Control(c, ack) => {
-                pipeline.control(c);
-                let _ = ack.send(());
-            }
-            Input::Reload => reload(pipeline, current, config_path, targets),
-            Input::Stop => return,
+        }
+    }
+
+    fn tick(&mut self, now: Timestamp) {
+        self.pipeline.tick(now);
+        // The watchdog vouches for the loop that runs the timers.
+        if let Some(n) = self.notifier {
+            n.watchdog();
+        }
+        if self.last_stats.elapsed() >= Duration::from_secs(60) {
+            log_stats(self.pipeline, self.forwarders);
+            self.last_stats = Instant::now();
         }
     }
 }
@@ -494,41 +482,12 @@ fn log_stats(pipeline: &Pipeline, forwarders: &[Forwarder]) {
     tracing::info!(stats = ?pipeline.stats(), "Pipeline.");
 }
 
-fn reload(pipeline: &mut Pipeline, current: &mut Config, path: &Path, targets: &SharedTargets) {
-    tracing::info!(config = %path.display(), "SIGHUP: reloading configuration, reference data and firmware profiles.");
-    let cfg = match Config::load(path) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "Reload refused: the new configuration is invalid; keeping the running one.");
-            return;
-        }
-    };
-    let built = match build(&cfg) {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, "Reload refused; keeping the running configuration.");
-            return;
-        }
-    };
-    let old_ifaces: Vec<&str> = current
-        .capture
-        .iter()
-        .map(|c| c.interface.as_str())
-        .collect();
-    let new_ifaces: Vec<&str> = cfg.capture.iter().map(|c| c.interface.as_str()).collect();
-    if old_ifaces != new_ifaces {
-        tracing::warn!("The [[capture]] list changed: restart the sensor to apply it.");
-    }
-    pipeline.reload(&cfg, built.builder, built.refdb, tap_rules(&cfg, &[]));
-    *targets.lock().unwrap_or_else(|p| p.into_inner()) =
-        (built.targets, built.edge_mac_limit, built.poll_every);
-    *current = cfg;
-    tracing::info!("Reloaded.");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::dna::DnaBuilder;
+    use crate::refdb::RefDb;
     use crate::attribution::{PortRef, TapRule};
     use crate::event::Event;
     use crate::pipeline::clock::TimeSource;

@@ -11,6 +11,8 @@ pub mod clock;
 pub mod daemon;
 pub mod devices;
 pub mod fdb;
+pub mod polling;
+pub(crate) mod reload;
 pub mod replay;
 mod stats;
 pub mod systemd;

@@ -28,7 +28,10 @@ pub mod walk;
 pub use build::{BuildOptions, Walked, build as build_port_table, mark_cross_switch_uplinks};
 pub use client::{AuthProto, Credentials, PrivProto, Timing};
 pub use error::SnmpError;
-pub use poller::{PollOptions, PollStats, SwitchPoll, Target, poll_all, poll_switch};
+pub use poller::{
+    PollOptions, PollStats, SwitchPoll, Target, mark_uplinks, poll_all, poll_all_with, poll_each,
+    poll_switch,
+};
 pub use table::{
     ArpEntry, Dot1x, MacEntry, MedInventory, Neighbor, Poe, Port, PortTable, Reachability,
     SwitchInfo,

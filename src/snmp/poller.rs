@@ -2,7 +2,7 @@
 //! when needed) with a bounded number of walks in flight per switch and requests in flight
 //! overall, then builds each switch's port table.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -93,12 +93,55 @@ struct Job {
 
 /// Polls every target concurrently, then marks ports that lead to another polled switch.
 pub async fn poll_all(targets: &[Target], opts: &PollOptions) -> Vec<SwitchPoll> {
+    poll_all_with(targets, &vec![opts.build; targets.len()], opts).await
+}
+
+/// [`poll_all`] with each switch's own table-builder options (`builds[i]` for `targets[i]`).
+pub async fn poll_all_with(
+    targets: &[Target],
+    builds: &[BuildOptions],
+    opts: &PollOptions,
+) -> Vec<SwitchPoll> {
+    let mut polls = poll_each(targets, builds, opts).await;
+    mark_uplinks(&mut polls, &[]);
+    polls
+}
+
+/// Marks, in each of `polls`, the ports behind which a MAC of another switch appears: of
+/// another of `polls`, or one of `others` (the own MACs of switches polled earlier).
+pub fn mark_uplinks(polls: &mut [SwitchPoll], others: &[BTreeSet<String>]) {
+    let mut tables: Vec<PortTable> = polls
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.table))
+        .collect();
+    tables.extend(others.iter().map(|own| PortTable {
+        own_macs: own.clone(),
+        ..PortTable::default()
+    }));
+    mark_cross_switch_uplinks(&mut tables);
+    for (p, t) in polls.iter_mut().zip(tables) {
+        p.table = t;
+    }
+}
+
+/// Polls every target concurrently, each with its own table-builder options (`builds[i]` for
+/// `targets[i]`; `opts.build` is not used), and stamps the tables with the time of the poll.
+/// Ports leading to another switch are not marked: the caller knows which switches to compare
+/// against ([`mark_cross_switch_uplinks`]).
+pub async fn poll_each(
+    targets: &[Target],
+    builds: &[BuildOptions],
+    opts: &PollOptions,
+) -> Vec<SwitchPoll> {
     let global = Arc::new(Semaphore::new(opts.global_in_flight.max(1)));
     let mut set = tokio::task::JoinSet::new();
     for (i, t) in targets.iter().enumerate() {
         let t = t.clone();
         let g = global.clone();
-        let o = *opts;
+        let o = PollOptions {
+            build: builds.get(i).copied().unwrap_or(opts.build),
+            ..*opts
+        };
         set.spawn(async move { (i, poll_switch(&t, g, &o).await) });
     }
     let mut out: Vec<Option<SwitchPoll>> = vec![None; targets.len()];
@@ -108,29 +151,21 @@ pub async fn poll_all(targets: &[Target], opts: &PollOptions) -> Vec<SwitchPoll>
             Err(e) => tracing::error!(error = %e, "A poll task failed."),
         }
     }
-    let mut polls: Vec<SwitchPoll> = out
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            p.unwrap_or_else(|| SwitchPoll {
-                table: PortTable::unreachable(info(&targets[i]), "poll task failed"),
-                stats: PollStats::default(),
-            })
-        })
-        .collect();
-    let mut tables: Vec<PortTable> = polls.iter().map(|p| p.table.clone()).collect();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| crate::clock::Timestamp(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)))
         .ok();
-    for t in &mut tables {
-        t.polled_at = now;
-    }
-    mark_cross_switch_uplinks(&mut tables);
-    for (p, t) in polls.iter_mut().zip(tables) {
-        p.table = t;
-    }
-    polls
+    out.into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut p = p.unwrap_or_else(|| SwitchPoll {
+                table: PortTable::unreachable(info(&targets[i]), "poll task failed"),
+                stats: PollStats::default(),
+            });
+            p.table.polled_at = now;
+            p
+        })
+        .collect()
 }
 
 fn info(t: &Target) -> SwitchInfo {

@@ -485,13 +485,13 @@ fn log_stats(pipeline: &Pipeline, forwarders: &[Forwarder]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attribution::{PortRef, TapRule};
     use crate::config::Config;
     use crate::dna::DnaBuilder;
-    use crate::refdb::RefDb;
-    use crate::attribution::{PortRef, TapRule};
     use crate::event::Event;
     use crate::pipeline::clock::TimeSource;
     use crate::pipeline::clock::fake::FakeClocks;
+    use crate::refdb::RefDb;
     use crate::snmp::{MacEntry, Port, Reachability, SwitchInfo};
     use crate::wire::LinkType;
 

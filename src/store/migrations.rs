@@ -43,4 +43,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "API: suppressions and change windows posted through the API",
         sql: super::controls::V6,
     },
+    Migration {
+        version: 9,
+        name: "API: token lists per DNA for the timeline's feature values",
+        sql: super::query::schema::V9,
+    },
 ];

@@ -495,6 +495,17 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
             ])
             .map_err(e("writing devices"))?;
         }
+        let mut st = c
+            .prepare_cached(
+                "INSERT OR IGNORE INTO dna_tokens (dna, tokens, first_seen) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(e("writing DNA tokens"))?;
+        for r in b.devices.values() {
+            if let (Some(dna), Some(tokens)) = (&r.dna, &r.tokens) {
+                st.execute(params![dna, tokens, r.first_seen.0])
+                    .map_err(e("writing DNA tokens"))?;
+            }
+        }
     }
     if !b.seen.is_empty() {
         let mut st = c

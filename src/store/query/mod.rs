@@ -7,6 +7,7 @@
 //! exists for the whole walk is returned exactly once however many rows are written meanwhile.
 //! The cursor is opaque to clients (`next_cursor`; `null` at the end).
 
+pub mod changes;
 pub mod schema;
 mod sqlite;
 
@@ -17,6 +18,7 @@ use super::StoreError;
 use super::controls::{ChangeWindowRow, ChangeWindowView, SuppressionRow, SuppressionView};
 use crate::clock::Timestamp;
 
+pub use changes::FeatureChange;
 pub use sqlite::{Pool, SqliteRead};
 
 /// The key a page starts after.
@@ -288,6 +290,13 @@ pub struct TimelinePoint {
     pub via: Option<String>,
     /// The device's DNA after this observation.
     pub device_dna: Option<String>,
+    /// Its DNA before this observation (the previous entry of the same MAC; `null` for its
+    /// first entry).
+    pub previous_dna: Option<String>,
+    /// The features whose values differ between `previous_dna` and `device_dna`, with both
+    /// sides' values (the values behind an event's `changed`); empty when the DNA did not
+    /// change, `null` when the token list of either DNA is not stored.
+    pub changed: Option<Vec<FeatureChange>>,
 }
 
 /// A device whose DNA or port differs between the baseline and now.

@@ -65,3 +65,16 @@ BEGIN SELECT RAISE(ABORT, 'api_audit is append-only'); END;
 pub const V5: &str = "
 CREATE INDEX observations_dna ON observations (dna);
 ";
+
+/// Migration 9's SQL: every DNA's token list, kept once per DNA (a device row only holds its
+/// current DNA's), so the device timeline can show the feature values behind each change.
+/// Seeded from the device rows already stored.
+pub const V9: &str = "
+CREATE TABLE dna_tokens (
+    dna TEXT PRIMARY KEY,
+    tokens TEXT NOT NULL,
+    first_seen INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO dna_tokens (dna, tokens, first_seen)
+    SELECT dna, tokens, first_seen FROM devices WHERE dna IS NOT NULL AND tokens IS NOT NULL;
+";

@@ -1,6 +1,7 @@
 //! [`ReadStore`] over the appliance's SQLite database: a few connections of its own (WAL lets
 //! them read while the writer commits), each query one statement with bound parameters.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +11,7 @@ use rusqlite::{Connection, params_from_iter};
 
 use super::{
     AuditEntry, Changed, Cursor, DeviceDetail, DeviceSummary, DiffEntry, EventFilter,
-    InventoryFilter, Page, ReadStore, Signal, SimilarityPoint, StoredEvent, TimelinePoint,
+    InventoryFilter, Page, ReadStore, Signal, SimilarityPoint, StoredEvent, TimelinePoint, changes,
     rfc3339_secs,
 };
 use crate::clock::Timestamp;
@@ -647,14 +648,17 @@ impl SqliteRead {
             w.push("id > ?", Value::Integer(*id));
         }
         let q = format!(
-            "SELECT id, ts, mac, switch, port, proto, via, dna FROM observations WHERE {} \
-             ORDER BY id LIMIT ?",
+            "SELECT id, ts, mac, switch, port, proto, via, dna, \
+                 (SELECT p.dna FROM observations p WHERE p.mac = observations.mac \
+                     AND (p.ts < observations.ts OR (p.ts = observations.ts AND p.id < observations.id)) \
+                     ORDER BY p.ts DESC, p.id DESC LIMIT 1) \
+             FROM observations WHERE {} ORDER BY id LIMIT ?",
             w.sql()
         );
         let mut values = w.values;
         values.push(limit_plus_one(limit));
         let mut st = c.prepare_cached(&q).map_err(sqlite("reading a timeline"))?;
-        let items = st
+        let mut items = st
             .query_map(params_from_iter(values), |r| {
                 Ok(TimelinePoint {
                     id: r.get(0)?,
@@ -665,12 +669,62 @@ impl SqliteRead {
                     proto: r.get(5)?,
                     via: r.get(6)?,
                     device_dna: r.get(7)?,
+                    previous_dna: r.get(8)?,
+                    changed: None,
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(sqlite("reading a timeline"))?;
+        let mut known = HashMap::new();
+        for p in &mut items {
+            p.changed = feature_changes(c, &mut known, p)?;
+        }
         Ok(Some(page(items, limit, |p| Cursor::Observation(p.id))))
     }
+}
+
+/// Feature values by DNA, as far as read (`None`: the DNA's tokens are not stored).
+type KnownFeatures = HashMap<String, Option<BTreeMap<String, Vec<String>>>>;
+
+/// The feature changes of a timeline entry (see [`TimelinePoint::changed`]).
+fn feature_changes(
+    c: &Connection,
+    known: &mut KnownFeatures,
+    p: &TimelinePoint,
+) -> Result<Option<Vec<changes::FeatureChange>>, StoreError> {
+    let (Some(before), Some(after)) = (&p.previous_dna, &p.device_dna) else {
+        // A first entry: nothing before it to differ from.
+        return Ok(p.previous_dna.is_none().then(Vec::new));
+    };
+    if before == after {
+        return Ok(Some(Vec::new()));
+    }
+    for dna in [before, after] {
+        if !known.contains_key(dna) {
+            let f = dna_tokens(c, dna)?.and_then(|t| changes::features(&t));
+            known.insert(dna.clone(), f);
+        }
+    }
+    Ok(match (&known[before], &known[after]) {
+        (Some(b), Some(a)) => Some(changes::diff(b, a)),
+        _ => None,
+    })
+}
+
+/// The stored token list of `dna`: its own row, else a device that still carries it.
+fn dna_tokens(c: &Connection, dna: &str) -> Result<Option<String>, StoreError> {
+    c.prepare_cached(
+        "SELECT tokens FROM dna_tokens WHERE dna = ?1 \
+         UNION ALL SELECT tokens FROM devices WHERE dna = ?1 AND tokens IS NOT NULL LIMIT 1",
+    )
+    .and_then(|mut st| {
+        let mut rows = st.query([dna])?;
+        match rows.next()? {
+            Some(r) => r.get::<_, Option<String>>(0),
+            None => Ok(None),
+        }
+    })
+    .map_err(sqlite("reading a DNA's tokens"))
 }
 
 /// The similarity of the latest event raised for `mac` after `since` that carries one.

@@ -80,8 +80,8 @@ fn cdp_frame() -> Vec<u8> {
         .expect("a CDP frame")
 }
 
-/// Replays into the store until `stop`: frames at `fps`, MACs rotating over `devices`, each
-/// on a port of its own (tap interfaces of 48 ports × switches).
+/// Replays into the store until `stop`: frames at `fps`, MACs rotating over `devices` (other
+/// addresses than the seeded devices'), on 48 tap ports.
 fn replay(
     dir: std::path::PathBuf,
     devices: usize,
@@ -131,7 +131,8 @@ fn replay(
         let i = (n as usize) % devices;
         let mut f = frame.clone();
         let b = (i as u32).to_be_bytes();
-        f[6..12].copy_from_slice(&[0x02, 0x00, b[0], b[1], b[2], b[3]]);
+        // 06:… : not the seeded devices' 02:00:… addresses, so the measured device keeps its DNA.
+        f[6..12].copy_from_slice(&[0x06, 0x00, b[0], b[1], b[2], b[3]]);
         let ts = Timestamp(t0.0 + start.elapsed().as_micros() as i64);
         p.frame(&ifaces[i % 48], LinkType::Ethernet, ts, &f);
         if n % 1000 == 0 {

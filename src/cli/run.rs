@@ -14,8 +14,8 @@ pub struct Args {
 /// unit's `RestartPreventExitStatus=78` keeps systemd from restarting it until it is fixed.
 pub const EXIT_CONFIG: u8 = 78;
 
-/// Exit 0 after a clean stop, 78 when the configuration (or a file it names) is unusable, 2 on
-/// any other failure to start (a capture, the store, the API socket).
+/// Exit 0 after a clean stop, 78 when the configuration (or a file or directory it names) is
+/// unusable, 2 on any other failure to start (a capture interface, the API socket).
 pub fn run(args: Args) -> ExitCode {
     super::init_tracing();
     match crate::pipeline::daemon::run(&args.config) {

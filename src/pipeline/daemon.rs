@@ -74,11 +74,18 @@ pub enum DaemonError {
 }
 
 impl DaemonError {
-    /// The configuration, or a file it names (reference database, firmware profiles, TLS or
-    /// secret files), is unusable: restarting will not help until it is fixed.
+    /// The configuration, or a file or directory it names (reference database, firmware
+    /// profiles, TLS or secret files, a `sensor.data_dir` that cannot be created or written, a
+    /// database written by a newer cybriq), is unusable: restarting will not help until it is
+    /// fixed.
     pub fn is_config(&self) -> bool {
+        use crate::store::StoreError;
         match self {
             DaemonError::Config(_) | DaemonError::Refdb(_) => true,
+            DaemonError::Store(e) => matches!(
+                e,
+                StoreError::Dir { .. } | StoreError::Create { .. } | StoreError::TooNew { .. }
+            ),
             DaemonError::Emit(e) => matches!(e, crate::emit::EmitError::Tls(_)),
             DaemonError::Api(e) => matches!(
                 e,

@@ -8,10 +8,10 @@
 //! about features that did not change (its platform, its DHCP options, its OUI); entries
 //! without a DNA change carry an empty list.
 
-#[path = "api_support/mod.rs"]
-mod support;
 mod desk_support;
 mod scenario_support;
+#[path = "api_support/mod.rs"]
+mod support;
 
 use cybriq::api::auth::Scope;
 use desk_support::*;
@@ -94,9 +94,18 @@ fn a_firmware_update_shows_the_old_and_new_version_in_the_timeline() {
         };
         let f = c["feature"].as_str().unwrap();
         assert!(f.starts_with("fw."), "only the firmware changed: {c:#?}");
-        assert!(event_names.iter().any(|n| n == f), "{f} not in {event_names:?}");
-        assert!(values("before").iter().any(|v| v.contains("8-5-3")), "{c:#?}");
-        assert!(values("after").iter().any(|v| v.contains("8-5-4")), "{c:#?}");
+        assert!(
+            event_names.iter().any(|n| n == f),
+            "{f} not in {event_names:?}"
+        );
+        assert!(
+            values("before").iter().any(|v| v.contains("8-5-3")),
+            "{c:#?}"
+        );
+        assert!(
+            values("after").iter().any(|v| v.contains("8-5-4")),
+            "{c:#?}"
+        );
     }
     // Entries where the DNA stayed the same list nothing.
     for e in entries {

@@ -300,6 +300,8 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     let (builder, refdb) = engine_parts(cfg)?;
     let schedule = Arc::new(Mutex::new(Schedule::new(scheduled(cfg, Instant::now())?)));
     let db = store::db_path(&cfg.sensor.data_dir);
+    // The store first: an unusable data directory is named as such, not as the outbox's.
+    let conn = store::open(&db)?;
     let hostname = if cfg.sensor.hostname.is_empty() {
         crate::emit::system_hostname()
     } else {
@@ -317,7 +319,6 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     let e = emitter.clone();
     let notify: Option<store::Notify> = Some(Box::new(move || e.notify()));
     let writer = Arc::new(Writer::start(&db, WriterSettings::default(), notify)?);
-    let conn = store::open(&db)?;
     let (states, floor) = (
         store::read::port_states(&conn)?,
         store::read::latest_time(&conn)?,

@@ -57,14 +57,26 @@ async fn authenticate(
         ));
     };
     let now = state.clock.now();
-    let rec = state
-        .blocking(move |s| {
-            s.tokens
-                .authenticate(now, &token)
-                .map_err(ApiError::internal)
-        })
-        .await?
-        .map_err(|f| ApiError::InvalidToken(f.message()))?;
+    let generation = state.read.generation();
+    let cached = generation.and_then(|g| state.cache.token(&token, g));
+    let rec = match cached {
+        // Checked since the last commit: only its expiry can have changed.
+        Some(rec) if rec.expires_at <= now => {
+            return Err(ApiError::InvalidToken(auth::AuthFailure::Expired.message()));
+        }
+        Some(rec) => rec,
+        None => {
+            let t = token.clone();
+            let rec = state
+                .blocking(move |s| s.tokens.authenticate(now, &t).map_err(ApiError::internal))
+                .await?
+                .map_err(|f| ApiError::InvalidToken(f.message()))?;
+            if let Some(g) = generation {
+                state.cache.keep_token(&token, g, rec.clone());
+            }
+            rec
+        }
+    };
     if !auth::allowed(&rec.ip_allowlist, ip) {
         return Err(ApiError::IpNotAllowed(ip));
     }

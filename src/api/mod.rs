@@ -15,6 +15,7 @@
 //! through [`crate::store::query::ReadStore`], off the async threads.
 
 pub mod auth;
+pub mod cache;
 pub mod error;
 mod guard;
 mod handlers;
@@ -155,6 +156,8 @@ pub struct AppState {
     pub engine: Option<EngineLink>,
     /// `sensor.site`.
     pub site: String,
+    /// Answers and token checks of the current store generation.
+    pub cache: Arc<cache::Cache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -218,6 +221,9 @@ fn state(ctx: &ApiContext) -> Result<AppState, StartError> {
         )?),
         engine: ctx.engine.clone(),
         site: ctx.site.clone(),
+        cache: Arc::new(cache::Cache::new(std::time::Duration::from_millis(
+            ctx.params.response_cache_ms,
+        ))),
     })
 }
 

@@ -51,6 +51,11 @@ pub struct Api {
     /// Longest change window (`end` − `start`) posted through the API (`30d`).
     #[serde(default = "d_max_control")]
     pub max_change_window: String,
+    /// How long (milliseconds) an identical read request may be answered from the last
+    /// answer while the database has not changed since (0: never; at most 60,000). Tokens
+    /// are checked against the store on every request whatever this says.
+    #[serde(default = "d_response_cache_ms")]
+    pub response_cache_ms: u64,
 }
 
 fn d_body() -> usize {
@@ -77,6 +82,9 @@ fn d_max_limit() -> u32 {
 fn d_max_control() -> String {
     "30d".into()
 }
+fn d_response_cache_ms() -> u64 {
+    1000
+}
 
 impl Default for Api {
     fn default() -> Self {
@@ -93,6 +101,7 @@ impl Default for Api {
             max_page: d_max_limit(),
             max_suppression: d_max_control(),
             max_change_window: d_max_control(),
+            response_cache_ms: d_response_cache_ms(),
         }
     }
 }
@@ -122,6 +131,8 @@ pub struct ApiParams {
     pub max_suppression_secs: u64,
     /// `max_change_window` in seconds.
     pub max_change_window_secs: u64,
+    /// `response_cache_ms`.
+    pub response_cache_ms: u64,
 }
 
 fn duration(key: &str, v: &str) -> Result<u64, ConfigError> {
@@ -185,6 +196,12 @@ impl Api {
                 format!("{} is not in [1, 10000]", self.max_page),
             ));
         }
+        if self.response_cache_ms > 60_000 {
+            return Err(ConfigError::invalid(
+                "api.response_cache_ms",
+                format!("{} is not in [0, 60000]", self.response_cache_ms),
+            ));
+        }
         let token_expiry_secs = duration("token_expiry", &self.token_expiry)?;
         let rotation_lead_secs = duration("rotation_lead", &self.rotation_lead)?;
         if rotation_lead_secs >= token_expiry_secs {
@@ -208,6 +225,7 @@ impl Api {
             max_page: self.max_page,
             max_suppression_secs: duration("max_suppression", &self.max_suppression)?,
             max_change_window_secs: duration("max_change_window", &self.max_change_window)?,
+            response_cache_ms: self.response_cache_ms,
         })
     }
 

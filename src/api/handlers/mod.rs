@@ -20,6 +20,15 @@ use super::error::ApiError;
 use super::ratelimit::Class;
 use super::{Access, AppState, group};
 
+/// Read routes answered from [`super::cache`] while the store has not changed (the layer runs
+/// inside the group's guard).
+fn cached(r: OpenApiRouter<AppState>, state: &AppState) -> OpenApiRouter<AppState> {
+    r.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        super::cache::answers,
+    ))
+}
+
 /// The routes and their OpenAPI document.
 pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let public = OpenApiRouter::new().routes(routes!(auth::exchange));
@@ -50,13 +59,13 @@ pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(group(me_read, state, Access::Token(None), Class::Read))
         .merge(group(me_write, state, Access::Token(None), Class::Write))
         .merge(group(
-            inventory,
+            cached(inventory, state),
             state,
             Access::Token(Some(Scope::InventoryRead)),
             Class::Read,
         ))
         .merge(group(
-            events,
+            cached(events, state),
             state,
             Access::Token(Some(Scope::EventsRead)),
             Class::Read,

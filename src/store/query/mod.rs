@@ -366,6 +366,13 @@ pub struct AuditEntry {
 /// What the API reads. Implementations are blocking (the server calls them off its async
 /// threads) and safe to call from several threads at once.
 pub trait ReadStore: Send + Sync + 'static {
+    /// A number that changes whenever anything is committed to the store (by any process),
+    /// so the API may answer an identical read from its last answer while it stays the same;
+    /// `None` when the store cannot tell (nothing is then answered from memory).
+    fn generation(&self) -> Option<u64> {
+        None
+    }
+
     /// One inventory page after `after` (`None`: the first), at most `limit` devices by MAC.
     fn inventory(
         &self,

@@ -29,6 +29,9 @@ const DEVICE_EVENTS: i64 = 1000;
 pub struct SqliteRead {
     site: String,
     pool: Pool,
+    /// A connection that only reads `PRAGMA data_version` (which changes when any other
+    /// connection, of any process, commits).
+    watch: Mutex<Connection>,
 }
 
 /// A few connections to one database, each used by one thread at a time.
@@ -76,6 +79,7 @@ impl SqliteRead {
         Ok(SqliteRead {
             site: site.to_owned(),
             pool: Pool::open(path, POOL)?,
+            watch: Mutex::new(crate::store::open(path)?),
         })
     }
 
@@ -321,6 +325,13 @@ impl SqliteRead {
 }
 
 impl ReadStore for SqliteRead {
+    fn generation(&self) -> Option<u64> {
+        let c = self.watch.lock().unwrap_or_else(|p| p.into_inner());
+        c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .ok()
+            .map(|v| v as u64)
+    }
+
     fn inventory(
         &self,
         f: &InventoryFilter,

@@ -97,8 +97,7 @@ fn params(line: &str) -> Vec<(String, String)> {
 fn documented_extensions() -> BTreeSet<String> {
     let doc = std::fs::read_to_string(root().join("docs/events.md")).unwrap();
     let re = Regex::new(r"`([a-z_]+)`").unwrap();
-    doc
-        .lines()
+    doc.lines()
         .filter(|l| l.contains("cybriq extension"))
         .flat_map(|l| {
             re.captures_iter(l)

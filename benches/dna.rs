@@ -5,7 +5,7 @@
 //!
 //! For instruction counts (repeatable on a loaded machine), `CYBRIQ_DNA_PROFILE=<case>:<n>` skips
 //! criterion and makes `n` warm builds of one case, to run under
-//! `valgrind --tool=callgrind --toggle-collect='*DnaBuilder::build_one*'` (see README).
+//! `valgrind --tool=callgrind --toggle-collect='*DnaBuilder::build_one*'` (see docs/performance.md).
 
 use std::hint::black_box;
 use std::path::Path;

@@ -7,7 +7,7 @@
 //!   which the engine raises).
 //!
 //! Every field name we send is in the reference's field table (section 4) or its sample
-//! messages, or is documented in README.md as a cybriq extension; change events keep the
+//! messages, or is documented in docs/events.md as a cybriq extension; change events keep the
 //! reference sample's field order; list fields split on commas into names without commas.
 //! Skips with a printed reason when rsyslogd is missing, fails under CI=true.
 
@@ -93,12 +93,11 @@ fn params(line: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Names README.md documents as cybriq extensions (in a line that says so).
-fn readme_extensions() -> BTreeSet<String> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+/// Names docs/events.md documents as cybriq extensions (in a line that says so).
+fn documented_extensions() -> BTreeSet<String> {
+    let doc = std::fs::read_to_string(root().join("docs/events.md")).unwrap();
     let re = Regex::new(r"`([a-z_]+)`").unwrap();
-    readme
-        .lines()
+    doc.lines()
         .filter(|l| l.contains("cybriq extension"))
         .flat_map(|l| {
             re.captures_iter(l)
@@ -185,7 +184,7 @@ fn the_reference_samples_and_everything_we_send_parse_with_the_shipped_config() 
         .iter()
         .flat_map(|l| params(l).into_iter().map(|(k, _)| k))
         .collect();
-    let extensions = readme_extensions();
+    let extensions = documented_extensions();
     let ours = our_lines();
 
     let name = Regex::new(r"^[+~-][a-z0-9_-]+(\.[a-z0-9_-]+)+$").unwrap();
@@ -247,7 +246,7 @@ fn the_reference_samples_and_everything_we_send_parse_with_the_shipped_config() 
         .collect();
     assert!(
         undocumented.is_empty(),
-        "fields we send that are neither in the reference nor documented in README.md as a cybriq extension: {undocumented:?}"
+        "fields we send that are neither in the reference nor documented in docs/events.md as a cybriq extension: {undocumented:?}"
     );
     println!("reference table: {table:?}");
     println!(

@@ -2,7 +2,7 @@
 //! `CEF:0|CybrIQ|Sensor|<version>|<event>|<title>|<0-10>|<extension>`.
 //!
 //! Header fields escape `\` and `|` (line breaks become spaces); extension values escape `\`,
-//! `=` and line breaks (`\n`, `\r`). The mapping (also in README.md):
+//! `=` and line breaks (`\n`, `\r`). The mapping (also in docs/events.md):
 //!
 //! | event field | CEF |
 //! |---|---|

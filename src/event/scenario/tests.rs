@@ -1,5 +1,5 @@
-//! The micro-scenario raises each of the twelve types once, with the fields the README's
-//! "Fields per event" table gives each (written before the scenario ran).
+//! The micro-scenario raises each of the twelve types once, with the fields docs/events.md
+//! ("The twelve event types") gives each (written before the scenario ran).
 
 use std::collections::BTreeSet;
 
@@ -11,7 +11,7 @@ fn outcome() -> Outcome {
     run("hq", Timestamp(1_778_432_892_000_000), 7).expect("scenario")
 }
 
-/// README "Fields per event", beside the six every event has.
+/// docs/events.md, the type's "Fields", beside the six every event has.
 fn documented(t: T) -> &'static [&'static str] {
     match t {
         T::DeviceSubstituted => &[

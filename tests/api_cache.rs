@@ -59,9 +59,7 @@ fn run(extra: &str) {
         "the device committed after the last read is in the next one"
     );
 
-    s.tokens()
-        .revoke(s.clock.now(), &minted.record.id)
-        .unwrap();
+    s.tokens().revoke(s.clock.now(), &minted.record.id).unwrap();
     let refused = c.get("/api/v1/inventory?limit=100", &minted.token);
     assert_eq!(
         (refused.status, refused.code().as_str()),

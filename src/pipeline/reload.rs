@@ -165,6 +165,118 @@ pub fn log(path: &Path, result: &Result<Applied, super::daemon::DaemonError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Timestamp;
+    use crate::event::{Event, EventType};
+    use crate::wire::LinkType;
+
+    /// An LLDP frame of the corpus, sent from `mac`.
+    fn lldp_from(mac: [u8; 6]) -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lldpd/sg200.pcap");
+        let (_, recs, _) = crate::capture::read_all(&path).expect("corpus capture");
+        let (_, mut data) = recs
+            .into_iter()
+            .find(|(_, d)| d.len() > 14 && d[12..14] == [0x88, 0xcc])
+            .expect("an LLDP frame");
+        data[6..12].copy_from_slice(&mac);
+        data
+    }
+
+    const BASE: &str = "[sensor]\nsite = \"lab\"\ndata_dir = \"DATA\"\n\
+        [[capture]]\ninterface = \"span0\"\ntap = { switch = \"access-1\", port = \"Gi1/0/1\" }\n\
+        [[capture]]\ninterface = \"span1\"\ntap = { switch = \"access-1\", port = \"Gi1/0/2\" }\n";
+
+    /// Expected before the run: a device on Gi1/0/1 appears; SIGHUP adds a suppression of
+    /// `device-appeared` on Gi1/0/2 and a device appearing there raises nothing, while one on
+    /// Gi1/0/1 still appears; a broken file afterwards changes nothing (the suppression stays).
+    #[test]
+    fn a_suppression_added_by_a_reload_is_honoured_at_once_and_a_bad_file_keeps_it() {
+        let dir = std::env::temp_dir().join(format!("cybriq-reload-pipe-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("sensor.toml");
+        let base = BASE.replace("DATA", &dir.join("data").display().to_string());
+        std::fs::write(&path, &base).unwrap();
+        let mut running = Running::load(&path).unwrap();
+        let (builder, refdb) = engine_parts(&running.cfg).unwrap();
+        let events: Arc<Mutex<Vec<Event>>> = Arc::default();
+        let seen = events.clone();
+        let mut p = Pipeline::new(
+            &running.cfg,
+            super::super::Settings::default(),
+            builder,
+            refdb,
+            tap_rules(&running.cfg, &[]),
+            None,
+        )
+        .with_seed(3)
+        .with_sink(Box::new(move |e: &[Event]| {
+            seen.lock().unwrap().extend_from_slice(e)
+        }));
+        let emitter = Emitter::start(
+            &crate::emit::Settings {
+                db: crate::store::db_path(&dir.join("data")),
+                hostname: "t".into(),
+                procid: "1".into(),
+            },
+            &[],
+        )
+        .unwrap();
+        let schedule = Mutex::new(Schedule::default());
+        let t0 = 1_760_000_000_000_000i64;
+        let appeared_on = |port: &str| {
+            events
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|e| e.event == EventType::DeviceAppeared && e.port == port)
+                .count()
+        };
+        let talk = |p: &mut Pipeline, iface: &str, mac: [u8; 6], from: i64| {
+            for s in 0..10 {
+                let ts = Timestamp(from + s * 30_000_000);
+                p.frame(iface, LinkType::Ethernet, ts, &lldp_from(mac));
+                p.tick(ts);
+            }
+        };
+        talk(&mut p, "span0", [0x02, 0, 0, 0, 0, 1], t0);
+        assert_eq!(appeared_on("Gi1/0/1"), 1, "{:?}", events.lock().unwrap());
+
+        std::fs::write(
+            &path,
+            format!(
+                "{base}[[suppression]]\nswitch = \"access-1\"\nports = [\"Gi1/0/2\"]\n\
+                 events = [\"device-appeared\"]\nuntil = \"2100-01-01T00:00:00Z\"\nreason = \"re-cabling\"\n"
+            ),
+        )
+        .unwrap();
+        fn to<'a>(
+            p: &'a mut Pipeline,
+            schedule: &'a Mutex<Schedule>,
+            emitter: &'a Emitter,
+        ) -> Targets<'a> {
+            Targets {
+                pipeline: p,
+                schedule,
+                emitter,
+            }
+        }
+        reload(&path, &mut running, to(&mut p, &schedule, &emitter)).unwrap();
+        talk(&mut p, "span1", [0x02, 0, 0, 0, 0, 2], t0 + 600_000_000);
+        talk(&mut p, "span0", [0x02, 0, 0, 0, 0, 3], t0 + 600_000_000);
+        assert_eq!(appeared_on("Gi1/0/2"), 0, "suppressed since the reload");
+        assert_eq!(appeared_on("Gi1/0/1"), 2, "the other port still pages");
+
+        std::fs::write(&path, format!("{base}[events]\nno_such_key = 1\n")).unwrap();
+        let err = reload(&path, &mut running, to(&mut p, &schedule, &emitter)).unwrap_err();
+        assert!(err.to_string().contains("no_such_key"), "{err}");
+        talk(&mut p, "span1", [0x02, 0, 0, 0, 0, 4], t0 + 1_200_000_000);
+        assert_eq!(
+            appeared_on("Gi1/0/2"),
+            0,
+            "the refused file left the suppression in force"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     fn running(text: &str) -> Running {
         let p = std::env::temp_dir().join(format!("cybriq-reload-{}.toml", std::process::id()));

@@ -303,6 +303,9 @@ impl Engine {
             r.announced_at = Some(ts);
         }
         r.pending = Some(Box::new(s.dna.clone()));
+        // A port holds one or two residents: grow by one (a Vec's first allocation would
+        // hold four of these 440-byte records).
+        self.ports[i].d.residents.reserve_exact(1);
         self.ports[i].d.residents.push(r);
         self.locations.entry(s.mac).or_default().push(idx);
         let k = self.ports[i].d.residents.len() - 1;

@@ -43,4 +43,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "API: suppressions and change windows posted through the API",
         sql: super::controls::V6,
     },
+    Migration {
+        version: 8,
+        name: "retention: time indexes, outbox event times, the audit trail's pruning gate",
+        sql: super::retention::V8,
+    },
 ];

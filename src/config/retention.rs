@@ -175,7 +175,10 @@ mod tests {
             ("events_days = 0", "retention.events_days"),
             ("audit_days = 40000", "retention.audit_days"),
             ("observations_days = 0", "retention.observations_days"),
-            ("departed_devices_days = 0", "retention.departed_devices_days"),
+            (
+                "departed_devices_days = 0",
+                "retention.departed_devices_days",
+            ),
             ("outbox_max_rows = 0", "retention.outbox_max_rows"),
             ("outbox_max_age_days = 0", "retention.outbox_max_age_days"),
             ("prune_batch = 0", "retention.prune_batch"),

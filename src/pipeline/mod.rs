@@ -360,16 +360,17 @@ impl Pipeline {
 
     /// Once a minute of sensor time: forgets the devices not seen for their retention (the
     /// engine keeps its own residents; a device forgotten here and heard again is new to the
-    /// table, and its row is written again in full).
+    /// table, and its row is written again in full), and observations that waited as long for
+    /// a port table.
     fn expire(&mut self, now: Timestamp) {
         if self.next_expiry.is_some_and(|t| now < t) {
             return;
         }
         self.next_expiry = Some(Timestamp(now.0.saturating_add(EXPIRY_EVERY_US)));
-        let n = self
-            .devices
-            .expire(Timestamp(now.0.saturating_sub(self.device_retention_us)));
+        let before = Timestamp(now.0.saturating_sub(self.device_retention_us));
+        let n = self.devices.expire(before);
         self.stats.expired += n as u64;
+        self.attributor.expire(before);
     }
 
     /// Queues one write for the store (handed over with the next ones).

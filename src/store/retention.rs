@@ -275,7 +275,12 @@ fn prune_outbox(
     let (capped, drops) = outbox::cap_in(&tx, s.outbox_max_rows, older_than, s.batch)?;
     tx.commit()
         .map_err(StoreError::sqlite("pruning the outbox"))?;
-    r.outbox_capped = capped;
+    if routed {
+        r.outbox_capped = capped;
+    } else {
+        // Nobody would have read them: not a loss.
+        r.outbox_unrouted += capped;
+    }
     for d in drops.iter().filter(|d| d.rows > 0) {
         tracing::error!(
             destination = %d.destination,
@@ -345,11 +350,7 @@ impl Pruner {
     }
 
     /// Runs one step when due; returns the pass's report when the pass ended with it.
-    pub fn step(
-        &mut self,
-        conn: &mut Connection,
-        counters: &PruneCounters,
-    ) -> Option<PruneReport> {
+    pub fn step(&mut self, conn: &mut Connection, counters: &PruneCounters) -> Option<PruneReport> {
         let now = self.now.filter(|_| self.due())?;
         if self.running.is_none() {
             self.last = Some(now);

@@ -656,7 +656,9 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
         }
         crate::emit::outbox::enqueue_json_in(
             c,
-            fresh.iter().map(|(id, j, ts)| (id.as_str(), j.as_str(), *ts)),
+            fresh
+                .iter()
+                .map(|(id, j, ts)| (id.as_str(), j.as_str(), *ts)),
         )?;
     }
     Ok(())

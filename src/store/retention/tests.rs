@@ -68,8 +68,11 @@ fn old_events_go_in_batches_new_and_queued_ones_stay() {
     event(&c, "queued", 5);
     event(&c, "new", now - DAY);
     // A destination that has not confirmed "queued".
-    c.execute("INSERT INTO emit_cursor (destination, acked) VALUES ('siem', 0)", [])
-        .unwrap();
+    c.execute(
+        "INSERT INTO emit_cursor (destination, acked) VALUES ('siem', 0)",
+        [],
+    )
+    .unwrap();
     queue(&c, "queued", Some(now - DAY));
     let s = settings(10);
     let (r, more) = prune_step(&mut c, &s, Timestamp(now)).unwrap();
@@ -133,7 +136,9 @@ fn departed_devices_go_residents_still_on_their_port_stay() {
         .unwrap();
     }
     let state = |mac: &str, departed: bool| {
-        format!(r#"{{"v":3,"data":{{"residents":[{{"mac":"{mac}","departed":{departed}}}]}},"dna":0}}"#)
+        format!(
+            r#"{{"v":3,"data":{{"residents":[{{"mac":"{mac}","departed":{departed}}}]}},"dna":0}}"#
+        )
     };
     for (port, st) in [
         ("Gi2", state("00:00:00:00:00:02", false)),
@@ -195,7 +200,10 @@ fn without_a_destination_the_outbox_is_emptied() {
         queue(&c, &format!("e{i}"), Some(DAY));
     }
     let r = pass(&mut c, &settings(2), DAY);
-    assert_eq!((r.outbox_unrouted, r.outbox_acked, r.outbox_capped), (5, 0, 0));
+    assert_eq!(
+        (r.outbox_unrouted, r.outbox_acked, r.outbox_capped),
+        (5, 0, 0)
+    );
     assert_eq!(count(&c, "emit_outbox"), 0);
     let _ = std::fs::remove_dir_all(d);
 }
@@ -242,8 +250,11 @@ fn the_outbox_cap_drops_the_oldest_and_moves_the_lagging_cursors() {
 #[test]
 fn the_cap_respects_the_batch() {
     let (d, mut c) = tmp("cap-batch");
-    c.execute("INSERT INTO emit_cursor (destination, acked) VALUES ('s', 0)", [])
-        .unwrap();
+    c.execute(
+        "INSERT INTO emit_cursor (destination, acked) VALUES ('s', 0)",
+        [],
+    )
+    .unwrap();
     for i in 0..10 {
         queue(&c, &format!("e{i}"), Some(DAY));
     }
@@ -288,5 +299,48 @@ fn the_schedule_follows_the_sensor_clock() {
     p.clock(Timestamp(3 * DAY + 300_000_000));
     assert!(p.due());
     assert_eq!(p.run_pass(&mut c, &counters), PruneReport::default());
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn the_writer_prunes_on_the_sensor_clock_between_batches() {
+    use crate::event::{EventType, sample};
+    use crate::store::{Write, Writer, WriterSettings};
+    let (d, c) = tmp("writer");
+    drop(c);
+    let p = d.join(store::DB_FILE);
+    let events = |ts: i64, from: u128| -> Vec<crate::event::Event> {
+        (0..3)
+            .map(|i| sample::event(EventType::DeviceAppeared, Timestamp(ts), from + i, "s"))
+            .collect()
+    };
+    let w = Writer::start(
+        &p,
+        WriterSettings {
+            retention: Some(settings(2)),
+            ..WriterSettings::default()
+        },
+        None,
+    )
+    .unwrap();
+    // No clock yet: nothing is pruned.
+    w.send(Write::Events {
+        events: events(DAY, 0),
+        states: Vec::new(),
+    });
+    assert_eq!(w.prune(), PruneReport::default());
+    w.send(Write::Events {
+        events: events(9 * DAY, 10),
+        states: Vec::new(),
+    });
+    w.clock(Timestamp(10 * DAY));
+    let r = w.prune();
+    // No destination: the outbox went at once; the day-1 events are past two days.
+    assert_eq!((r.events, r.outbox_unrouted), (3, 6), "{r:?}");
+    assert_eq!(w.stats().pruned.snapshot(), r);
+    w.stop();
+    let c = store::open(&p).unwrap();
+    assert_eq!(count(&c, "events"), 3);
+    assert_eq!(count(&c, "emit_outbox"), 0);
     let _ = std::fs::remove_dir_all(d);
 }

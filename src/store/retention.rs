@@ -330,6 +330,11 @@ impl Pruner {
         }
     }
 
+    /// New settings (a reload); the pass in progress and the schedule carry on.
+    pub fn set_settings(&mut self, settings: RetentionSettings) {
+        self.settings = settings;
+    }
+
     /// The sensor clock moved to `now` (it never goes back).
     pub fn clock(&mut self, now: Timestamp) {
         self.now = Some(self.now.map_or(now, |n| n.max(now)));

@@ -89,6 +89,7 @@ enum Msg {
     Flush(SyncSender<()>),
     Clock(crate::clock::Timestamp),
     Prune(SyncSender<PruneReport>),
+    Retention(Option<RetentionSettings>),
     Stop,
 }
 
@@ -161,6 +162,12 @@ impl Writer {
     /// it. Never blocks: when the channel is full the next tick tells the time.
     pub fn clock(&self, now: crate::clock::Timestamp) {
         let _ = self.tx.try_send(Msg::Clock(now));
+    }
+
+    /// Replaces the retention settings (a configuration reload; `None`: stop pruning). The
+    /// schedule carries on from the last pass.
+    pub fn set_retention(&self, settings: Option<RetentionSettings>) {
+        let _ = self.tx.send(Msg::Retention(settings));
     }
 
     /// Commits what is pending, then runs a whole retention pass at the latest sensor clock
@@ -371,20 +378,7 @@ fn run(
             continue;
         }
         if !batch.is_empty() {
-            let mut failures = 0u32;
-            loop {
-                match commit(&mut conn, &batch) {
-                    Ok(()) => break,
-                    Err(e) => {
-                        stats.failures.fetch_add(1, Ordering::Relaxed);
-                        failures += 1;
-                        tracing::error!(error = %e, attempt = failures, "Store commit failed; retrying the batch.");
-                        std::thread::sleep(Duration::from_millis(
-                            200 * u64::from(failures.min(25)),
-                        ));
-                    }
-                }
-            }
+            commit_retrying(&mut conn, &batch, &stats);
             stats.batches.fetch_add(1, Ordering::Relaxed);
             stats.rows.fetch_add(batch.rows() as u64, Ordering::Relaxed);
             if !batch.events.is_empty() {
@@ -459,7 +453,22 @@ fn handle(
             }
         }
         Msg::Prune(t) => ctl.prune_requests.push(t),
+        Msg::Retention(r) => match (r, ctl.pruner.as_mut()) {
+            (Some(r), Some(p)) => p.set_settings(r),
+            (r, _) => ctl.pruner = r.map(Pruner::new),
+        },
         Msg::Stop => ctl.stop = true,
+    }
+}
+
+/// Commits the batch, retrying (with a growing pause) until it commits.
+fn commit_retrying(conn: &mut Connection, batch: &Batch, stats: &WriterStats) {
+    let mut failures = 0u32;
+    while let Err(e) = commit(conn, batch) {
+        stats.failures.fetch_add(1, Ordering::Relaxed);
+        failures += 1;
+        tracing::error!(error = %e, attempt = failures, "Store commit failed; retrying the batch.");
+        std::thread::sleep(Duration::from_millis(200 * u64::from(failures.min(25))));
     }
 }
 

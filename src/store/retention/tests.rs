@@ -45,6 +45,31 @@ fn queue(c: &Connection, id: &str, ts: Option<i64>) {
     .unwrap();
 }
 
+/// What `f` logs (at every level), with its result.
+fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+    #[derive(Clone, Default)]
+    struct Buf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let out = buf.clone();
+    let sub = tracing_subscriber::fmt()
+        .with_writer(move || out.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    let r = tracing::subscriber::with_default(sub, f);
+    let text = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
+    (r, text)
+}
+
 /// Steps until the pass ends; the sum.
 fn pass(c: &mut Connection, s: &RetentionSettings, now: i64) -> PruneReport {
     let mut total = PruneReport::default();
@@ -228,7 +253,13 @@ fn the_outbox_cap_drops_the_oldest_and_moves_the_lagging_cursors() {
     }
     let mut s = settings(100);
     s.outbox_max_rows = 8;
-    let r = pass(&mut c, &s, now);
+    let (r, log) = logged(|| pass(&mut c, &s, now));
+    // An ERROR line for the destination that lost events, none for the other.
+    assert!(
+        log.contains("ERROR") && log.contains("destination=slow dropped=6"),
+        "{log}"
+    );
+    assert!(!log.contains("fast"), "{log}");
     // 14 rows: the 4 aged ones go by age, 2 more by the row bound.
     assert_eq!((r.outbox_capped, r.outbox_acked), (6, 0));
     assert_eq!(count(&c, "emit_outbox"), 8);
@@ -287,8 +318,12 @@ fn the_schedule_follows_the_sensor_clock() {
     assert!(p.step(&mut c, &counters).is_none());
     assert!(p.running());
     assert!(p.step(&mut c, &counters).is_none());
-    let r = p.step(&mut c, &counters).unwrap();
+    let (r, log) = logged(|| p.step(&mut c, &counters).unwrap());
     assert_eq!(r.observations, 5);
+    assert!(
+        log.contains("INFO") && log.contains("observations=5") && log.contains("Retention pass"),
+        "{log}"
+    );
     assert_eq!(counters.snapshot().observations, 5);
     assert_eq!(counters.passes(), 1);
     assert!(!p.due());

@@ -40,6 +40,10 @@ fn example_config_parses_and_validates() {
     assert_eq!(cfg.change_window.len(), 1);
     assert_eq!(cfg.suppression.len(), 1);
     assert_eq!(cfg.events, cybriq::config::events::Events::default());
+    assert_eq!(
+        cfg.retention,
+        cybriq::config::retention::Retention::default()
+    );
     // The NAC clients build from it (the ISE password file and CA read; Forescout's password
     // comes from the environment, which this test does not set: named by its key).
     let ise = cfg.integrations.cisco_ise.clone().unwrap();
@@ -68,6 +72,7 @@ fn example_config_shows_every_section() {
         "[[change_window]]",
         "[[suppression]]",
         "[api]",
+        "[retention]",
         "[integrations.cisco_ise]",
         "[integrations.forescout]",
     ] {

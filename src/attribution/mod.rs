@@ -128,7 +128,7 @@ pub struct AttributionStats {
     pub released: u64,
     /// Waiting now.
     pub pending: u64,
-    /// Evicted from the waiting queue by its bounds.
+    /// Evicted from the waiting queue by its bounds (size, per MAC, age).
     pub evicted: u64,
     /// Not attributed and not kept (no MAC to wait under).
     pub dropped_no_mac: u64,
@@ -225,6 +225,12 @@ impl Attributor {
             None => self.stats.dropped_no_mac += 1,
         }
         None
+    }
+
+    /// Drops waiting observations captured before `before` (no table placed them within the
+    /// retention); how many.
+    pub fn expire(&mut self, before: crate::clock::Timestamp) -> usize {
+        self.pending.expire(before)
     }
 
     /// Counters.

@@ -1,10 +1,12 @@
 //! Rule 5: observations no rule could place wait here, keyed by their device MAC, until a port
 //! table teaches where the MAC is. Bounded twice: at most `max_total` observations in all (the
 //! oldest, whatever its MAC, is evicted first) and at most `max_per_mac` per MAC (that MAC's
-//! oldest goes), every eviction counted. Observations keep their arrival order.
+//! oldest goes), every eviction counted; and by age ([`Pending::expire`], the pipeline's
+//! retention). Observations keep their arrival order.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use crate::clock::Timestamp;
 use crate::observe::Observation;
 use crate::wire::MacAddr;
 
@@ -94,6 +96,32 @@ impl Pending {
         let mut all: Vec<(u64, Observation)> = q.drain(..).chain(items).collect();
         all.sort_by_key(|(s, _)| *s);
         *q = all.into();
+    }
+
+    /// Evicts the oldest arrivals while they are older than `before` (capture time); stops at
+    /// the first younger one, so a sweep costs what it evicts. Returns how many (counted as
+    /// evicted).
+    pub fn expire(&mut self, before: Timestamp) -> usize {
+        let mut n = 0;
+        while let Some((&seq, &mac)) = self.order.first_key_value() {
+            let Some(q) = self.by_mac.get_mut(&mac) else {
+                self.order.pop_first();
+                continue;
+            };
+            match q.front() {
+                Some((s, o)) if *s == seq && o.ts < before => {
+                    q.pop_front();
+                    if q.is_empty() {
+                        self.by_mac.remove(&mac);
+                    }
+                    self.order.pop_first();
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+        self.evicted += n as u64;
+        n
     }
 
     /// MACs with waiting observations.

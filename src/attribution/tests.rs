@@ -463,6 +463,31 @@ fn pending_is_bounded_oldest_first_and_counts_evictions() {
 }
 
 #[test]
+fn waiting_observations_expire_by_age_oldest_first() {
+    let mut a = Attributor::new(Vec::new(), 100);
+    for (m, t) in [
+        ("00:1b:54:00:00:0a", 10),
+        ("00:1b:54:00:00:0b", 20),
+        ("00:1b:54:00:00:0a", 30),
+        ("00:1b:54:00:00:0c", 40),
+    ] {
+        let mut o = arp(m, &[]);
+        o.ts = Timestamp(t);
+        assert!(a.attribute("s", o).is_none());
+    }
+    assert_eq!(a.expire(Timestamp(5)), 0);
+    assert_eq!(a.expire(Timestamp(31)), 3);
+    assert_eq!((a.stats().pending, a.stats().evicted), (1, 3));
+    // What is left is still released by a table that places it.
+    let out = a.update(&table(
+        "sw1",
+        vec![port(1, "Gi0/1", &[("00:1b:54:00:00:0c", None)])],
+    ));
+    assert_eq!(out.len(), 1);
+    assert_eq!(a.expire(Timestamp(i64::MAX)), 0);
+}
+
+#[test]
 fn observations_without_a_mac_are_not_kept() {
     let mut a = Attributor::new(Vec::new(), 10);
     assert!(

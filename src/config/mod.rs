@@ -19,6 +19,7 @@ pub mod events;
 pub mod integrations;
 pub mod port_profile;
 mod refdb;
+pub mod retention;
 mod secret;
 pub mod switch;
 
@@ -72,6 +73,9 @@ pub struct Config {
     /// `[integrations.forescout]`).
     #[serde(default)]
     pub integrations: integrations::Integrations,
+    /// How long each table keeps its rows, and the outbox's bounds (`[retention]`).
+    #[serde(default)]
+    pub retention: retention::Retention,
 }
 
 /// `[sensor]`.
@@ -140,6 +144,7 @@ impl Config {
         change_window::validate_suppressions(&self.suppression)?;
         self.api.validate()?;
         self.integrations.validate()?;
+        self.retention.validate()?;
         Ok(())
     }
 }

@@ -7,11 +7,18 @@
 //! log; a cursor whose destination left the configuration is removed (so it does not hold rows
 //! forever). Bound: when a destination's backlog exceeds its `outbox_max_events`, its cursor
 //! skips the oldest events (counted in `emit_cursor.dropped` and the metrics, logged at ERROR).
+//! The store's retention pass ([`crate::store::retention`]) bounds the log itself: rows every
+//! destination confirmed go ([`prune_acked_in`]; with no destination at all, every row: nobody
+//! will ever read it), and beyond `[retention] outbox_max_rows` rows or `outbox_max_age_days`
+//! days the oldest are dropped ([`cap_in`]): each destination that had not confirmed them has
+//! its cursor moved past them, its `dropped` count raised and an ERROR line naming it. Rows
+//! carry their event's time (`ts`, store migration 8) for the age bound.
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::clock::Timestamp;
 use crate::event::Event;
 use crate::store::{self, StoreError};
 
@@ -211,7 +218,7 @@ impl Outbox {
 pub fn enqueue_in(conn: &Connection, events: &[Event]) -> Result<i64, StoreError> {
     {
         let mut st = conn
-            .prepare_cached("INSERT INTO emit_outbox (event_id, event) VALUES (?1, ?2)")
+            .prepare_cached("INSERT INTO emit_outbox (event_id, event, ts) VALUES (?1, ?2, ?3)")
             .map_err(StoreError::sqlite("enqueueing events"))?;
         let mut json = Vec::with_capacity(1024);
         let mut id = Vec::with_capacity(32);
@@ -225,29 +232,124 @@ pub fn enqueue_in(conn: &Connection, events: &[Event]) -> Result<i64, StoreError
                 std::str::from_utf8(&json).expect("JSON is UTF-8"),
                 std::str::from_utf8(&id).expect("ids are ASCII"),
             );
-            st.execute(params![id, json])
+            st.execute(params![id, json, e.timestamp.0])
                 .map_err(StoreError::sqlite("enqueueing events"))?;
         }
     }
     last_seq(conn)
 }
 
-/// As [`enqueue_in`], for events already serialised: `(event id, event JSON)` pairs (the store
-/// writes the same JSON to its history, so it is serialised once).
+/// As [`enqueue_in`], for events already serialised: `(event id, event JSON, event time)`
+/// triples (the store writes the same JSON to its history, so it is serialised once).
 pub fn enqueue_json_in<'a>(
     conn: &Connection,
-    events: impl IntoIterator<Item = (&'a str, &'a str)>,
+    events: impl IntoIterator<Item = (&'a str, &'a str, Timestamp)>,
 ) -> Result<i64, StoreError> {
     {
         let mut st = conn
-            .prepare_cached("INSERT INTO emit_outbox (event_id, event) VALUES (?1, ?2)")
+            .prepare_cached("INSERT INTO emit_outbox (event_id, event, ts) VALUES (?1, ?2, ?3)")
             .map_err(StoreError::sqlite("enqueueing events"))?;
-        for (id, json) in events {
-            st.execute(params![id, json])
+        for (id, json, ts) in events {
+            st.execute(params![id, json, ts.0])
                 .map_err(StoreError::sqlite("enqueueing events"))?;
         }
     }
     last_seq(conn)
+}
+
+/// Deletes up to `batch` rows that every destination confirmed, oldest first (every row when no
+/// destination is registered: none will read them, and one added later starts at the tail).
+/// Returns (rows deleted, whether a destination is registered). Runs in the caller's
+/// transaction.
+pub fn prune_acked_in(conn: &Connection, batch: usize) -> Result<(u64, bool), StoreError> {
+    let e = StoreError::sqlite("pruning the confirmed outbox");
+    let floor: Option<i64> = conn
+        .query_row("SELECT MIN(acked) FROM emit_cursor", [], |r| r.get(0))
+        .map_err(e)?;
+    let upto = floor.unwrap_or(i64::MAX);
+    let n = conn
+        .execute(
+            "DELETE FROM emit_outbox WHERE seq IN
+               (SELECT seq FROM emit_outbox WHERE seq <= ?1 ORDER BY seq LIMIT ?2)",
+            params![upto, batch as i64],
+        )
+        .map_err(StoreError::sqlite("pruning the confirmed outbox"))?;
+    Ok((n as u64, floor.is_some()))
+}
+
+/// What [`cap_in`] dropped for one destination that had not confirmed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapDrop {
+    /// The destination.
+    pub destination: String,
+    /// Rows it had not confirmed that were dropped.
+    pub rows: u64,
+}
+
+/// Drops up to `batch` of the oldest rows beyond the bounds: more than `max_rows` rows, or an
+/// event older than `older_than` (rows from before migration 8 take their event's time from
+/// `events`). Each destination that had not confirmed a dropped row has its cursor moved past
+/// it and its `dropped` count raised. Returns (rows deleted, the per-destination drops).
+/// Runs in the caller's transaction; logs nothing (the caller does).
+pub fn cap_in(
+    conn: &Connection,
+    max_rows: i64,
+    older_than: Timestamp,
+    batch: usize,
+) -> Result<(u64, Vec<CapDrop>), StoreError> {
+    let e = StoreError::sqlite;
+    // Rows are only ever deleted from the front, and AUTOINCREMENT leaves no gap: the log is
+    // the contiguous range [min, max].
+    let (min, max): (Option<i64>, Option<i64>) = conn
+        .query_row("SELECT MIN(seq), MAX(seq) FROM emit_outbox", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(e("capping the outbox"))?;
+    let (Some(min), Some(max)) = (min, max) else {
+        return Ok((0, Vec::new()));
+    };
+    let limit = min.saturating_add(batch.max(1) as i64 - 1);
+    let by_rows = (max - min + 1 > max_rows).then(|| max - max_rows);
+    let by_age: Option<i64> = conn
+        .query_row(
+            "SELECT MAX(o.seq) FROM (SELECT seq, event_id, ts FROM emit_outbox
+               WHERE seq <= ?1 ORDER BY seq) o
+             WHERE COALESCE(o.ts, (SELECT e.ts FROM events e WHERE e.event_id = o.event_id)) < ?2",
+            params![limit, older_than.0],
+            |r| r.get(0),
+        )
+        .map_err(e("capping the outbox"))?;
+    let Some(cut) = by_rows.max(by_age).map(|c| c.min(limit)) else {
+        return Ok((0, Vec::new()));
+    };
+    let mut drops = Vec::new();
+    {
+        let mut st = conn
+            .prepare_cached("SELECT destination, acked FROM emit_cursor WHERE acked < ?1")
+            .map_err(e("capping the outbox"))?;
+        let rows = st
+            .query_map([cut], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(e("capping the outbox"))?;
+        for row in rows {
+            let (destination, acked) = row.map_err(e("capping the outbox"))?;
+            drops.push(CapDrop {
+                destination,
+                rows: (cut - acked.max(min - 1)).max(0) as u64,
+            });
+        }
+    }
+    for d in &drops {
+        conn.execute(
+            "UPDATE emit_cursor SET acked = MAX(acked, ?2), dropped = dropped + ?3,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE destination = ?1",
+            params![d.destination, cut, d.rows as i64],
+        )
+        .map_err(e("capping the outbox"))?;
+    }
+    let n = conn
+        .execute("DELETE FROM emit_outbox WHERE seq <= ?1", [cut])
+        .map_err(e("capping the outbox"))?;
+    Ok((n as u64, drops))
 }
 
 fn last_seq(conn: &Connection) -> Result<i64, StoreError> {

@@ -318,7 +318,14 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     )?);
     let e = emitter.clone();
     let notify: Option<store::Notify> = Some(Box::new(move || e.notify()));
-    let writer = Arc::new(Writer::start(&db, WriterSettings::default(), notify)?);
+    let writer = Arc::new(Writer::start(
+        &db,
+        WriterSettings {
+            retention: Some(cfg.retention.settings()),
+            ..WriterSettings::default()
+        },
+        notify,
+    )?);
     let (states, floor) = (
         store::read::port_states(&conn)?,
         store::read::latest_time(&conn)?,
@@ -381,6 +388,7 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         config_path,
         schedule: &schedule,
         emitter: &emitter,
+        writer: &writer,
         forwarders: &forwarders,
         last_stats: Instant::now(),
         notifier: notifier.as_ref(),
@@ -429,6 +437,7 @@ struct Loop<'a> {
     config_path: &'a Path,
     schedule: &'a Mutex<Schedule>,
     emitter: &'a Emitter,
+    writer: &'a Writer,
     forwarders: &'a [Forwarder],
     last_stats: Instant,
     notifier: Option<&'a super::systemd::Notifier>,
@@ -454,6 +463,7 @@ impl Loop<'_> {
                             pipeline: self.pipeline,
                             schedule: self.schedule,
                             emitter: self.emitter,
+                            writer: Some(self.writer),
                         },
                     );
                     reload::log(self.config_path, &r);

@@ -686,6 +686,30 @@ mod tests {
     }
 
     #[test]
+    fn devices_not_seen_since_the_retention_are_forgotten() {
+        let old: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
+        let new: MacAddr = "02:11:22:33:44:55".parse().unwrap();
+        let b = DnaBuilder::new(Default::default());
+        let r = RefDb::builtin().unwrap();
+        let mut d = Devices::new(1);
+        assert_eq!(d.port_id(&port()), 0);
+        d.observe(0, old, &lldp(1, "Avaya 9611 SIP 7.1.2"), None);
+        d.built(0, old, &b, &r).unwrap();
+        d.observe(0, new, &lldp(100, "Avaya 9611 SIP 7.1.2"), None);
+        assert_eq!(d.expire(Timestamp(50)), 1);
+        assert_eq!(d.len(), 1);
+        assert!(d.get(0, old).is_none() && d.get(0, new).is_some());
+        // The build cache's count followed: building the next one evicts nothing amiss.
+        assert!(d.built(0, new, &b, &r).is_some());
+        assert_eq!(d.expire(Timestamp(50)), 0);
+        // Heard again, the forgotten one is new.
+        assert!(
+            d.observe(0, old, &lldp(200, "Avaya 9611 SIP 7.1.2"), None)
+                .new
+        );
+    }
+
+    #[test]
     fn server_replies_do_not_replace_the_client_message() {
         let mac: MacAddr = "00:04:0d:01:02:03".parse().unwrap();
         let client = Observation {

@@ -96,8 +96,15 @@ pub struct Pipeline {
     /// When (processing time, sensor time) what sightings changed quietly was last handed to
     /// the store.
     flushed: (Instant, Option<Timestamp>),
+    /// Devices not seen for this long are forgotten (`[retention] observations_days`), µs.
+    device_retention_us: i64,
+    /// When the device table is next swept for them (sensor time).
+    next_expiry: Option<Timestamp>,
     stats: PipelineStats,
 }
+
+/// Sensor time between two sweeps of the device table for devices past their retention, µs.
+const EXPIRY_EVERY_US: i64 = 60_000_000;
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -161,6 +168,8 @@ impl Pipeline {
             clock: None,
             next_tick: None,
             flushed: (Instant::now(), None),
+            device_retention_us: cfg.retention.settings().observations_us,
+            next_expiry: None,
             stats: PipelineStats::default(),
         }
     }
@@ -241,6 +250,7 @@ impl Pipeline {
         self.refdb = refdb;
         self.devices.invalidate();
         self.attributor.set_taps(taps);
+        self.device_retention_us = cfg.retention.settings().observations_us;
     }
 
     /// The counters.
@@ -343,7 +353,26 @@ impl Pipeline {
             }
         }
         self.next_tick = Some(Timestamp(now.0 + self.settings.tick_every_us));
+        self.expire(now);
         self.hand_over();
+        if let Some(s) = &self.store {
+            s.clock(now);
+        }
+    }
+
+    /// Once a minute of sensor time: forgets the devices not seen for their retention (the
+    /// engine keeps its own residents; a device forgotten here and heard again is new to the
+    /// table, and its row is written again in full), and observations that waited as long for
+    /// a port table.
+    fn expire(&mut self, now: Timestamp) {
+        if self.next_expiry.is_some_and(|t| now < t) {
+            return;
+        }
+        self.next_expiry = Some(Timestamp(now.0.saturating_add(EXPIRY_EVERY_US)));
+        let before = Timestamp(now.0.saturating_sub(self.device_retention_us));
+        let n = self.devices.expire(before);
+        self.stats.expired += n as u64;
+        self.attributor.expire(before);
     }
 
     /// Queues one write for the store (handed over with the next ones).

@@ -7,7 +7,8 @@
 //! (TLS files read and parsed). One failure refuses the whole reload with an ERROR line naming
 //! the key, and the running configuration stays as it was. Then the pipeline takes the
 //! thresholds, port profiles, change windows, suppressions, reference data and DNA parameters
-//! (without losing any port's state), the poll schedule the switch list, and the emitter the
+//! (without losing any port's state), the store writer its `[retention]`, the poll schedule
+//! the switch list, and the emitter the
 //! destinations (added: a cursor at the end of the outbox; removed: stopped, backlog dropped
 //! with a WARN line; changed: restarted from its stored cursor).
 //!
@@ -103,6 +104,8 @@ pub struct Targets<'a> {
     pub schedule: &'a Mutex<Schedule>,
     /// The syslog emitter.
     pub emitter: &'a Emitter,
+    /// The store writer (its retention), when there is one.
+    pub writer: Option<&'a crate::store::Writer>,
 }
 
 /// Reloads from `path`; on any error nothing changes and the error says what was wrong.
@@ -124,6 +127,9 @@ pub fn reload(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .replace(switches);
+    if let Some(w) = to.writer {
+        w.set_retention(Some(next.cfg.retention.settings()));
+    }
     let restart_needed = running.restart_only_changes(&next);
     *running = next;
     Ok(Applied {
@@ -258,6 +264,7 @@ mod tests {
                 pipeline: p,
                 schedule,
                 emitter,
+                writer: None,
             }
         }
         reload(&path, &mut running, to(&mut p, &schedule, &emitter)).unwrap();

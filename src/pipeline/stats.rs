@@ -36,6 +36,8 @@ pub struct PipelineStats {
     pub known: u64,
     /// Devices whose earlier signals were forgotten because they left their port.
     pub forgotten: u64,
+    /// Devices forgotten because they were not seen for `[retention] observations_days`.
+    pub expired: u64,
     /// The attribution counters.
     pub attribution: Option<AttributionStats>,
 }

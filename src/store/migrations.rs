@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: super::controls::V6,
     },
     Migration {
+        version: 8,
+        name: "retention: time indexes, outbox event times, the audit trail's pruning gate",
+        sql: super::retention::V8,
+    },
+    Migration {
         version: 9,
         name: "API: token lists per DNA for the timeline's feature values",
         sql: super::query::schema::V9,

@@ -12,6 +12,7 @@ pub mod controls;
 pub mod migrations;
 pub mod query;
 pub mod read;
+pub mod retention;
 pub mod rows;
 mod schema;
 mod writer;

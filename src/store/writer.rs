@@ -12,6 +12,8 @@
 //! stored before it is emitted. An event id already stored is not stored or queued again.
 //! A failed commit (disk full, locked for longer than the busy timeout) is logged at ERROR and
 //! retried with the same batch; the bounded channel then pushes back on the pipeline.
+//! With [`WriterSettings::retention`] set, the same thread prunes old rows between batches
+//! ([`super::retention`]), on the sensor clock the pipeline hands it ([`Writer::clock`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, params};
 
 use super::StoreError;
+use super::retention::{PruneCounters, PruneReport, Pruner, RetentionSettings};
 use super::rows::{
     DeviceRow, DeviceSeenRow, ObservationRow, PortRow, PortStateRow, SwitchRow, Write, vector_blob,
 };
@@ -39,6 +42,9 @@ pub struct WriterSettings {
     /// Capacity of the channel from the pipeline, in writes (messages of up to [`HANDOFF`]
     /// writes: the channel holds `channel / HANDOFF` of them).
     pub channel: usize,
+    /// Retention (`[retention]`): old rows are pruned between batches. `None`: nothing is
+    /// ever deleted (a replay's store, tests).
+    pub retention: Option<RetentionSettings>,
 }
 
 impl Default for WriterSettings {
@@ -51,6 +57,7 @@ impl Default for WriterSettings {
             // when SQLite falls behind.
             max_writes: 5_000,
             channel: 2_048,
+            retention: None,
         }
     }
 }
@@ -68,6 +75,8 @@ pub struct WriterStats {
     pub events: AtomicU64,
     /// Failed commits (each retried).
     pub failures: AtomicU64,
+    /// Rows deleted by retention, per table.
+    pub pruned: PruneCounters,
 }
 
 /// Writes the pipeline hands over in one message, at most ([`Writer::send_all`]): one channel
@@ -78,6 +87,9 @@ enum Msg {
     Write(Box<Write>),
     Writes(Vec<Write>),
     Flush(SyncSender<()>),
+    Clock(crate::clock::Timestamp),
+    Prune(SyncSender<PruneReport>),
+    Retention(Option<RetentionSettings>),
     Stop,
 }
 
@@ -144,6 +156,29 @@ impl Writer {
         if self.tx.send(Msg::Flush(tx)).is_ok() {
             let _ = rx.recv();
         }
+    }
+
+    /// The sensor clock moved to `now` (the pipeline's tick): retention passes are scheduled on
+    /// it. Never blocks: when the channel is full the next tick tells the time.
+    pub fn clock(&self, now: crate::clock::Timestamp) {
+        let _ = self.tx.try_send(Msg::Clock(now));
+    }
+
+    /// Replaces the retention settings (a configuration reload; `None`: stop pruning). The
+    /// schedule carries on from the last pass.
+    pub fn set_retention(&self, settings: Option<RetentionSettings>) {
+        let _ = self.tx.send(Msg::Retention(settings));
+    }
+
+    /// Commits what is pending, then runs a whole retention pass at the latest sensor clock
+    /// and returns what it deleted (nothing without [`WriterSettings::retention`] or before
+    /// the first [`clock`](Self::clock)).
+    pub fn prune(&self) -> PruneReport {
+        let (tx, rx) = sync_channel(1);
+        if self.tx.send(Msg::Prune(tx)).is_ok() {
+            return rx.recv().unwrap_or_default();
+        }
+        PruneReport::default()
     }
 
     /// The counters.
@@ -302,22 +337,29 @@ fn run(
     let mut batch = Batch::default();
     let mut started: Option<Instant> = None;
     let mut waiting: Vec<SyncSender<()>> = Vec::new();
-    let mut stop = false;
+    let mut ctl = Control {
+        pruner: settings.retention.map(Pruner::new),
+        prune_requests: Vec::new(),
+        stop: false,
+    };
     loop {
-        // Collect.
+        // Collect (without waiting while a retention pass is in progress).
         let timeout = match started {
             Some(t) => settings.max_delay.saturating_sub(t.elapsed()),
+            None if ctl.pruner.as_ref().is_some_and(Pruner::running) => Duration::ZERO,
             None => Duration::from_secs(3600),
         };
+        let mut stop = ctl.stop;
         match rx.recv_timeout(timeout) {
             Ok(m) => {
-                handle(m, &mut batch, &mut waiting, &mut stop, &stats);
-                while batch.writes < settings.max_writes && !stop {
+                handle(m, &mut batch, &mut waiting, &mut ctl, &stats);
+                while batch.writes < settings.max_writes && !ctl.stop {
                     match rx.try_recv() {
-                        Ok(m) => handle(m, &mut batch, &mut waiting, &mut stop, &stats),
+                        Ok(m) => handle(m, &mut batch, &mut waiting, &mut ctl, &stats),
                         Err(_) => break,
                     }
                 }
+                stop = ctl.stop;
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => stop = true,
@@ -329,25 +371,14 @@ fn run(
             || batch.writes >= settings.max_writes
             || !batch.events.is_empty()
             || !waiting.is_empty()
+            || !ctl.prune_requests.is_empty()
             || stop;
         if !due {
+            prune_step(&mut conn, &mut ctl, &stats);
             continue;
         }
         if !batch.is_empty() {
-            let mut failures = 0u32;
-            loop {
-                match commit(&mut conn, &batch) {
-                    Ok(()) => break,
-                    Err(e) => {
-                        stats.failures.fetch_add(1, Ordering::Relaxed);
-                        failures += 1;
-                        tracing::error!(error = %e, attempt = failures, "Store commit failed; retrying the batch.");
-                        std::thread::sleep(Duration::from_millis(
-                            200 * u64::from(failures.min(25)),
-                        ));
-                    }
-                }
-            }
+            commit_retrying(&mut conn, &batch, &stats);
             stats.batches.fetch_add(1, Ordering::Relaxed);
             stats.rows.fetch_add(batch.rows() as u64, Ordering::Relaxed);
             if !batch.events.is_empty() {
@@ -364,9 +395,36 @@ fn run(
         for w in waiting.drain(..) {
             let _ = w.send(());
         }
+        prune_step(&mut conn, &mut ctl, &stats);
         if stop {
             return;
         }
+    }
+}
+
+/// What the writer's loop is asked besides writes.
+struct Control {
+    pruner: Option<Pruner>,
+    prune_requests: Vec<SyncSender<PruneReport>>,
+    stop: bool,
+}
+
+/// Between batches: a whole retention pass for each [`Writer::prune`] request, else a step of
+/// the scheduled pass when one is due.
+fn prune_step(conn: &mut Connection, ctl: &mut Control, stats: &WriterStats) {
+    let Some(p) = ctl.pruner.as_mut() else {
+        for r in ctl.prune_requests.drain(..) {
+            let _ = r.send(PruneReport::default());
+        }
+        return;
+    };
+    if !ctl.prune_requests.is_empty() {
+        let report = p.run_pass(conn, &stats.pruned);
+        for r in ctl.prune_requests.drain(..) {
+            let _ = r.send(report);
+        }
+    } else if p.due() {
+        p.step(conn, &stats.pruned);
     }
 }
 
@@ -374,7 +432,7 @@ fn handle(
     m: Msg,
     batch: &mut Batch,
     waiting: &mut Vec<SyncSender<()>>,
-    stop: &mut bool,
+    ctl: &mut Control,
     stats: &WriterStats,
 ) {
     match m {
@@ -389,7 +447,28 @@ fn handle(
             }
         }
         Msg::Flush(t) => waiting.push(t),
-        Msg::Stop => *stop = true,
+        Msg::Clock(now) => {
+            if let Some(p) = ctl.pruner.as_mut() {
+                p.clock(now);
+            }
+        }
+        Msg::Prune(t) => ctl.prune_requests.push(t),
+        Msg::Retention(r) => match (r, ctl.pruner.as_mut()) {
+            (Some(r), Some(p)) => p.set_settings(r),
+            (r, _) => ctl.pruner = r.map(Pruner::new),
+        },
+        Msg::Stop => ctl.stop = true,
+    }
+}
+
+/// Commits the batch, retrying (with a growing pause) until it commits.
+fn commit_retrying(conn: &mut Connection, batch: &Batch, stats: &WriterStats) {
+    let mut failures = 0u32;
+    while let Err(e) = commit(conn, batch) {
+        stats.failures.fetch_add(1, Ordering::Relaxed);
+        failures += 1;
+        tracing::error!(error = %e, attempt = failures, "Store commit failed; retrying the batch.");
+        std::thread::sleep(Duration::from_millis(200 * u64::from(failures.min(25))));
     }
 }
 
@@ -574,7 +653,8 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
         // An event id already stored (the same event handed in again) is neither stored nor
         // queued for syslog twice: receivers see each event id once. The JSON is serialised
         // once, for both.
-        let mut fresh: Vec<(String, String)> = Vec::with_capacity(b.events.len());
+        let mut fresh: Vec<(String, String, crate::clock::Timestamp)> =
+            Vec::with_capacity(b.events.len());
         for ev in &b.events {
             let json = serde_json::to_string(ev).expect("events always serialise");
             let id = ev.event_id.to_string();
@@ -591,12 +671,14 @@ fn write_batch(c: &Connection, b: &Batch) -> Result<(), StoreError> {
                 ])
                 .map_err(e("writing events"))?;
             if inserted == 1 {
-                fresh.push((id, json));
+                fresh.push((id, json, ev.timestamp));
             }
         }
         crate::emit::outbox::enqueue_json_in(
             c,
-            fresh.iter().map(|(id, j)| (id.as_str(), j.as_str())),
+            fresh
+                .iter()
+                .map(|(id, j, ts)| (id.as_str(), j.as_str(), *ts)),
         )?;
     }
     Ok(())

@@ -393,3 +393,45 @@ fn the_writer_prunes_on_the_sensor_clock_between_batches() {
     assert_eq!(count(&c, "emit_outbox"), 0);
     let _ = std::fs::remove_dir_all(d);
 }
+
+#[test]
+fn a_dna_token_list_goes_once_no_device_or_timeline_entry_carries_it() {
+    let (d, mut c) = tmp("dna-tokens");
+    let now = 10 * DAY;
+    for (dna, first) in [
+        ("dna:old", 0),
+        ("dna:kept-by-device", 0),
+        ("dna:kept-by-timeline", 0),
+        ("dna:new", now),
+    ] {
+        c.execute(
+            "INSERT INTO dna_tokens (dna, tokens, first_seen) VALUES (?1, '[]', ?2)",
+            params![dna, first],
+        )
+        .unwrap();
+    }
+    c.execute(
+        "INSERT INTO devices (mac, dna, first_seen, last_seen) VALUES ('02:00:00:00:00:01', 'dna:kept-by-device', 0, ?1)",
+        params![now],
+    )
+    .unwrap();
+    c.execute(
+        "INSERT INTO observations (mac, ts, proto, dna) VALUES ('02:00:00:00:00:02', ?1, 'lldp', 'dna:kept-by-timeline')",
+        params![now],
+    )
+    .unwrap();
+    let r = pass(&mut c, &settings(10), now);
+    assert_eq!(r.dna_tokens, 1);
+    let left: Vec<String> = c
+        .prepare("SELECT dna FROM dna_tokens ORDER BY dna")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        left,
+        ["dna:kept-by-device", "dna:kept-by-timeline", "dna:new"]
+    );
+    let _ = std::fs::remove_dir_all(d);
+}

@@ -148,6 +148,7 @@ fn validators(cfg: &Config, found: &mut Found) {
         change_window::validate_suppressions,
     );
     found.add(cfg.api.validate());
+    found.add(cfg.metrics.validate(cfg.api.listen.as_deref()));
 }
 
 /// What the daemon builds from the configuration before it runs.

@@ -17,6 +17,7 @@ mod dna;
 mod error;
 pub mod events;
 pub mod integrations;
+pub mod metrics;
 pub mod port_profile;
 mod refdb;
 mod secret;
@@ -72,6 +73,9 @@ pub struct Config {
     /// `[integrations.forescout]`).
     #[serde(default)]
     pub integrations: integrations::Integrations,
+    /// The Prometheus metrics listener (`[metrics]`); off unless `listen` is set.
+    #[serde(default)]
+    pub metrics: metrics::Metrics,
 }
 
 /// `[sensor]`.
@@ -140,6 +144,7 @@ impl Config {
         change_window::validate_suppressions(&self.suppression)?;
         self.api.validate()?;
         self.integrations.validate()?;
+        self.metrics.validate(self.api.listen.as_deref())?;
         Ok(())
     }
 }

@@ -336,8 +336,9 @@ fn run(
         if !batch.is_empty() {
             let mut failures = 0u32;
             loop {
+                let t = Instant::now();
                 match commit(&mut conn, &batch) {
-                    Ok(()) => break,
+                    Ok(()) => break crate::telemetry::store_committed(t.elapsed()),
                     Err(e) => {
                         stats.failures.fetch_add(1, Ordering::Relaxed);
                         failures += 1;

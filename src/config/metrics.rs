@@ -27,7 +27,9 @@ impl Metrics {
                 s.parse::<SocketAddr>().map_err(|_| {
                     ConfigError::invalid(
                         "metrics.listen",
-                        format!("{s:?} is not an address and port (`127.0.0.1:9464`, `[::1]:9464`)"),
+                        format!(
+                            "{s:?} is not an address and port (`127.0.0.1:9464`, `[::1]:9464`)"
+                        ),
                     )
                 })
             })

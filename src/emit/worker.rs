@@ -387,7 +387,11 @@ impl Worker {
         if self.sent < new_acked {
             self.sent = new_acked;
         }
-        while self.pending.front().is_some_and(|(s, _, _)| *s <= new_acked) {
+        while self
+            .pending
+            .front()
+            .is_some_and(|(s, _, _)| *s <= new_acked)
+        {
             self.pending.pop_front();
         }
         self.m.dropped.fetch_add(dropped, Ordering::Relaxed);

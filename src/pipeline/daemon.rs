@@ -410,6 +410,7 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         last_stats: Instant::now(),
         notifier: notifier.as_ref(),
     };
+    looped.publish_metrics();
     looped.run(&rx);
 
     tracing::info!("Stopping.");

@@ -45,7 +45,11 @@ pub struct Metric {
     pub help: &'static str,
 }
 
-const fn counter(name: &'static str, labels: &'static [&'static str], help: &'static str) -> Metric {
+const fn counter(
+    name: &'static str,
+    labels: &'static [&'static str],
+    help: &'static str,
+) -> Metric {
     Metric {
         name,
         kind: Kind::Counter,

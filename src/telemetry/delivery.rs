@@ -57,7 +57,8 @@ impl DeliveryMetrics {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
         for t in stamps {
-            self.latency.record(now.saturating_sub(t.0).max(0) as f64 / 1e6);
+            self.latency
+                .record(now.saturating_sub(t.0).max(0) as f64 / 1e6);
         }
     }
 

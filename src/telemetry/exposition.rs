@@ -42,10 +42,14 @@ pub struct Exposition {
 
 impl Exposition {
     /// The samples of `name` carrying every label of `labels`.
-    pub fn find<'a>(&'a self, name: &'a str, labels: &'a [(&str, &str)]) -> impl Iterator<Item = &'a Sample> {
-        self.samples.iter().filter(move |s| {
-            s.name == name && labels.iter().all(|(k, v)| s.label(k) == Some(*v))
-        })
+    pub fn find<'a>(
+        &'a self,
+        name: &'a str,
+        labels: &'a [(&str, &str)],
+    ) -> impl Iterator<Item = &'a Sample> {
+        self.samples
+            .iter()
+            .filter(move |s| s.name == name && labels.iter().all(|(k, v)| s.label(k) == Some(*v)))
     }
 
     /// The value of the one sample of `name` with `labels` (`None` when there is none; the
@@ -85,7 +89,12 @@ fn value(s: &str) -> Option<f64> {
         "+Inf" => Some(f64::INFINITY),
         "-Inf" => Some(f64::NEG_INFINITY),
         "NaN" => Some(f64::NAN),
-        _ if s.bytes().all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c)) => s.parse().ok(),
+        _ if s
+            .bytes()
+            .all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c)) =>
+        {
+            s.parse().ok()
+        }
         _ => None,
     }
 }
@@ -144,7 +153,9 @@ fn family<'a>(name: &'a str, types: &BTreeMap<String, String>) -> &'a str {
 }
 
 fn sample(text: &str, types: &BTreeMap<String, String>) -> Result<Sample, &'static str> {
-    let end = text.find(['{', ' ']).ok_or("expected a value after the name")?;
+    let end = text
+        .find(['{', ' '])
+        .ok_or("expected a value after the name")?;
     let name = &text[..end];
     if !is_name(name, true) {
         return Err("bad metric name");
@@ -154,7 +165,9 @@ fn sample(text: &str, types: &BTreeMap<String, String>) -> Result<Sample, &'stat
     } else {
         (Vec::new(), &text[end..])
     };
-    let rest = rest.strip_prefix(' ').ok_or("expected one space before the value")?;
+    let rest = rest
+        .strip_prefix(' ')
+        .ok_or("expected one space before the value")?;
     let mut parts = rest.split(' ');
     let v = parts.next().and_then(value).ok_or("bad value")?;
     if let Some(ts) = parts.next()
@@ -193,7 +206,9 @@ pub fn parse(text: &str) -> Result<Exposition, ExpositionError> {
                 return Err(err("bad or repeated # HELP"));
             }
         } else if let Some(r) = line.strip_prefix("# TYPE ") {
-            let (name, kind) = r.split_once(' ').ok_or_else(|| err("# TYPE without a type"))?;
+            let (name, kind) = r
+                .split_once(' ')
+                .ok_or_else(|| err("# TYPE without a type"))?;
             if !is_name(name, true) || !KINDS.contains(&kind) {
                 return Err(err("bad # TYPE"));
             }

@@ -19,8 +19,8 @@
 //! [`server`] serves `GET /metrics` on the `[metrics] listen` address (plain HTTP, its own
 //! thread); the REST API serves the same text at `GET /api/v1/metrics` behind a token.
 
-pub mod catalog;
 mod capture;
+pub mod catalog;
 mod delivery;
 pub mod exposition;
 mod record;
@@ -30,7 +30,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use metrics::Counter;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 
 use crate::event::EventType;
 use catalog::Kind;

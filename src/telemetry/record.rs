@@ -65,8 +65,7 @@ pub fn polled(p: &SwitchPoll) {
         Reachability::Ok => ("ok", 1.0),
         Reachability::Unreachable => ("unreachable", 0.0),
     };
-    metrics::counter!(SNMP_POLLS.name, "switch" => switch.clone(), "result" => result)
-        .increment(1);
+    metrics::counter!(SNMP_POLLS.name, "switch" => switch.clone(), "result" => result).increment(1);
     metrics::histogram!(SNMP_DURATION.name, "switch" => switch.clone()).record(p.stats.elapsed);
     metrics::counter!(SNMP_REQUESTS.name, "switch" => switch.clone()).increment(p.stats.requests);
     metrics::counter!(SNMP_TIMEOUTS.name, "switch" => switch.clone()).increment(p.stats.timeouts);
@@ -93,9 +92,8 @@ pub fn reloaded(o: ReloadOutcome) {
         "refused"
     };
     metrics::counter!(CONFIG_RELOADS.name, "result" => config).increment(1);
-    metrics::gauge!(CONFIG_LAST_RELOAD_OK.name).set(f64::from(u8::from(
-        o == ReloadOutcome::Applied,
-    )));
+    metrics::gauge!(CONFIG_LAST_RELOAD_OK.name)
+        .set(f64::from(u8::from(o == ReloadOutcome::Applied)));
     match o {
         ReloadOutcome::Applied => {
             metrics::counter!(REFDB_RELOADS.name, "result" => "ok").increment(1)

@@ -75,7 +75,11 @@ fn every_recorder_call_renders_as_its_catalog_entry_says() {
     let first = crate::event::EventType::ALL[0].as_str();
     assert_eq!(v("cybriq_events_total", &[("type", first)]), 2.0);
     let last = crate::event::EventType::ALL[11].as_str();
-    assert_eq!(v("cybriq_events_total", &[("type", last)]), 0.0, "pre-registered");
+    assert_eq!(
+        v("cybriq_events_total", &[("type", last)]),
+        0.0,
+        "pre-registered"
+    );
     let span = [("interface", "span0")];
     assert_eq!(v("cybriq_capture_frames_received_total", &span), 100.0);
     assert_eq!(v("cybriq_capture_kernel_dropped_total", &span), 3.0);
@@ -90,7 +94,10 @@ fn every_recorder_call_renders_as_its_catalog_entry_says() {
     assert_eq!(v("cybriq_emit_delivery_latency_seconds_count", &siem), 2.0);
     // An event from 1970 waited longer than the last bucket; one from the future waited 0.
     assert_eq!(
-        v("cybriq_emit_delivery_latency_seconds_bucket", &[("destination", "siem-a"), ("le", "0.01")]),
+        v(
+            "cybriq_emit_delivery_latency_seconds_bucket",
+            &[("destination", "siem-a"), ("le", "0.01")]
+        ),
         1.0
     );
     assert_eq!(v("cybriq_emit_connected", &siem), 1.0);
@@ -99,26 +106,74 @@ fn every_recorder_call_renders_as_its_catalog_entry_says() {
     assert_eq!(v("cybriq_snmp_polls_total", &ok), 1.0);
     let dead = [("switch", "dead-1"), ("result", "unreachable")];
     assert_eq!(v("cybriq_snmp_polls_total", &dead), 1.0);
-    assert_eq!(v("cybriq_snmp_timeouts_total", &[("switch", "dead-1")]), 2.0);
-    assert_eq!(v("cybriq_snmp_switch_reachable", &[("switch", "dead-1")]), 0.0);
-    assert_eq!(v("cybriq_snmp_switch_reachable", &[("switch", "core-1")]), 1.0);
     assert_eq!(
-        v("cybriq_snmp_poll_duration_seconds_bucket", &[("switch", "core-1"), ("le", "0.05")]),
+        v("cybriq_snmp_timeouts_total", &[("switch", "dead-1")]),
+        2.0
+    );
+    assert_eq!(
+        v("cybriq_snmp_switch_reachable", &[("switch", "dead-1")]),
+        0.0
+    );
+    assert_eq!(
+        v("cybriq_snmp_switch_reachable", &[("switch", "core-1")]),
         1.0
     );
     assert_eq!(
-        v("cybriq_snmp_poll_duration_seconds_bucket", &[("switch", "core-1"), ("le", "0.025")]),
+        v(
+            "cybriq_snmp_poll_duration_seconds_bucket",
+            &[("switch", "core-1"), ("le", "0.05")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        v(
+            "cybriq_snmp_poll_duration_seconds_bucket",
+            &[("switch", "core-1"), ("le", "0.025")]
+        ),
         0.0
     );
     assert_eq!(v("cybriq_config_reloads_total", &[("result", "ok")]), 1.0);
-    assert_eq!(v("cybriq_config_reloads_total", &[("result", "refused")]), 1.0);
-    assert_eq!(v("cybriq_refdb_reloads_total", &[("result", "failed")]), 1.0);
+    assert_eq!(
+        v("cybriq_config_reloads_total", &[("result", "refused")]),
+        1.0
+    );
+    assert_eq!(
+        v("cybriq_refdb_reloads_total", &[("result", "failed")]),
+        1.0
+    );
     assert_eq!(v("cybriq_config_last_reload_successful", &[]), 0.0);
-    assert_eq!(v("cybriq_store_commit_duration_seconds_bucket", &[("le", "0.0025")]), 1.0);
-    assert_eq!(v("cybriq_store_commit_duration_seconds_bucket", &[("le", "0.001")]), 0.0);
-    assert_eq!(v("cybriq_store_commit_duration_seconds_bucket", &[("le", "+Inf")]), 1.0);
-    assert_eq!(v("cybriq_retention_deleted_total", &[("table", "events")]), 15.0);
-    assert_eq!(v("cybriq_build_info", &[("version", env!("CARGO_PKG_VERSION"))]), 1.0);
+    assert_eq!(
+        v(
+            "cybriq_store_commit_duration_seconds_bucket",
+            &[("le", "0.0025")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        v(
+            "cybriq_store_commit_duration_seconds_bucket",
+            &[("le", "0.001")]
+        ),
+        0.0
+    );
+    assert_eq!(
+        v(
+            "cybriq_store_commit_duration_seconds_bucket",
+            &[("le", "+Inf")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        v("cybriq_retention_deleted_total", &[("table", "events")]),
+        15.0
+    );
+    assert_eq!(
+        v(
+            "cybriq_build_info",
+            &[("version", env!("CARGO_PKG_VERSION"))]
+        ),
+        1.0
+    );
     // Each family is typed as the catalog says, with its help text.
     for m in catalog::ALL {
         if let Some(t) = e.types.get(m.name) {
@@ -128,7 +183,12 @@ fn every_recorder_call_renders_as_its_catalog_entry_says() {
                 Kind::Histogram(_) => "histogram",
             };
             assert_eq!(t, want, "{}", m.name);
-            assert_eq!(e.help.get(m.name).map(String::as_str), Some(m.help), "{}", m.name);
+            assert_eq!(
+                e.help.get(m.name).map(String::as_str),
+                Some(m.help),
+                "{}",
+                m.name
+            );
         }
         for s in e.samples.iter().filter(|s| s.name.starts_with(m.name)) {
             for l in m.labels {
@@ -148,10 +208,22 @@ fn the_catalog_is_well_formed_and_documented() {
     for m in catalog::ALL {
         assert!(m.name.starts_with("cybriq_"), "{}", m.name);
         assert!(names.insert(m.name), "{} twice", m.name);
-        assert_eq!(m.kind == Kind::Counter, m.name.ends_with("_total"), "{}", m.name);
-        assert!(doc.contains(&format!("`{}`", m.name)), "docs/metrics.md lacks {}", m.name);
+        assert_eq!(
+            m.kind == Kind::Counter,
+            m.name.ends_with("_total"),
+            "{}",
+            m.name
+        );
+        assert!(
+            doc.contains(&format!("`{}`", m.name)),
+            "docs/metrics.md lacks {}",
+            m.name
+        );
         for l in m.labels {
-            assert!(doc.contains(&format!("`{l}`")), "docs/metrics.md lacks label {l}");
+            assert!(
+                doc.contains(&format!("`{l}`")),
+                "docs/metrics.md lacks label {l}"
+            );
         }
         if let Kind::Histogram(b) = m.kind {
             assert!(b.windows(2).all(|w| w[0] < w[1]), "{} buckets", m.name);

@@ -11,7 +11,7 @@ use crate::api::error::{ApiError, ErrorBody};
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "Every metric now (Prometheus text format 0.0.4)",
-            body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+            body = String, content_type = "text/plain"),
         (status = 401, description = "Bad, expired or revoked token", body = ErrorBody),
         (status = 403, description = "Source address not allowed", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),

@@ -14,7 +14,7 @@ pub struct Sample {
     /// Series name.
     pub name: String,
     /// Labels in the order written.
-    pub labels: Vec<(String, String)>,
+    pub labels: Labels,
     /// The value.
     pub value: f64,
 }
@@ -99,8 +99,11 @@ fn value(s: &str) -> Option<f64> {
     }
 }
 
+/// Label pairs in the order written.
+type Labels = Vec<(String, String)>;
+
 /// Reads `{k="v",…}` at the start of `s`; returns the labels and the rest.
-fn labels(s: &str) -> Result<(Vec<(String, String)>, &str), &'static str> {
+fn labels(s: &str) -> Result<(Labels, &str), &'static str> {
     let mut out = Vec::new();
     let mut rest = s.strip_prefix('{').ok_or("expected `{`")?;
     loop {

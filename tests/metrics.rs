@@ -3,11 +3,15 @@
 //! polled `ok`, one that does not answer polled `unreachable`, an event delivered to the
 //! SIEM, a refused reload; SIGTERM stops the listener with the daemon.
 //!
-//! No capture (it needs root): the SIEM is a UDP socket of the test, the event is put in the
+//! A second test captures on a veth (root and tcpreplay; skipped with a reason otherwise) and
+//! finds every replayed frame counted for its interface.
+//!
+//! The first test needs no root: the SIEM is a UDP socket of the test, the event is put in the
 //! outbox the way another process of the sensor would, the answering switch is snmpsim
 //! serving a recording (`scripts/setup-snmpsim.sh`; without it the test is skipped with a
 //! message, except under CI), the silent one a UDP socket of the test that never answers.
 
+mod capture_support;
 mod snmp_support;
 
 use std::io::{Read, Write};
@@ -132,6 +136,31 @@ listen = "127.0.0.1:0"
     )
 }
 
+/// Starts `cybriq run` and waits until it runs; returns it and the metrics listener's address
+/// (the configuration asks for port 0: the log line names the port).
+fn start(cfg: &Path) -> (Sensor, SocketAddr) {
+    let logfile = std::fs::File::create(cfg.with_extension("log")).unwrap();
+    let s = Sensor(
+        Command::new(env!("CARGO_BIN_EXE_cybriq"))
+            .args(["run", "--config"])
+            .arg(cfg)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(logfile))
+            .spawn()
+            .expect("start cybriq run"),
+    );
+    let line = wait_log(cfg, "Metrics listening", 60);
+    let addr: SocketAddr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("addr="))
+        .unwrap_or_else(|| panic!("{line}"))
+        .parse()
+        .unwrap();
+    wait_log(cfg, "Sensor running.", 60);
+    (s, addr)
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -191,25 +220,7 @@ fn metrics_listener_counts_polls_deliveries_and_reloads() {
         siem.local_addr().unwrap().port(),
     );
     std::fs::write(&cfg, config(&dir, sim.port, silent_port, siem_port, "")).unwrap();
-    let logfile = std::fs::File::create(cfg.with_extension("log")).unwrap();
-    let s = Sensor(
-        Command::new(env!("CARGO_BIN_EXE_cybriq"))
-            .args(["run", "--config"])
-            .arg(&cfg)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(logfile))
-            .spawn()
-            .expect("start cybriq run"),
-    );
-    let line = wait_log(&cfg, "Metrics listening", 60);
-    let addr: SocketAddr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("addr="))
-        .unwrap_or_else(|| panic!("{line}"))
-        .parse()
-        .unwrap();
-    wait_log(&cfg, "Sensor running.", 60);
+    let (s, addr) = start(&cfg);
 
     // Expected before anything happened: every event type and both reload results at 0.
     let e = scrape(addr);
@@ -361,4 +372,55 @@ fn metrics_listener_counts_polls_deliveries_and_reloads() {
     assert!(TcpStream::connect(addr).is_err(), "the listener stopped");
     let l = log(&cfg);
     assert!(!l.contains("panicked"), "{l}");
+}
+
+#[test]
+fn every_captured_frame_is_counted_for_its_interface() {
+    if let Some(why) = capture_support::live_requirements() {
+        eprintln!("metrics capture test skipped: {why}");
+        return;
+    }
+    let net = capture_support::VethNs::new(1500);
+    let dir = scratch("metrics-capture");
+    let control: Vec<Vec<u8>> = capture_support::control_frames(1500)
+        .into_iter()
+        .map(|f| f.data)
+        .take(100)
+        .collect();
+    let pcap = dir.join("control.pcap");
+    let n = capture_support::write_pcap(&pcap, &control) as f64;
+    let cfg = dir.join("sensor.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[sensor]\nsite = \"lab\"\ndata_dir = \"{}\"\n[[capture]]\ninterface = \"{}\"\n\
+             [metrics]\nlisten = \"127.0.0.1:0\"\n",
+            dir.join("data").display(),
+            net.host_if
+        ),
+    )
+    .unwrap();
+    let (_s, addr) = start(&cfg);
+    wait_log(&cfg, "Capturing.", 30);
+    let (sent, _, report) = net.tcpreplay(&pcap, "--pps=2000");
+    assert_eq!(sent as f64, n, "{report}");
+    let iface = [("interface", net.host_if.as_str())];
+    let v =
+        |e: &Exposition, name: &str, labels: &[(&str, &str)]| e.value(name, labels).unwrap_or(0.0);
+    // Expected: every frame read and processed by the pipeline, none dropped.
+    let e = scrape_until(addr, 30, |e| {
+        v(e, "cybriq_capture_frames_received_total", &iface) >= n
+            && v(e, "cybriq_pipeline_frames_total", &[]) >= n
+    });
+    assert!(v(&e, "cybriq_capture_bytes_total", &iface) >= n * 60.0);
+    for d in [
+        "cybriq_capture_kernel_dropped_total",
+        "cybriq_capture_if_dropped_total",
+        "cybriq_capture_channel_dropped_total",
+    ] {
+        assert_eq!(e.value(d, &iface), Some(0.0), "{d}");
+    }
+    assert!(e.value("cybriq_capture_queue_depth", &iface).is_some());
+    // (At least: the kernel may send a frame of its own on the veth.)
+    assert!(v(&e, "cybriq_pipeline_frames_total", &[]) >= n);
 }

@@ -11,9 +11,9 @@
 //! destinations (added: a cursor at the end of the outbox; removed: stopped, backlog dropped
 //! with a WARN line; changed: restarted from its stored cursor).
 //!
-//! Sections that cannot change while running (`[[capture]]`, `[api]`, `[integrations]`, `[metrics]`,
-//! `sensor.data_dir`, `sensor.hostname`) are compared with the running file's and each
-//! difference is logged at WARN as needing a restart; the rest of the reload still applies.
+//! Sections that cannot change while running (`[[capture]]`, `[api]`, `[integrations]`,
+//! `[metrics]`, `sensor.data_dir`, `sensor.hostname`) are compared with the running file's and
+//! each difference is logged at WARN as needing a restart; the rest of the reload still applies.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -356,6 +356,10 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     drop(conn);
     tracing::info!(db = %db.display(), ports = restored, controls, "Store opened; port states restored (and the suppressions and change windows in force).");
 
+    let metrics_server = match cfg.metrics.listen_addr()? {
+        Some(addr) => Some(crate::telemetry::server::start(addr, telemetry)?),
+        None => None,
+    };
     let (tx, rx) = sync_channel::<Input>(INPUT_CAPACITY);
     let inbox = tx.clone();
     let api = crate::api::start(
@@ -364,10 +368,6 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
             inbox.send(Input::Control(c, ack)).is_ok()
         })),
     )?;
-    let metrics_server = match cfg.metrics.listen_addr()? {
-        Some(addr) => Some(crate::telemetry::server::start(addr, telemetry)?),
-        None => None,
-    };
     let stop = Arc::new(AtomicBool::new(false));
     let mut forwarders = Vec::new();
     for c in &cfg.capture {
@@ -515,9 +515,7 @@ impl Loop<'_> {
             self.last_stats = Instant::now();
         }
     }
-}
 
-impl Loop<'_> {
     /// The sampled metrics: capture counters and queue depths, the store writer's counters.
     fn publish_metrics(&self) {
         let mut forwarded = 0;

@@ -52,8 +52,15 @@ impl Server {
         self.addr
     }
 
-    /// Stops the listener (open scrapes get a moment) and waits for its thread.
-    pub fn stop(mut self) {
+    /// Stops the listener (open scrapes get a moment) and waits for its thread (dropping it
+    /// does the same).
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
         let _ = self.stop.send(true);
         if let Some(t) = self.thread.take() {
             let _ = t.join();

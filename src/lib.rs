@@ -29,4 +29,5 @@ pub mod refdb;
 pub mod score;
 pub mod snmp;
 pub mod store;
+pub mod telemetry;
 pub mod wire;

@@ -101,6 +101,7 @@ fn endpoints(event_id: &str) -> Vec<Endpoint> {
             Some(Scope::EventsRead),
         ),
         get("/api/v1/auth/whoami".into(), None),
+        get("/api/v1/metrics".into(), None),
         get("/api/v1/change-windows".into(), Some(Scope::EventsRead)),
         Endpoint {
             method: "POST",
@@ -241,7 +242,7 @@ fn every_endpoint_scope_allowlist_token_state_and_carrier_answers_as_specified()
         failures.len(),
         failures.join("\n")
     );
-    assert!(cells >= 14 * 5 * 2 * 5 * 2, "{cells}");
+    assert!(cells >= 15 * 5 * 2 * 5 * 2, "{cells}");
     // Only the cells that pass the guard reached the NAC: per NAC endpoint, the valid and
     // the recently rotated soar-action token, allowlisted, by both carriers.
     assert_eq!(fake.take().len(), 4 * 2 * 2);

@@ -528,6 +528,7 @@ fn the_committed_openapi_document_is_the_served_one() {
         "/api/v1/events/{event_id}/suppress",
         "/api/v1/change-windows",
         "/api/v1/change-windows/{change_window_id}",
+        "/api/v1/metrics",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }

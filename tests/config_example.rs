@@ -73,6 +73,7 @@ fn example_config_shows_every_section() {
         "[[suppression]]",
         "[api]",
         "[retention]",
+        "[metrics]",
         "[integrations.cisco_ise]",
         "[integrations.forescout]",
     ] {
@@ -81,6 +82,22 @@ fn example_config_shows_every_section() {
             "{section} missing from the example"
         );
     }
+}
+
+#[test]
+fn the_commented_metrics_block_enables_the_listener() {
+    let on = EXAMPLE.replacen("# [metrics]", "[metrics]", 1).replacen(
+        "# listen = \"127.0.0.1:9464\"",
+        "listen = \"127.0.0.1:9464\"",
+        1,
+    );
+    let cfg: Config = toml::from_str(&on).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        cfg.metrics.listen_addr().unwrap(),
+        Some("127.0.0.1:9464".parse().unwrap())
+    );
+    let off: Config = toml::from_str(EXAMPLE).unwrap();
+    assert_eq!(off.metrics.listen, None, "off as shipped");
 }
 
 #[test]

@@ -29,6 +29,7 @@ use super::error::{ErrorBody, ErrorDetail};
         (name = "drift", description = "Reference section 10: drift history"),
         (name = "events", description = "Reference section 12: SOAR actions on events"),
         (name = "integrations", description = "Reference section 12: quarantine hand-off to a NAC (Cisco ISE, Forescout)"),
+        (name = "operations", description = "The sensor's own metrics (Prometheus text format)"),
     )
 )]
 pub struct ApiDoc;

@@ -149,6 +149,7 @@ fn validators(cfg: &Config, found: &mut Found) {
     );
     found.add(cfg.api.validate());
     found.add(cfg.retention.validate());
+    found.add(cfg.metrics.validate(cfg.api.listen.as_deref()));
 }
 
 /// What the daemon builds from the configuration before it runs.

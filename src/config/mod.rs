@@ -17,6 +17,7 @@ mod dna;
 mod error;
 pub mod events;
 pub mod integrations;
+pub mod metrics;
 pub mod port_profile;
 mod refdb;
 pub mod retention;
@@ -76,6 +77,9 @@ pub struct Config {
     /// How long each table keeps its rows, and the outbox's bounds (`[retention]`).
     #[serde(default)]
     pub retention: retention::Retention,
+    /// The Prometheus metrics listener (`[metrics]`); off unless `listen` is set.
+    #[serde(default)]
+    pub metrics: metrics::Metrics,
 }
 
 /// `[sensor]`.
@@ -145,6 +149,7 @@ impl Config {
         self.api.validate()?;
         self.integrations.validate()?;
         self.retention.validate()?;
+        self.metrics.validate(self.api.listen.as_deref())?;
         Ok(())
     }
 }

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::clock::Timestamp;
 use crate::event::Event;
+use crate::telemetry::DeliveryMetrics;
 
 use super::format::FormatOptions;
 use super::metrics::DestinationMetrics;
@@ -147,6 +149,7 @@ pub(crate) fn run(
             until: None,
         },
         sent: 0,
+        tm: DeliveryMetrics::new(&cfg.name),
         committed: 0,
         tail: 0,
         sent_uncommitted: 0,
@@ -165,14 +168,17 @@ pub(crate) fn run(
 struct Worker {
     cfg: WorkerConfig,
     m: Arc<DestinationMetrics>,
+    /// The exported series (they outlive this worker when a reload restarts it).
+    tm: DeliveryMetrics,
     outbox: Outbox,
     conn: Option<Conn>,
     /// Confirmed position.
     acked: i64,
     /// Last position written to the current connection.
     sent: i64,
-    /// Written, not yet confirmed: (last seq of a batch, when it was written).
-    pending: VecDeque<(i64, Instant)>,
+    /// Written, not yet confirmed: (last seq of a batch, when it was written, the timestamps
+    /// of its events).
+    pending: VecDeque<(i64, Instant, Vec<Timestamp>)>,
     backoff: Backoff,
     /// Position last stored in the database.
     committed: i64,
@@ -191,6 +197,7 @@ impl Worker {
         let mut msg = Vec::with_capacity(1024);
         let mut scratch = String::with_capacity(256);
         let mut bounds = Vec::with_capacity(BATCH);
+        let mut stamps = Vec::with_capacity(BATCH);
         let stream_framing = self.cfg.transport.framing();
         while !shared.stop.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed) {
             if self.last_bound_check.elapsed() >= BOUND_CHECK {
@@ -214,6 +221,7 @@ impl Worker {
                         tracing::info!(destination = %self.cfg.name, "Connected to the syslog destination.");
                         self.conn = Some(c);
                         self.m.connected.store(true, Ordering::Relaxed);
+                        self.tm.connected(true);
                         self.m.permanent_failure.store(false, Ordering::Relaxed);
                         self.m.set_error(None);
                     }
@@ -236,7 +244,7 @@ impl Worker {
                 let wait = self
                     .pending
                     .front()
-                    .map(|(_, t)| {
+                    .map(|(_, t, _)| {
                         (*t + self.cfg.confirm_after).saturating_duration_since(Instant::now())
                     })
                     .unwrap_or(POLL)
@@ -246,6 +254,7 @@ impl Worker {
             };
             buf.clear();
             bounds.clear();
+            stamps.clear();
             for r in &rows {
                 let ev: Event = match serde_json::from_str(&r.json) {
                     Ok(e) => e,
@@ -254,6 +263,7 @@ impl Worker {
                         continue;
                     }
                 };
+                stamps.push(ev.timestamp);
                 self.cfg.format.format(&ev, &mut msg, &mut scratch);
                 match stream_framing {
                     Some(f) => frame(f, &msg, &mut buf),
@@ -270,12 +280,15 @@ impl Worker {
                 Ok(()) => {
                     let n = rows.len() as u64;
                     self.m.sent.fetch_add(n, Ordering::Relaxed);
+                    self.tm.sent(n);
                     self.sent_uncommitted += n;
                     self.sent = last;
                     if stream_framing.is_none() {
                         self.acked = last;
+                        self.tm.delivered(&stamps);
                     } else {
-                        self.pending.push_back((last, Instant::now()));
+                        self.pending
+                            .push_back((last, Instant::now(), std::mem::take(&mut stamps)));
                     }
                     self.backoff.reset();
                 }
@@ -283,11 +296,12 @@ impl Worker {
             }
         }
         self.commit(true);
+        self.tm.connected(false);
     }
 
     /// Confirms batches written at least `confirm_after` ago if the connection is still up.
     fn confirm(&mut self) {
-        let Some(&(_, t)) = self.pending.front() else {
+        let Some(&(_, t, _)) = self.pending.front() else {
             self.publish();
             return;
         };
@@ -302,12 +316,14 @@ impl Worker {
             )));
             return;
         }
-        while let Some(&(seq, t)) = self.pending.front() {
+        while let Some(&(seq, t, _)) = self.pending.front() {
             if t.elapsed() < self.cfg.confirm_after {
                 break;
             }
             self.acked = seq;
-            self.pending.pop_front();
+            if let Some((_, _, stamps)) = self.pending.pop_front() {
+                self.tm.delivered(&stamps);
+            }
         }
         self.publish();
         self.commit(false);
@@ -319,6 +335,7 @@ impl Worker {
         self.m
             .queued
             .store((self.tail - self.acked).max(0) as u64, Ordering::Relaxed);
+        self.tm.backlog((self.tail - self.acked).max(0) as u64);
     }
 
     /// Stores the confirmed position (at most every 200 ms unless forced).
@@ -359,6 +376,7 @@ impl Worker {
         self.m
             .queued
             .store((tail - self.acked).max(0) as u64, Ordering::Relaxed);
+        self.tm.backlog((tail - self.acked).max(0) as u64);
         let backlog = tail - self.acked;
         if backlog <= self.cfg.max_backlog as i64 {
             return;
@@ -369,10 +387,15 @@ impl Worker {
         if self.sent < new_acked {
             self.sent = new_acked;
         }
-        while self.pending.front().is_some_and(|(s, _)| *s <= new_acked) {
+        while self
+            .pending
+            .front()
+            .is_some_and(|(s, _, _)| *s <= new_acked)
+        {
             self.pending.pop_front();
         }
         self.m.dropped.fetch_add(dropped, Ordering::Relaxed);
+        self.tm.dropped(dropped);
         self.dropped_uncommitted += dropped;
         tracing::error!(
             destination = %self.cfg.name,
@@ -388,6 +411,7 @@ impl Worker {
     fn connect_failed(&mut self, e: &TransportError) {
         let delay = self.backoff.fail();
         self.m.connected.store(false, Ordering::Relaxed);
+        self.tm.connected(false);
         self.m.set_error(Some(e.to_string()));
         if e.is_permanent() {
             self.m.permanent_failure.store(true, Ordering::Relaxed);
@@ -400,7 +424,9 @@ impl Worker {
     fn connection_lost(&mut self, e: &TransportError) {
         let resend = (self.sent - self.acked).max(0) as u64;
         self.m.retried.fetch_add(resend, Ordering::Relaxed);
+        self.tm.retried(resend);
         self.m.connected.store(false, Ordering::Relaxed);
+        self.tm.connected(false);
         self.m.set_error(Some(e.to_string()));
         self.conn = None;
         self.pending.clear();

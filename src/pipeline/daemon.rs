@@ -23,13 +23,13 @@
 //! (see [`super::systemd`]).
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::capture::live::{CaptureStats, Frame, LiveCapture};
+use crate::capture::live::{CaptureStats, Frame, LiveCapture, StatsHandle};
 use crate::clock::Timestamp;
 use crate::config::ConfigError;
 use crate::emit::{Emitter, Settings as EmitSettings};
@@ -63,6 +63,9 @@ pub enum DaemonError {
     /// The REST API could not start.
     #[error(transparent)]
     Api(#[from] crate::api::StartError),
+    /// The metrics recorder or listener could not start.
+    #[error(transparent)]
+    Telemetry(#[from] crate::telemetry::TelemetryError),
     /// A thread could not be started, or signals not registered.
     #[error("{what}: {source}")]
     Os {
@@ -118,6 +121,11 @@ struct Forwarder {
     stats: Arc<Mutex<CaptureStats>>,
     interface: String,
     handle: JoinHandle<()>,
+    /// The capture's live counters and the frames moved into the pipeline's channel (for
+    /// the queue-depth metrics).
+    live: StatsHandle,
+    forwarded: Arc<AtomicU64>,
+    metrics: crate::telemetry::CaptureMetrics,
 }
 
 fn forward(
@@ -128,7 +136,8 @@ fn forward(
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(Mutex::new(CaptureStats::default()));
     let interface = cap.interface().to_string();
-    let (s, st) = (stop.clone(), stats.clone());
+    let (live, forwarded) = (cap.stats_handle(), Arc::new(AtomicU64::new(0)));
+    let (s, st, fw) = (stop.clone(), stats.clone(), forwarded.clone());
     let handle = std::thread::Builder::new()
         .name(format!("fwd-{interface}"))
         .spawn(move || {
@@ -139,6 +148,7 @@ fn forward(
                         if tx.send(Input::Frame(stamped(f, &clock))).is_err() {
                             break;
                         }
+                        fw.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(RecvTimeoutError::Timeout) => {}
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -158,10 +168,16 @@ fn forward(
     Ok(Forwarder {
         stop,
         stats,
+        metrics: crate::telemetry::CaptureMetrics::new(&interface),
         interface,
         handle,
+        live,
+        forwarded,
     })
 }
+
+/// Capacity of the pipeline's input channel (frames, port tables, ticks, controls).
+const INPUT_CAPACITY: usize = 65_536;
 
 /// How long the poller sleeps at most between looks at its schedule (a stop, or a reload
 /// that adds a switch, is noticed this fast).
@@ -203,6 +219,7 @@ fn poller(
                     .mark_uplinks(&mut polls);
                 let now = clock.now();
                 for p in polls {
+                    crate::telemetry::polled(&p);
                     tracing::info!(switch = %p.table.switch.name, status = ?p.table.status,
                         ports = p.table.ports.len(), requests = p.stats.requests,
                         elapsed_ms = p.stats.elapsed.as_millis() as u64, "Polled.");
@@ -297,6 +314,8 @@ fn signals(tx: SyncSender<Input>) -> Result<signal_hook::iterator::Handle, Daemo
 pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     let running = Running::load(config_path)?;
     let cfg = &running.cfg;
+    // Before any part starts, so every part's series register against it.
+    let telemetry = crate::telemetry::install()?;
     let (builder, refdb) = engine_parts(cfg)?;
     let schedule = Arc::new(Mutex::new(Schedule::new(scheduled(cfg, Instant::now())?)));
     let db = store::db_path(&cfg.sensor.data_dir);
@@ -344,7 +363,11 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     drop(conn);
     tracing::info!(db = %db.display(), ports = restored, controls, "Store opened; port states restored (and the suppressions and change windows in force).");
 
-    let (tx, rx) = sync_channel::<Input>(65_536);
+    let metrics_server = match cfg.metrics.listen_addr()? {
+        Some(addr) => Some(crate::telemetry::server::start(addr, telemetry)?),
+        None => None,
+    };
+    let (tx, rx) = sync_channel::<Input>(INPUT_CAPACITY);
     let inbox = tx.clone();
     let api = crate::api::start(
         cfg,
@@ -390,9 +413,11 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
         emitter: &emitter,
         writer: &writer,
         forwarders: &forwarders,
+        frames: 0,
         last_stats: Instant::now(),
         notifier: notifier.as_ref(),
     };
+    looped.publish_metrics();
     looped.run(&rx);
 
     tracing::info!("Stopping.");
@@ -401,6 +426,9 @@ pub fn run(config_path: &Path) -> Result<(), DaemonError> {
     }
     if let Some(a) = api {
         a.stop();
+    }
+    if let Some(m) = metrics_server {
+        m.stop();
     }
     stop.store(true, Ordering::Relaxed);
     sig.close();
@@ -439,6 +467,8 @@ struct Loop<'a> {
     emitter: &'a Emitter,
     writer: &'a Writer,
     forwarders: &'a [Forwarder],
+    /// Frames taken from the input channel.
+    frames: u64,
     last_stats: Instant,
     notifier: Option<&'a super::systemd::Notifier>,
 }
@@ -447,7 +477,10 @@ impl Loop<'_> {
     fn run(&mut self, rx: &Receiver<Input>) {
         while let Ok(msg) = rx.recv() {
             match msg {
-                Input::Frame(f) => self.pipeline.frame(&f.interface, f.link, f.ts, &f.data),
+                Input::Frame(f) => {
+                    self.frames += 1;
+                    self.pipeline.frame(&f.interface, f.link, f.ts, &f.data);
+                }
                 Input::Table(t, now) => self.pipeline.table(&t, now),
                 Input::Tick(now) => self.tick(now),
                 Input::Control(c, ack) => {
@@ -467,6 +500,11 @@ impl Loop<'_> {
                         },
                     );
                     reload::log(self.config_path, &r);
+                    crate::telemetry::reloaded(match &r {
+                        Ok(_) => crate::telemetry::ReloadOutcome::Applied,
+                        Err(DaemonError::Refdb(_)) => crate::telemetry::ReloadOutcome::RefdbFailed,
+                        Err(_) => crate::telemetry::ReloadOutcome::Refused,
+                    });
                 }
                 Input::Stop => return,
             }
@@ -479,10 +517,27 @@ impl Loop<'_> {
         if let Some(n) = self.notifier {
             n.watchdog();
         }
+        self.publish_metrics();
         if self.last_stats.elapsed() >= Duration::from_secs(60) {
             log_stats(self.pipeline, self.forwarders);
             self.last_stats = Instant::now();
         }
+    }
+
+    /// The sampled metrics: capture counters and queue depths, the store writer's counters.
+    fn publish_metrics(&self) {
+        let mut forwarded = 0;
+        for f in self.forwarders {
+            let n = f.forwarded.load(Ordering::Relaxed);
+            forwarded += n;
+            f.metrics.publish(&f.live.get(), n);
+        }
+        crate::telemetry::pipeline_queue(
+            forwarded.saturating_sub(self.frames),
+            self.frames,
+            INPUT_CAPACITY,
+        );
+        crate::telemetry::store_stats(self.writer.stats());
     }
 }
 

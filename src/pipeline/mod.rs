@@ -564,6 +564,7 @@ impl Pipeline {
         }
         let events = std::mem::take(&mut self.events);
         self.stats.events += events.len() as u64;
+        crate::telemetry::events_raised(&events);
         // Stored (and put in the outbox) before anything else sees them, in one transaction
         // with the state of the ports that raised them: after a `kill -9` both are there or
         // neither is, so a restart neither raises a stored event again nor misses one.

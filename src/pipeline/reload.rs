@@ -13,8 +13,8 @@
 //! with a WARN line; changed: restarted from its stored cursor).
 //!
 //! Sections that cannot change while running (`[[capture]]`, `[api]`, `[integrations]`,
-//! `sensor.data_dir`, `sensor.hostname`) are compared with the running file's and each
-//! difference is logged at WARN as needing a restart; the rest of the reload still applies.
+//! `[metrics]`, `sensor.data_dir`, `sensor.hostname`) are compared with the running file's and
+//! each difference is logged at WARN as needing a restart; the rest of the reload still applies.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -29,10 +29,11 @@ use super::polling::{Schedule, scheduled};
 use super::{Pipeline, tap_rules};
 
 /// Sections (or `section.key`s) a reload cannot apply.
-const RESTART_ONLY: [&str; 5] = [
+const RESTART_ONLY: [&str; 6] = [
     "capture",
     "api",
     "integrations",
+    "metrics",
     "sensor.data_dir",
     "sensor.hostname",
 ];

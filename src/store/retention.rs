@@ -133,6 +133,24 @@ impl PruneReport {
         .unwrap_or(0)
     }
 
+    /// Adds the pass to `cybriq_retention_deleted_total{table}` (the outbox's three reasons
+    /// are one table).
+    pub fn export(&self) {
+        for (table, n) in [
+            ("events", self.events),
+            ("observations", self.observations),
+            ("devices", self.devices),
+            ("api_audit", self.audit),
+            ("dna_tokens", self.dna_tokens),
+            (
+                "emit_outbox",
+                self.outbox_acked + self.outbox_unrouted + self.outbox_capped,
+            ),
+        ] {
+            crate::telemetry::retention_deleted(table, n);
+        }
+    }
+
     /// Logs the pass at INFO when it deleted anything.
     pub fn log(&self) {
         if self.total() == 0 {
@@ -396,6 +414,7 @@ impl Pruner {
         }
         counters.passes.fetch_add(1, Ordering::Relaxed);
         so_far.log();
+        so_far.export();
         Some(so_far)
     }
 

@@ -464,7 +464,12 @@ fn handle(
 /// Commits the batch, retrying (with a growing pause) until it commits.
 fn commit_retrying(conn: &mut Connection, batch: &Batch, stats: &WriterStats) {
     let mut failures = 0u32;
-    while let Err(e) = commit(conn, batch) {
+    loop {
+        let t = Instant::now();
+        let Err(e) = commit(conn, batch) else {
+            crate::telemetry::store_committed(t.elapsed());
+            return;
+        };
         stats.failures.fetch_add(1, Ordering::Relaxed);
         failures += 1;
         tracing::error!(error = %e, attempt = failures, "Store commit failed; retrying the batch.");

@@ -1,6 +1,6 @@
 //! One handler file per reference section: [`auth`] (6), [`inventory`] (8), [`devices`] (9),
-//! [`drift`] (10), [`events`], [`controls`] and [`integrations`] (12). [`routes`] groups them by
-//! the access they need.
+//! [`drift`] (10), [`events`], [`controls`] and [`integrations`] (12), and the sensor's own
+//! [`metrics`]. [`routes`] groups them by the access they need.
 
 pub mod auth;
 pub mod controls;
@@ -9,6 +9,7 @@ pub mod drift;
 pub mod events;
 pub mod integrations;
 pub mod inventory;
+pub mod metrics;
 
 use axum::Router;
 use utoipa::OpenApi;
@@ -32,7 +33,9 @@ fn cached(r: OpenApiRouter<AppState>, state: &AppState) -> OpenApiRouter<AppStat
 /// The routes and their OpenAPI document.
 pub fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let public = OpenApiRouter::new().routes(routes!(auth::exchange));
-    let me_read = OpenApiRouter::new().routes(routes!(auth::whoami));
+    let me_read = OpenApiRouter::new()
+        .routes(routes!(auth::whoami))
+        .routes(routes!(metrics::metrics));
     let me_write = OpenApiRouter::new().routes(routes!(auth::rotate));
     let inventory = OpenApiRouter::new()
         .routes(routes!(inventory::list))

@@ -2,7 +2,9 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::{Arp, Cdp, Dhcp, Dhcpv6, Eapol, Inventory, Lldp, Neighbor, Observation, Signal, Stp};
+use super::{
+    Arp, Cdp, Dhcp, Dhcpv6, Eapol, Inventory, Lldp, Neighbor, Observation, Signal, Stp,
+};
 use crate::clock::Timestamp;
 use crate::wire::lldp::{IdValue, MgmtAddress};
 use crate::wire::{Frame, Payload, Text, arp, cdp, dhcpv4, dhcpv6, eapol, edp, fdp, lldp, stp};
@@ -44,6 +46,8 @@ pub(super) fn observe(ts: Timestamp, f: &Frame<'_>) -> Option<Observation> {
             (Signal::Eapol(e), mac)
         }
         Payload::Stp(Some(r)) => (Signal::Stp(from_stp(r)), f.src_mac),
+        Payload::Mdns(Some(r)) => (Signal::Mdns(super::discovery::from_mdns(r)), f.src_mac),
+        Payload::Ssdp(Some(r)) => (Signal::Ssdp(super::discovery::from_ssdp(r)), f.src_mac),
         _ => return None,
     };
     Some(Observation {

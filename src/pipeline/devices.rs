@@ -63,6 +63,8 @@ pub fn signal_key(o: &Observation) -> &'static str {
             Some(_) => "eap-authenticator",
         },
         Signal::Stp(_) => "stp",
+        Signal::Mdns(_) => "mdns",
+        Signal::Ssdp(_) => "ssdp",
     }
 }
 

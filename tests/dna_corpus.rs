@@ -411,9 +411,13 @@ fn every_corpus_dna_is_pinned() {
         let Ok((link, recs, _)) = read_all(&p) else {
             continue;
         };
+        // mDNS/SSDP are identity evidence, not DNA input: the pinned DNAs are those of the
+        // other observations (`discovery_leaves_every_corpus_dna_unchanged` shows they are
+        // the same with them).
         let obs: Vec<Observation> = recs
             .iter()
             .filter_map(|(ts, d)| Observation::from_frame(*ts, &frame::decode(link, d)))
+            .filter(|o| !is_discovery(o))
             .collect();
         let mut merged = Facts::new();
         for (i, o) in obs.iter().enumerate() {
@@ -433,4 +437,42 @@ fn every_corpus_dna_is_pinned() {
         got, "efdaaf8c2008ef0f0f8792d31879e3d65ec1a3480b14529f876c0f7d80920c61",
         "{n} DNAs"
     );
+}
+
+fn is_discovery(o: &Observation) -> bool {
+    matches!(o.proto(), "mdns" | "ssdp")
+}
+
+/// The corpus's mDNS/SSDP frames change no DNA: each alone builds an empty one, and a
+/// capture's devices merged with them build the DNA they build without them.
+#[test]
+fn discovery_leaves_every_corpus_dna_unchanged() {
+    let b = DnaBuilder::new(DnaParams::default());
+    let mut seen = 0;
+    for p in common::all_captures() {
+        let Ok((link, recs, _)) = read_all(&p) else {
+            continue;
+        };
+        let obs: Vec<Observation> = recs
+            .iter()
+            .filter_map(|(ts, d)| Observation::from_frame(*ts, &frame::decode(link, d)))
+            .collect();
+        if !obs.iter().any(is_discovery) {
+            continue;
+        }
+        let (mut with, mut without) = (Facts::new(), Facts::new());
+        for o in &obs {
+            with.observe(o);
+            if is_discovery(o) {
+                seen += 1;
+                assert!(b.build_one(o, None).tokens.is_empty(), "{}", p.display());
+            } else {
+                without.observe(o);
+            }
+        }
+        let (x, y) = (b.build(&with), b.build(&without));
+        assert_eq!(x.tokens, y.tokens, "{}", p.display());
+        assert_eq!(x.vector.as_slice(), y.vector.as_slice(), "{}", p.display());
+    }
+    assert!(seen > 0, "the corpus has mDNS/SSDP frames");
 }

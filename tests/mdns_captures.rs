@@ -1,0 +1,202 @@
+//! mDNS and SSDP on the committed capture (`tests/data/mdns/discovery.pcap`, made by
+//! `tests/mdns_live.rs` with real avahi-daemon and minidlnad; see its README):
+//! - our decode agrees with tshark's (the committed `discovery.tshark.tsv`) on every frame's
+//!   PTR targets, TXT strings, SRV targets, A records and SSDP `SERVER`;
+//! - `cybriq decode` shows them, in text and JSON;
+//! - each device's identity: the printer is an HP printer of its model, the Cast receiver a
+//!   Google Chromecast, the plain Linux host's discovery names no vendor, the Hikvision camera
+//!   is NDAA-prohibited at the event threshold;
+//! - every prefix of every frame (a snap length cutting it anywhere), and hand-made malformed
+//!   messages, decode with precise anomalies and never panic;
+//! - `[[capture]] mdns_ssdp` decides whether the pipeline uses them.
+
+mod mdns_support;
+mod netns_lab;
+mod snmp_support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cybriq::clock::Timestamp;
+use cybriq::config::Config;
+use cybriq::decode::{Format, decode_file};
+use cybriq::dna::DnaBuilder;
+use cybriq::observe::{Observation, Signal};
+use cybriq::pipeline::{Pipeline, Settings};
+use cybriq::refdb::RefDb;
+use cybriq::wire::{Error, LinkType, Payload, frame};
+
+fn capture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mdns/discovery.pcap")
+}
+
+fn frames() -> Vec<(Timestamp, Vec<u8>)> {
+    let (link, recs, _) = cybriq::capture::read_all(&capture()).unwrap();
+    assert_eq!(link, LinkType::Ethernet);
+    recs
+}
+
+#[test]
+fn the_decode_agrees_with_tshark() {
+    let oracle = std::fs::read_to_string(capture().with_extension("tshark.tsv")).unwrap();
+    let n = mdns_support::agree(
+        "mdns/discovery.pcap",
+        &mdns_support::our_fields(&capture()),
+        &oracle,
+    );
+    assert!(n >= 40, "{n} frames");
+}
+
+#[test]
+fn cybriq_decode_shows_them() {
+    let mut text = Vec::new();
+    let s = decode_file(&capture(), Format::Text, &mut text).unwrap();
+    assert_eq!(s.decoded, s.records, "every frame is mDNS or SSDP");
+    assert_eq!(s.with_anomalies, 0);
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains(" MDNS response; "), "{text}");
+    assert!(text.contains("; _ipp._tcp.local PTR HP LaserJet Pro M404dn (A1B2C3)._ipp._tcp.local"));
+    assert!(text.contains("\"ty=HP LaserJet Pro M404dn\""));
+    assert!(text.contains(" SSDP notify nts \"ssdp:alive\" nt \"upnp:rootdevice\""));
+    assert!(text.contains("server \"Linux/3.10, UPnP/1.0, Hikvision DS-2CD2143G2-I/5.7.3\""));
+    let json = cybriq::decode::decode_file_values(&capture()).unwrap();
+    let m = json.iter().find(|v| v["proto"] == "mdns").unwrap();
+    assert!(m["mdns"]["questions"].is_array() && m["mdns"]["answers"].is_array());
+    let s = json.iter().find(|v| v["proto"] == "ssdp").unwrap();
+    assert_eq!(s["ssdp"]["kind"], "notify");
+    assert_eq!(s["ssdp"]["headers"][0]["name"], "HOST");
+}
+
+#[test]
+fn identities() {
+    mdns_support::check_identities(&capture());
+}
+
+#[test]
+fn observations_carry_the_identity_strings() {
+    let obs = mdns_support::observations(&capture());
+    let printer: Vec<_> = obs
+        .iter()
+        .filter(|o| o.mac.map(|m| m.to_string()).as_deref() == Some(mdns_support::PRINTER))
+        .filter_map(|o| match &o.signal {
+            Signal::Mdns(m) if m.response => Some(m),
+            _ => None,
+        })
+        .collect();
+    let all = |f: fn(&cybriq::observe::Mdns) -> &Vec<String>| -> Vec<String> {
+        let mut v: Vec<String> = printer.iter().flat_map(|m| f(m).clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(all(|m| &m.services), ["_ipp._tcp", "_pdl-datastream._tcp"]);
+    assert_eq!(all(|m| &m.instances), ["HP LaserJet Pro M404dn (A1B2C3)"]);
+    assert_eq!(all(|m| &m.hosts), ["printer1"]);
+    assert_eq!(
+        all(|m| &m.txt),
+        [
+            "product=(HP LaserJet Pro M404dn)",
+            "ty=HP LaserJet Pro M404dn",
+            "usb_mdl=LaserJet Pro M404dn",
+            "usb_mfg=HP",
+        ]
+    );
+    let dlna = obs.iter().find_map(|o| match &o.signal {
+        Signal::Ssdp(s) if s.server.is_some() && s.kind == "notify" => Some(s),
+        _ => None,
+    });
+    let dlna = dlna.unwrap();
+    assert_eq!(
+        dlna.server.as_deref(),
+        Some("Debian DLNADOC/1.50 UPnP/1.0 MiniDLNA/1.3.0")
+    );
+}
+
+#[test]
+fn every_prefix_of_every_frame_decodes_with_anomalies_never_a_panic() {
+    for (i, (ts, f)) in frames().iter().enumerate() {
+        // Ethernet + IPv4 + UDP headers: 42 bytes; cut anywhere in the message after them.
+        for cut in 42..f.len() {
+            let d = frame::decode(LinkType::Ethernet, &f[..cut]);
+            assert!(
+                matches!(d.payload, Payload::Mdns(_) | Payload::Ssdp(_)),
+                "frame {} cut at {cut}",
+                i + 1
+            );
+            assert!(!d.anomalies.is_empty(), "frame {} cut at {cut}: no anomaly", i + 1);
+            let _ = Observation::from_frame(*ts, &d);
+        }
+    }
+}
+
+/// An Ethernet/IPv4/UDP frame from `sport` to `dport` carrying `payload`.
+fn udp_frame(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 9], [1, 0, 0x5e, 0, 0, 0xfb])
+        .ipv4([192, 0, 2, 9], [224, 0, 0, 251], 255)
+        .udp(sport, dport);
+    let mut out = Vec::with_capacity(b.size(payload.len()));
+    b.write(&mut out, payload).unwrap();
+    out
+}
+
+#[test]
+fn malformed_messages_are_precise_anomalies() {
+    let cases: [(u16, &[u8], Vec<Error>); 4] = [
+        (5353, &[0, 0, 0x84, 0], vec![Error::len("mdns", 0, 12, 4)]),
+        (
+            5353,
+            &[0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1],
+            vec![Error::content("mdns.name", 12, "compression pointer loop")],
+        ),
+        (
+            1900,
+            b"\x00\x01binary\r\n\r\n",
+            vec![Error::content("ssdp", 0, "not an HTTP-over-UDP start line")],
+        ),
+        // Cut inside a header name: the cut and the colon-less rest, at the line's offset.
+        (
+            1900,
+            b"NOTIFY * HTTP/1.1\r\nNT: upnp:rootdevice\r\nSERV",
+            vec![
+                Error::len("ssdp.headers", 40, 6, 4),
+                Error::content("ssdp.header", 40, "header line without a colon"),
+            ],
+        ),
+    ];
+    for (port, payload, want) in cases {
+        let f = udp_frame(port, port, payload);
+        let d = frame::decode(LinkType::Ethernet, &f);
+        assert_eq!(d.anomalies, want, "{payload:?}");
+    }
+}
+
+fn pipeline(toml: &str) -> Pipeline {
+    let cfg = Config::parse(toml, "test").unwrap();
+    Pipeline::new(
+        &cfg,
+        Settings::default(),
+        DnaBuilder::new(cfg.dna.params()),
+        Arc::new(RefDb::builtin().unwrap()),
+        Vec::new(),
+        None,
+    )
+}
+
+#[test]
+fn the_capture_key_decides_whether_they_are_used() {
+    let base = "[sensor]\nsite = \"s\"\n[[capture]]\ninterface = \"span0\"\n";
+    let mut off = pipeline(base);
+    let mut on = pipeline(&format!("{base}mdns_ssdp = true\n"));
+    let recs = frames();
+    for (ts, f) in &recs {
+        off.frame("span0", LinkType::Ethernet, *ts, f);
+        on.frame("span0", LinkType::Ethernet, *ts, f);
+        // Another interface without the key: not used either.
+        on.frame("span1", LinkType::Ethernet, *ts, f);
+    }
+    let (a, b) = (off.stats(), on.stats());
+    assert_eq!(a.observations, 0, "{a:?}");
+    assert_eq!(a.not_control_plane, recs.len() as u64);
+    assert_eq!(b.observations, recs.len() as u64, "{b:?}");
+    assert_eq!(b.not_control_plane, recs.len() as u64);
+}

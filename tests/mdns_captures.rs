@@ -123,7 +123,11 @@ fn every_prefix_of_every_frame_decodes_with_anomalies_never_a_panic() {
                 "frame {} cut at {cut}",
                 i + 1
             );
-            assert!(!d.anomalies.is_empty(), "frame {} cut at {cut}: no anomaly", i + 1);
+            assert!(
+                !d.anomalies.is_empty(),
+                "frame {} cut at {cut}: no anomaly",
+                i + 1
+            );
             let _ = Observation::from_frame(*ts, &d);
         }
     }
@@ -199,4 +203,46 @@ fn the_capture_key_decides_whether_they_are_used() {
     assert_eq!(a.not_control_plane, recs.len() as u64);
     assert_eq!(b.observations, recs.len() as u64, "{b:?}");
     assert_eq!(b.not_control_plane, recs.len() as u64);
+}
+
+/// What the same devices resolve to from their MACs alone (the docs/mdns-ssdp.md table's
+/// "without" column): discovery is what names the model, the class and the camera's vendor.
+#[test]
+fn without_discovery_the_identities_are_weaker() {
+    use cybriq::refdb::{DeviceClass, NdaaStatus, profile::Profile};
+    let db = RefDb::builtin().unwrap();
+    let alone = |mac: &str| db.resolve(&Profile::new(Some(mac.parse().unwrap())));
+    let with = |mac: &str| mdns_support::identity(&capture(), mac);
+    let (p0, p1) = (alone(mdns_support::PRINTER), with(mdns_support::PRINTER));
+    eprintln!(
+        "printer: {:?} {:?} {:.3} -> {:.3}",
+        p0.vendor, p0.class, p0.confidence, p1.confidence
+    );
+    assert_eq!(p0.vendor.as_deref(), Some("HP"));
+    assert!(
+        p0.model.is_none() && p0.class != DeviceClass::Printer,
+        "{p0:?}"
+    );
+    assert!(p1.confidence > p0.confidence);
+    let c0 = alone(mdns_support::CAST);
+    eprintln!("cast: {:?} {:?} {:.3}", c0.vendor, c0.class, c0.confidence);
+    assert!(
+        c0.model.is_none() && c0.class != DeviceClass::AvSystem,
+        "{c0:?}"
+    );
+    let h0 = alone(mdns_support::CAMERA);
+    assert!(h0.vendor.is_none(), "{h0:?}");
+    assert_eq!(h0.ndaa_status, NdaaStatus::Unknown);
+    let h1 = with(mdns_support::CAMERA);
+    eprintln!(
+        "camera: {:?} {:?} {:.3}",
+        h1.vendor, h1.model, h1.confidence
+    );
+    assert_eq!(h1.model.as_deref(), Some("DS-2CD2143G2-I"), "{h1:?}");
+    let (l0, l1) = (alone(mdns_support::LINUX), with(mdns_support::LINUX));
+    eprintln!(
+        "linux: {:?} {:?} {:.3} / {:?} {:?} {:.3}",
+        l0.vendor, l0.class, l0.confidence, l1.vendor, l1.class, l1.confidence
+    );
+    assert_eq!(l0.vendor, l1.vendor);
 }

@@ -23,9 +23,10 @@ mod snmp_support;
 
 use std::path::Path;
 
-use mdns_support::{CAMERA, CAST, LINUX, PRINTER, Service, address, avahi, minidlna, send_udp, tcpdump};
+use mdns_support::{
+    CAMERA, CAST, LINUX, PRINTER, Service, address, avahi, minidlna, send_udp, tcpdump,
+};
 use netns_lab::{Lab, ready, wait_for};
-
 
 /// A camera's advertisement as the test sends it.
 pub const HIKVISION_NOTIFY: &str = "NOTIFY * HTTP/1.1\r\n\
@@ -80,23 +81,46 @@ fn capture(dir: &Path) -> std::path::PathBuf {
         d
     };
     let name = "HP LaserJet Pro M404dn (A1B2C3)";
-    let printer = avahi(&ns[0], &sub("printer"), "printer1", false, name, &printer_services());
+    let printer = avahi(
+        &ns[0],
+        &sub("printer"),
+        "printer1",
+        false,
+        name,
+        &printer_services(),
+    );
     let cast_svc = [Service {
         kind: "_googlecast._tcp",
         port: 8009,
         txt: &["id=4f2a9c", "md=Chromecast", "fn=Living Room TV", "ve=05"],
     }];
-    let cast = avahi(&ns[1], &sub("cast"), "chromecast", false, "Chromecast-4f2a9c", &cast_svc);
-    let ssh = [Service { kind: "_ssh._tcp", port: 22, txt: &[] }];
+    let cast = avahi(
+        &ns[1],
+        &sub("cast"),
+        "chromecast",
+        false,
+        "Chromecast-4f2a9c",
+        &cast_svc,
+    );
+    let ssh = [Service {
+        kind: "_ssh._tcp",
+        port: 22,
+        txt: &[],
+    }];
     let linux = avahi(&ns[2], &sub("linux"), "pi", true, "pi", &ssh);
     let dlna = minidlna(&ns[2], &sub("linux"), "pi");
-    send_udp(&ns[3], "239.255.255.250", 1900, HIKVISION_NOTIFY.as_bytes(), 3);
+    send_udp(
+        &ns[3],
+        "239.255.255.250",
+        1900,
+        HIKVISION_NOTIFY.as_bytes(),
+        3,
+    );
     wait_for("every device's announcements", 30, || {
         let obs = mdns_support::observations(&pcap);
         let seen = |mac: &str, proto: &str| {
-            obs.iter().any(|o| {
-                o.mac.map(|m| m.to_string()).as_deref() == Some(mac) && o.proto() == proto
-            })
+            obs.iter()
+                .any(|o| o.mac.map(|m| m.to_string()).as_deref() == Some(mac) && o.proto() == proto)
         };
         let has_txt = obs.iter().any(|o| match &o.signal {
             cybriq::observe::Signal::Mdns(m) => m.txt.iter().any(|t| t.starts_with("usb_mdl")),
@@ -122,11 +146,19 @@ fn capture(dir: &Path) -> std::path::PathBuf {
 fn real_daemons_announce_identities_that_resolve() {
     if !ready(
         "mdns_live",
-        &["tcpdump", "tshark", "avahi-daemon", "minidlnad", "python3", "tc"],
+        &[
+            "tcpdump",
+            "tshark",
+            "avahi-daemon",
+            "minidlnad",
+            "python3",
+            "tc",
+        ],
     ) {
         return;
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mdns-live-{}", std::process::id()));
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mdns-live-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let pcap = capture(&dir);

@@ -164,7 +164,10 @@ mod tests {
         let m = name_msg(&["Office Printer", "_ipp", "_tcp", "local"]);
         let (n, _) = Name::parse(&m, 12).unwrap();
         let (svc, inst) = service_of(&n).unwrap();
-        assert_eq!((svc.as_str(), inst), ("_ipp._tcp", Some(&b"Office Printer"[..])));
+        assert_eq!(
+            (svc.as_str(), inst),
+            ("_ipp._tcp", Some(&b"Office Printer"[..]))
+        );
         let m = name_msg(&["_printer", "_sub", "_http", "_tcp", "local"]);
         let (n, _) = Name::parse(&m, 12).unwrap();
         assert_eq!(service_of(&n), Some(("_http._tcp".into(), None)));

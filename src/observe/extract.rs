@@ -2,9 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::{
-    Arp, Cdp, Dhcp, Dhcpv6, Eapol, Inventory, Lldp, Neighbor, Observation, Signal, Stp,
-};
+use super::{Arp, Cdp, Dhcp, Dhcpv6, Eapol, Inventory, Lldp, Neighbor, Observation, Signal, Stp};
 use crate::clock::Timestamp;
 use crate::wire::lldp::{IdValue, MgmtAddress};
 use crate::wire::{Frame, Payload, Text, arp, cdp, dhcpv4, dhcpv6, eapol, edp, fdp, lldp, stp};

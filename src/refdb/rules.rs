@@ -108,7 +108,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "identity TXT pair `key=value`, key lower-case: ty, product, usb_mfg, usb_mdl, mfg, mdl, md, model, am",
     ),
     ("mdns.hinfo", "mDNS HINFO as `cpu os`"),
-    ("ssdp.server", "SSDP `SERVER` header (NOTIFY, search responses)"),
+    (
+        "ssdp.server",
+        "SSDP `SERVER` header (NOTIFY, search responses)",
+    ),
     ("ssdp.user_agent", "SSDP `USER-AGENT` header (M-SEARCH)"),
     (
         "ssdp.type",

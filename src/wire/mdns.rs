@@ -256,7 +256,11 @@ fn walk<'a>(msg: &'a [u8], start: usize, mut label: impl FnMut(&'a [u8])) -> Res
                 };
                 wire_len += 1 + l;
                 if wire_len + 1 > MAX_NAME_LEN {
-                    return Err(Error::content("mdns.name", start, "name longer than 255 bytes"));
+                    return Err(Error::content(
+                        "mdns.name",
+                        start,
+                        "name longer than 255 bytes",
+                    ));
                 }
                 label(bytes);
                 pos += 1 + l;
@@ -268,11 +272,7 @@ fn walk<'a>(msg: &'a [u8], start: usize, mut label: impl FnMut(&'a [u8])) -> Res
                 end.get_or_insert(pos + 2);
                 hops += 1;
                 if hops > MAX_POINTER_HOPS {
-                    return Err(Error::content(
-                        "mdns.name",
-                        pos,
-                        "compression pointer loop",
-                    ));
+                    return Err(Error::content("mdns.name", pos, "compression pointer loop"));
                 }
                 let target = usize::from(b & 0x3f) << 8 | usize::from(lo);
                 if target >= msg.len() {
@@ -360,12 +360,12 @@ impl<'a> Txt<'a> {
     /// `key=value` pairs (a string without `=` is a key with an empty value; empty strings are
     /// skipped).
     pub fn pairs(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
-        self.items().filter(|i| !i.is_empty()).map(|i| {
-            match i.iter().position(|&b| b == b'=') {
+        self.items()
+            .filter(|i| !i.is_empty())
+            .map(|i| match i.iter().position(|&b| b == b'=') {
                 Some(p) => (&i[..p], &i[p + 1..]),
                 None => (i, &i[i.len()..]),
-            }
-        })
+            })
     }
 
     /// The value of the first pair whose key equals `key` (case-insensitive, RFC 6763 6.4).
@@ -600,9 +600,14 @@ impl<'a> Repr<'a> {
         let mut pos = HEADER_LEN;
         let qd = usize::from(packet.qdcount());
         r.questions = Vec::with_capacity(capacity(qd, msg.len() - pos, MIN_QUESTION));
-        let mut ok = section(msg, &mut pos, qd, ("mdns.questions", MIN_QUESTION), anomalies, |msg, pos| {
-            parse_question(msg, pos).map(|q| r.questions.push(q))
-        });
+        let mut ok = section(
+            msg,
+            &mut pos,
+            qd,
+            ("mdns.questions", MIN_QUESTION),
+            anomalies,
+            |msg, pos| parse_question(msg, pos).map(|q| r.questions.push(q)),
+        );
         let counts = [packet.ancount(), packet.nscount(), packet.arcount()];
         let names = ["mdns.answers", "mdns.authority", "mdns.additional"];
         for (i, (count, layer)) in counts.into_iter().zip(names).enumerate() {
@@ -613,9 +618,14 @@ impl<'a> Repr<'a> {
                 0
             });
             if ok {
-                ok = section(msg, &mut pos, n, (layer, MIN_RECORD), anomalies, |msg, pos| {
-                    parse_record(msg, pos).map(|x| v.push(x))
-                });
+                ok = section(
+                    msg,
+                    &mut pos,
+                    n,
+                    (layer, MIN_RECORD),
+                    anomalies,
+                    |msg, pos| parse_record(msg, pos).map(|x| v.push(x)),
+                );
             }
             match i {
                 0 => r.answers = v,
@@ -624,11 +634,7 @@ impl<'a> Repr<'a> {
             }
         }
         if ok && pos < msg.len() {
-            anomalies.push(Error::content(
-                "mdns",
-                pos,
-                "bytes after the last record",
-            ));
+            anomalies.push(Error::content("mdns", pos, "bytes after the last record"));
         }
         Ok(r)
     }
@@ -641,10 +647,7 @@ impl<'a> Repr<'a> {
                 .iter()
                 .map(|q| q.name.wire_len() + 4)
                 .sum::<usize>()
-            + self
-                .records()
-                .map(|(_, r)| r.buffer_len())
-                .sum::<usize>()
+            + self.records().map(|(_, r)| r.buffer_len()).sum::<usize>()
     }
 
     /// Every record, with the name of its section (`answers`, `authority`, `additional`).
@@ -769,7 +772,10 @@ fn rdata_name<'a>(msg: &'a [u8], at: usize, end: usize) -> Result<Name<'a>> {
         ));
     }
     // Pointers may reach back before the record; parse against the whole message.
-    Ok(Name { msg, start: n.start })
+    Ok(Name {
+        msg,
+        start: n.start,
+    })
 }
 
 fn parse_rdata<'a>(msg: &'a [u8], rtype: RrType, start: usize, d: &'a [u8]) -> Result<RData<'a>> {
@@ -848,7 +854,8 @@ impl fmt::Display for Repr<'_> {
         for (_, r) in self.records().take(16) {
             write!(f, "; {} {} {}", r.name, r.rtype, r.data)?;
         }
-        let more = self.questions.len().saturating_sub(8) + self.records().count().saturating_sub(16);
+        let more =
+            self.questions.len().saturating_sub(8) + self.records().count().saturating_sub(16);
         if more > 0 {
             write!(f, "; (+{more} more)")?;
         }

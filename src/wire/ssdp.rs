@@ -103,7 +103,8 @@ fn start_kind(line: &[u8]) -> Result<(Kind, Option<u16>)> {
 impl<'a> Repr<'a> {
     /// Decodes a datagram. `Err` when it has no complete start line of HTTP-over-UDP.
     pub fn parse(buf: &'a [u8], anomalies: &mut Anomalies) -> Result<Repr<'a>> {
-        let (line, mut rest) = next_line(buf).ok_or(Error::len("ssdp", 0, buf.len() + 1, buf.len()))?;
+        let (line, mut rest) =
+            next_line(buf).ok_or(Error::len("ssdp", 0, buf.len() + 1, buf.len()))?;
         let (kind, status) = start_kind(line)?;
         let mut r = Repr {
             kind,
@@ -114,12 +115,7 @@ impl<'a> Repr<'a> {
         loop {
             let off = buf.len() - rest.len();
             let Some((line, tail)) = next_line(rest) else {
-                anomalies.push(Error::len(
-                    "ssdp.headers",
-                    off,
-                    rest.len() + 2,
-                    rest.len(),
-                ));
+                anomalies.push(Error::len("ssdp.headers", off, rest.len() + 2, rest.len()));
                 // A last header without its line end still says something.
                 r.header(rest, off, anomalies);
                 break;
@@ -141,7 +137,11 @@ impl<'a> Repr<'a> {
             return true;
         }
         let Some(colon) = line.iter().position(|&b| b == b':') else {
-            anomalies.push(Error::content("ssdp.header", off, "header line without a colon"));
+            anomalies.push(Error::content(
+                "ssdp.header",
+                off,
+                "header line without a colon",
+            ));
             return true;
         };
         let name = trim(&line[..colon]);

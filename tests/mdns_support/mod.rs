@@ -45,7 +45,9 @@ pub struct Service<'a> {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Writes avahi's configuration and one service group (`name`, `services`) into `dir`.
@@ -69,7 +71,10 @@ fn avahi_files(dir: &Path, host: &str, workstation: bool, name: &str, services: 
         xml_escape(name)
     );
     for s in services {
-        xml += &format!("  <service>\n    <type>{}</type>\n    <port>{}</port>\n", s.kind, s.port);
+        xml += &format!(
+            "  <service>\n    <type>{}</type>\n    <port>{}</port>\n",
+            s.kind, s.port
+        );
         for t in s.txt {
             xml += &format!("    <txt-record>{}</txt-record>\n", xml_escape(t));
         }
@@ -203,8 +208,16 @@ pub const TSHARK_FIELDS: [&str; 5] = [
 pub fn tshark_fields(pcap: &Path) -> String {
     let mut cmd = Command::new("tshark");
     cmd.arg("-r").arg(pcap).args([
-        "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=|",
-        "-e", "frame.number",
+        "-T",
+        "fields",
+        "-E",
+        "separator=/t",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=|",
+        "-e",
+        "frame.number",
     ]);
     for f in TSHARK_FIELDS {
         cmd.args(["-e", f]);
@@ -228,7 +241,10 @@ pub fn our_fields(pcap: &Path) -> String {
                     match r["type"].as_str() {
                         Some("PTR") => ptr.push(d.as_str().unwrap().to_owned()),
                         Some("TXT") => txt.extend(
-                            d.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()),
+                            d.as_array()
+                                .unwrap()
+                                .iter()
+                                .map(|s| s.as_str().unwrap().to_owned()),
                         ),
                         Some("SRV") => srv.push(d["target"].as_str().unwrap().to_owned()),
                         Some("A") => a.push(d.as_str().unwrap().to_owned()),
@@ -239,12 +255,18 @@ pub fn our_fields(pcap: &Path) -> String {
         }
         if let Some(s) = v.get("ssdp") {
             for h in s["headers"].as_array().into_iter().flatten() {
-                if h["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case("server")) {
+                if h["name"]
+                    .as_str()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("server"))
+                {
                     server.push(h["value"].as_str().unwrap().to_owned());
                 }
             }
         }
-        let cols: Vec<String> = [ptr, txt, srv, a, server].iter().map(|c| c.join("|")).collect();
+        let cols: Vec<String> = [ptr, txt, srv, a, server]
+            .iter()
+            .map(|c| c.join("|"))
+            .collect();
         out += &format!("{n}\t{}\n", cols.join("\t"));
     }
     out
@@ -263,7 +285,12 @@ pub fn agree(file: &str, ours: &str, oracle: &str) -> usize {
         theirs.len()
     );
     for (m, t) in mine.iter().zip(&theirs) {
-        assert_eq!(m, t, "{file}: ours vs tshark (frame, {})", TSHARK_FIELDS.join(", "));
+        assert_eq!(
+            m,
+            t,
+            "{file}: ours vs tshark (frame, {})",
+            TSHARK_FIELDS.join(", ")
+        );
     }
     mine.len()
 }
@@ -286,11 +313,21 @@ pub fn check_identities(pcap: &Path) {
         .filter(|e| e.signal.starts_with("mdns") || e.signal.starts_with("ssdp"))
         .filter(|e| e.vendor.is_some())
         .collect();
-    assert!(claims.is_empty(), "a plain Linux host's discovery names no vendor: {claims:?}");
-    assert_eq!(l.vendor.as_deref(), Some("Raspberry Pi"), "the OUI's vendor stands: {l:?}");
+    assert!(
+        claims.is_empty(),
+        "a plain Linux host's discovery names no vendor: {claims:?}"
+    );
+    assert_eq!(
+        l.vendor.as_deref(),
+        Some("Raspberry Pi"),
+        "the OUI's vendor stands: {l:?}"
+    );
     let h = identity(pcap, CAMERA);
     assert_eq!(h.vendor.as_deref(), Some("Hikvision"), "{h:?}");
     assert_eq!(h.class, DeviceClass::Camera, "{h:?}");
     assert_eq!(h.ndaa_status, NdaaStatus::Prohibited, "{h:?}");
-    assert!(h.confidence >= 0.85, "at the ndaa-prohibited-detected threshold: {h:?}");
+    assert!(
+        h.confidence >= 0.85,
+        "at the ndaa-prohibited-detected threshold: {h:?}"
+    );
 }

@@ -34,7 +34,10 @@ fn deconstruct() {
     let p = Packet::new_checked(&PRINTER[..]).unwrap();
     assert_eq!(p.id(), 0);
     assert_eq!(p.flags(), 0x8400);
-    assert_eq!((p.qdcount(), p.ancount(), p.nscount(), p.arcount()), (0, 4, 0, 1));
+    assert_eq!(
+        (p.qdcount(), p.ancount(), p.nscount(), p.arcount()),
+        (0, 4, 0, 1)
+    );
     let (n, end) = Name::parse(&PRINTER, HEADER_LEN).unwrap();
     assert_eq!(n.to_string(), "_ipp._tcp.local");
     assert_eq!(end, 29);
@@ -64,13 +67,25 @@ fn parse() {
     assert_eq!(r.answers.len(), 4);
     assert_eq!(r.additional.len(), 1);
     let ptr = &r.answers[0];
-    assert_eq!((ptr.rtype, ptr.ttl, ptr.cache_flush), (RrType::Ptr, 4500, false));
-    let RData::Ptr(inst) = &ptr.data else { panic!("{ptr:?}") };
+    assert_eq!(
+        (ptr.rtype, ptr.ttl, ptr.cache_flush),
+        (RrType::Ptr, 4500, false)
+    );
+    let RData::Ptr(inst) = &ptr.data else {
+        panic!("{ptr:?}")
+    };
     assert_eq!(inst.to_string(), "Office Printer._ipp._tcp.local");
-    let RData::Srv { port, target, .. } = &r.answers[1].data else { panic!() };
-    assert_eq!((*port, target.to_string().as_str()), (631, "printer1.local"));
+    let RData::Srv { port, target, .. } = &r.answers[1].data else {
+        panic!()
+    };
+    assert_eq!(
+        (*port, target.to_string().as_str()),
+        (631, "printer1.local")
+    );
     assert!(r.answers[1].cache_flush);
-    let RData::Txt(t) = &r.answers[2].data else { panic!() };
+    let RData::Txt(t) = &r.answers[2].data else {
+        panic!()
+    };
     assert_eq!(t.get("TY"), Some(&b"HP LaserJet Pro M404dn"[..]));
     assert_eq!(t.get("usb_mfg"), Some(&b"HP"[..]));
     assert_eq!(t.get("missing"), None);
@@ -115,12 +130,26 @@ fn a_pointer_loop_is_an_error_not_a_hang() {
     m.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1]);
     let (r, an) = decode_ok(&m);
     assert!(r.questions.is_empty());
-    assert_eq!(an, [Error::content("mdns.name", 12, "compression pointer loop")]);
+    assert_eq!(
+        an,
+        [Error::content("mdns.name", 12, "compression pointer loop")]
+    );
     // Two names pointing at each other.
     let mut m = header(2, 0);
-    m.extend_from_slice(&[0x01, b'a', 0xc0, 0x14, 0, 1, 0, 1, 0x01, b'b', 0xc0, 0x0c, 0, 1, 0, 1]);
+    m.extend_from_slice(&[
+        0x01, b'a', 0xc0, 0x14, 0, 1, 0, 1, 0x01, b'b', 0xc0, 0x0c, 0, 1, 0, 1,
+    ]);
     let (_, an) = decode_ok(&m);
-    assert!(matches!(an[0], Error::Content { kind: "compression pointer loop", .. }), "{an:?}");
+    assert!(
+        matches!(
+            an[0],
+            Error::Content {
+                kind: "compression pointer loop",
+                ..
+            }
+        ),
+        "{an:?}"
+    );
 }
 
 #[test]
@@ -129,11 +158,18 @@ fn bad_pointers_labels_and_lengths_are_precise() {
     m.extend_from_slice(&[0xc0, 0xff, 0, 1, 0, 1]);
     assert_eq!(
         decode_ok(&m).1,
-        [Error::content("mdns.pointer", 12, "compression pointer past the end")]
+        [Error::content(
+            "mdns.pointer",
+            12,
+            "compression pointer past the end"
+        )]
     );
     let mut m = header(1, 0);
     m.extend_from_slice(&[0x41, b'a', 0, 0, 1, 0, 1]);
-    assert_eq!(decode_ok(&m).1, [Error::content("mdns.label", 12, "reserved label type")]);
+    assert_eq!(
+        decode_ok(&m).1,
+        [Error::content("mdns.label", 12, "reserved label type")]
+    );
     let mut m = header(1, 0);
     m.extend_from_slice(&[0x05, b'a', b'b']);
     assert_eq!(decode_ok(&m).1, [Error::len("mdns.label", 12, 6, 3)]);
@@ -146,33 +182,64 @@ fn bad_pointers_labels_and_lengths_are_precise() {
     m.extend_from_slice(&[0, 0, 1, 0, 1]);
     assert_eq!(
         decode_ok(&m).1,
-        [Error::content("mdns.name", 12, "name longer than 255 bytes")]
+        [Error::content(
+            "mdns.name",
+            12,
+            "name longer than 255 bytes"
+        )]
     );
     // Counts that promise more than the datagram holds: reserved space stays bounded.
     let m = header(0xffff, 0xffff);
     let (r, an) = decode_ok(&m);
     assert!(r.questions.capacity() <= MAX_RECORDS && r.answers.capacity() == 0);
     assert_eq!(an, [Error::len("mdns.questions", 12, 0xffff * 5, 0)]);
-    assert_eq!(decode(&PRINTER[..11], &mut Vec::new()), Err(Error::len("mdns", 0, 12, 11)));
+    assert_eq!(
+        decode(&PRINTER[..11], &mut Vec::new()),
+        Err(Error::len("mdns", 0, 12, 11))
+    );
 }
 
 #[test]
 fn a_cut_record_keeps_the_records_before_it() {
     let (r, an) = decode_ok(&PRINTER[..150]);
     assert_eq!(r.answers.len(), 2, "PTR and SRV are whole");
-    assert!(matches!(an[..], [Error::Len { layer: "mdns.record", .. }]), "{an:?}");
+    assert!(
+        matches!(
+            an[..],
+            [Error::Len {
+                layer: "mdns.record",
+                ..
+            }]
+        ),
+        "{an:?}"
+    );
     // A TXT string running past its record: the TXT is an error, with the offset in the message.
     let mut m = PRINTER;
     m[107] = 0x7f;
     let (r, an) = decode_ok(&m);
     assert_eq!(r.answers.len(), 2);
-    assert!(matches!(an[..], [Error::Len { layer: "mdns.txt", offset: 108, required: 127, .. }]), "{an:?}");
+    assert!(
+        matches!(
+            an[..],
+            [Error::Len {
+                layer: "mdns.txt",
+                offset: 108,
+                required: 127,
+                ..
+            }]
+        ),
+        "{an:?}"
+    );
     // Trailing bytes after the last record.
     let mut m = PRINTER.to_vec();
     m.push(0);
     assert_eq!(
         decode_ok(&m).1,
-        [Error::content("mdns", PRINTER.len(), "bytes after the last record")]
+        [Error::content(
+            "mdns",
+            PRINTER.len(),
+            "bytes after the last record"
+        )]
     );
 }
 

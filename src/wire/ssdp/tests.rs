@@ -35,7 +35,10 @@ fn deconstruct() {
     assert_eq!(line, b"NOTIFY * HTTP/1.1");
     assert!(rest.starts_with(b"HOST:"));
     assert_eq!(start_kind(line), Ok((Kind::Notify, None)));
-    assert_eq!(start_kind(b"HTTP/1.1 200 OK"), Ok((Kind::Response, Some(200))));
+    assert_eq!(
+        start_kind(b"HTTP/1.1 200 OK"),
+        Ok((Kind::Response, Some(200)))
+    );
     assert_eq!(trim(b" \tx y\t "), b"x y");
 }
 
@@ -46,11 +49,26 @@ fn construct() {
         start_line: Text(b"M-SEARCH * HTTP/1.1"),
         status: None,
         headers: vec![
-            Header { name: Text(b"HOST"), value: Text(b"239.255.255.250:1900") },
-            Header { name: Text(b"MAN"), value: Text(b"\"ssdp:discover\"") },
-            Header { name: Text(b"MX"), value: Text(b"1") },
-            Header { name: Text(b"ST"), value: Text(b"urn:dial-multiscreen-org:service:dial:1") },
-            Header { name: Text(b"USER-AGENT"), value: Text(b"Microsoft Edge/120.0 Windows") },
+            Header {
+                name: Text(b"HOST"),
+                value: Text(b"239.255.255.250:1900"),
+            },
+            Header {
+                name: Text(b"MAN"),
+                value: Text(b"\"ssdp:discover\""),
+            },
+            Header {
+                name: Text(b"MX"),
+                value: Text(b"1"),
+            },
+            Header {
+                name: Text(b"ST"),
+                value: Text(b"urn:dial-multiscreen-org:service:dial:1"),
+            },
+            Header {
+                name: Text(b"USER-AGENT"),
+                value: Text(b"Microsoft Edge/120.0 Windows"),
+            },
         ],
     };
     let mut buf = vec![0u8; r.buffer_len()];
@@ -64,22 +82,38 @@ fn parse() {
     assert!(an.is_empty(), "{an:?}");
     assert_eq!(r.kind, Kind::Notify);
     assert_eq!(r.headers.len(), 7);
-    assert_eq!(r.server().unwrap().to_string(), "Linux/3.10, UPnP/1.0, Hikvision-Webs/1.0");
-    assert_eq!(r.get("server"), r.server(), "names compare case-insensitively");
+    assert_eq!(
+        r.server().unwrap().to_string(),
+        "Linux/3.10, UPnP/1.0, Hikvision-Webs/1.0"
+    );
+    assert_eq!(
+        r.get("server"),
+        r.server(),
+        "names compare case-insensitively"
+    );
     assert_eq!(r.nt().unwrap().to_string(), "upnp:rootdevice");
     assert_eq!(r.nts().unwrap().to_string(), "ssdp:alive");
     assert!(r.usn().unwrap().to_string().starts_with("uuid:5f2a3c4e"));
-    assert_eq!(r.location().unwrap().to_string(), "http://192.0.2.64:49152/rootDesc.xml");
+    assert_eq!(
+        r.location().unwrap().to_string(),
+        "http://192.0.2.64:49152/rootDesc.xml"
+    );
     assert_eq!(r.st(), None);
     let j = serde_json::to_value(&r).unwrap();
     assert_eq!(j["kind"], "notify");
     assert_eq!(j["headers"][5]["name"], "SERVER");
     assert!(j.get("status").is_none());
-    assert!(r.to_string().starts_with("notify nts \"ssdp:alive\" nt \"upnp:rootdevice\""));
+    assert!(
+        r.to_string()
+            .starts_with("notify nts \"ssdp:alive\" nt \"upnp:rootdevice\"")
+    );
     let (m, an) = decode_ok(MSEARCH);
     assert!(an.is_empty());
     assert_eq!(m.kind, Kind::MSearch);
-    assert_eq!(m.user_agent().unwrap().to_string(), "Microsoft Edge/120.0 Windows");
+    assert_eq!(
+        m.user_agent().unwrap().to_string(),
+        "Microsoft Edge/120.0 Windows"
+    );
     let ok = b"HTTP/1.1 200 OK\r\nst: upnp:rootdevice\r\nserver:Linux UPnP/1.0 x\r\n\r\n";
     let (o, an) = decode_ok(ok);
     assert!(an.is_empty());
@@ -121,7 +155,16 @@ fn malformed_and_truncated_are_precise() {
     let (r, an) = decode_ok(cut);
     assert_eq!(r.headers.len(), 6);
     assert!(r.server().unwrap().to_string().starts_with("Linux/3.10"));
-    assert!(matches!(an[..], [Error::Len { layer: "ssdp.headers", .. }]), "{an:?}");
+    assert!(
+        matches!(
+            an[..],
+            [Error::Len {
+                layer: "ssdp.headers",
+                ..
+            }]
+        ),
+        "{an:?}"
+    );
     let (r, an) = decode_ok(b"NOTIFY * HTTP/1.1\r\nno colon here\r\n: empty\r\nNT: x\r\n\r\n");
     assert_eq!(r.headers.len(), 1);
     assert_eq!(
@@ -138,7 +181,13 @@ fn malformed_and_truncated_are_precise() {
     many.extend_from_slice(b"\r\n");
     let (r, an) = decode_ok(&many);
     assert_eq!(r.headers.len(), MAX_HEADERS);
-    assert!(matches!(an[..], [Error::Content { kind: "more than 48 headers", .. }]));
+    assert!(matches!(
+        an[..],
+        [Error::Content {
+            kind: "more than 48 headers",
+            ..
+        }]
+    ));
 }
 
 proptest! {

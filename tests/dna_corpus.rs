@@ -489,5 +489,8 @@ fn discovery_leaves_every_corpus_dna_unchanged() {
             assert_eq!(x.vector.as_slice(), y.vector.as_slice());
         }
     }
-    assert!(seen > 0 && devices > 0, "{seen} discovery frames, {devices} devices");
+    assert!(
+        seen > 0 && devices > 0,
+        "{seen} discovery frames, {devices} devices"
+    );
 }

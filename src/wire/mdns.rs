@@ -8,9 +8,10 @@
 //! most [`MAX_RECORDS`] entries (more is an anomaly), so a datagram cannot allocate more than
 //! it holds. PTR, SRV, TXT, A, AAAA and HINFO data are decoded; other types are kept as bytes.
 //!
-//! A record that cannot be decoded ends its section (the rest of the message cannot be found
-//! without it): what parsed before it is kept, and the reason is an anomaly. `emit` writes names
-//! uncompressed.
+//! A record whose header cannot be read ends the message (the rest cannot be found without it):
+//! what parsed before it is kept, and the reason is an anomaly. A record whose data does not
+//! decode as its type says is kept as bytes, with an anomaly, and the message goes on. `emit`
+//! writes names uncompressed.
 
 use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -211,11 +212,6 @@ impl<'a> Name<'a> {
         }
         buf[off] = 0;
         off + 1
-    }
-
-    /// The name as dotted text (lossy UTF-8, control characters escaped).
-    pub fn to_text(&self) -> String {
-        self.to_string()
     }
 
     /// Whether the name ends with the labels of `suffix` (case-insensitive; `suffix` dotted,
@@ -606,7 +602,7 @@ impl<'a> Repr<'a> {
             qd,
             ("mdns.questions", MIN_QUESTION),
             anomalies,
-            |msg, pos| parse_question(msg, pos).map(|q| r.questions.push(q)),
+            |msg, pos, _| parse_question(msg, pos).map(|q| r.questions.push(q)),
         );
         let counts = [packet.ancount(), packet.nscount(), packet.arcount()];
         let names = ["mdns.answers", "mdns.authority", "mdns.additional"];
@@ -624,7 +620,7 @@ impl<'a> Repr<'a> {
                     n,
                     (layer, MIN_RECORD),
                     anomalies,
-                    |msg, pos| parse_record(msg, pos).map(|x| v.push(x)),
+                    |msg, pos, an| parse_record(msg, pos, an).map(|x| v.push(x)),
                 );
             }
             match i {
@@ -705,7 +701,7 @@ fn section<'a>(
     count: usize,
     (layer, min): (&'static str, usize),
     anomalies: &mut Anomalies,
-    mut one: impl FnMut(&'a [u8], &mut usize) -> Result<()>,
+    mut one: impl FnMut(&'a [u8], &mut usize, &mut Anomalies) -> Result<()>,
 ) -> bool {
     for i in 0..count {
         if i == MAX_RECORDS {
@@ -716,7 +712,7 @@ fn section<'a>(
             anomalies.push(Error::len(layer, *pos, (count - i) * min, 0));
             return false;
         }
-        if let Err(e) = one(msg, pos) {
+        if let Err(e) = one(msg, pos, anomalies) {
             anomalies.push(e);
             return false;
         }
@@ -739,7 +735,14 @@ fn parse_question<'a>(msg: &'a [u8], pos: &mut usize) -> Result<Question<'a>> {
     })
 }
 
-fn parse_record<'a>(msg: &'a [u8], pos: &mut usize) -> Result<Record<'a>> {
+/// One record. Data that does not decode as its type says (a TXT string running past the
+/// record, an A record of 5 bytes) is an anomaly and kept as bytes: the record's length is known,
+/// so the message goes on.
+fn parse_record<'a>(
+    msg: &'a [u8],
+    pos: &mut usize,
+    anomalies: &mut Anomalies,
+) -> Result<Record<'a>> {
     let (name, end) = Name::parse(msg, *pos)?;
     let mut c = Cursor::new(msg, "mdns.record");
     c.take(end)?;
@@ -749,7 +752,10 @@ fn parse_record<'a>(msg: &'a [u8], pos: &mut usize) -> Result<Record<'a>> {
     let rdlen = usize::from(c.u16()?);
     let start = c.pos();
     let rdata = c.take(rdlen)?;
-    let data = parse_rdata(msg, rtype, start, rdata)?;
+    let data = parse_rdata(msg, rtype, start, rdata).unwrap_or_else(|e| {
+        anomalies.push(e);
+        RData::Other(Hex(rdata))
+    });
     *pos = c.pos();
     Ok(Record {
         name,

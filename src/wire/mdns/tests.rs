@@ -214,10 +214,13 @@ fn a_cut_record_keeps_the_records_before_it() {
         "{an:?}"
     );
     // A TXT string running past its record: the TXT is an error, with the offset in the message.
+    // The record's length is known: it is kept as bytes and the message goes on.
     let mut m = PRINTER;
     m[107] = 0x7f;
     let (r, an) = decode_ok(&m);
-    assert_eq!(r.answers.len(), 2);
+    assert_eq!((r.answers.len(), r.additional.len()), (4, 1));
+    assert_eq!(r.answers[2].data, RData::Other(Hex(&m[97..185])));
+    assert_eq!(r.answers[3].data, RData::A(Ipv4Addr::new(192, 0, 2, 31)));
     assert!(
         matches!(
             an[..],

@@ -246,3 +246,45 @@ fn without_discovery_the_identities_are_weaker() {
     );
     assert_eq!(l0.vendor, l1.vendor);
 }
+
+/// The pipeline keeps a device's mDNS (SSDP) evidence as the union of its messages, and
+/// rebuilds its identity as that grows, though its DNA stays the same: after the printer's
+/// last message (its goodbye) it is the identity of everything it said.
+#[test]
+fn a_device_s_discovery_evidence_accumulates_in_the_pipeline() {
+    use cybriq::attribution::PortRef;
+    use cybriq::pipeline::devices::Devices;
+    let db = RefDb::builtin().unwrap();
+    let b = DnaBuilder::new(cybriq::dna::DnaParams::default());
+    let mut d = Devices::new(100);
+    let port = d.port_id(&PortRef {
+        switch: "sw".into(),
+        port: "Gi1/0/1".into(),
+    });
+    let all = mdns_support::observations(&capture());
+    for who in [
+        mdns_support::PRINTER,
+        mdns_support::CAMERA,
+        mdns_support::LINUX,
+    ] {
+        let mac: cybriq::wire::MacAddr = who.parse().unwrap();
+        let (mut rebuilt, mut dnas) = (0, std::collections::BTreeSet::new());
+        let mut last = None;
+        for o in all.iter().filter(|o| o.mac == Some(mac)) {
+            rebuilt += usize::from(d.observe(port, mac, o, None).changed);
+            let (dna, id) = d.built(port, mac, &b, &db).unwrap();
+            dnas.insert(dna.id.to_string());
+            last = Some(id.clone());
+        }
+        let (got, want) = (last.unwrap(), mdns_support::identity(&capture(), who));
+        assert_eq!(
+            (&got.vendor, &got.model, got.class, got.ndaa_status),
+            (&want.vendor, &want.model, want.class, want.ndaa_status),
+            "{who}"
+        );
+        // The camera repeats one NOTIFY: it changes once; the others' evidence grows.
+        let want_changes = if who == mdns_support::CAMERA { 1 } else { 2 };
+        assert!(rebuilt >= want_changes, "{who}: changed {rebuilt} times");
+        assert_eq!(dnas.len(), 1, "{who}: one DNA throughout");
+    }
+}

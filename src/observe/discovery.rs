@@ -133,14 +133,51 @@ pub(super) fn from_ssdp(r: &ssdp::Repr<'_>) -> Ssdp {
         ssdp::Kind::Response => ("response", opt(r.st())),
         ssdp::Kind::OtherMethod => ("other", None),
     };
+    let device_types = device_type.into_iter().collect();
     Ssdp {
         kind: kind.to_owned(),
         server: opt(r.server()),
         user_agent: opt(r.user_agent()),
-        device_type,
+        device_types,
         nts: opt(r.nts()),
         usn: opt(r.usn()),
         location: opt(r.location()),
+    }
+}
+
+/// The union of two lists, `a`'s values first, at most [`MDNS_MAX_VALUES`].
+fn union(a: &[String], b: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = a.iter().take(MDNS_MAX_VALUES).cloned().collect();
+    for x in b {
+        push(&mut v, Some(x.clone()));
+    }
+    v
+}
+
+/// `a` merged with the newer `b` (see `Observation::merge_discovery`).
+pub(super) fn merge_mdns(a: &Mdns, b: &Mdns) -> Mdns {
+    Mdns {
+        response: a.response || b.response,
+        services: union(&a.services, &b.services),
+        instances: union(&a.instances, &b.instances),
+        hosts: union(&a.hosts, &b.hosts),
+        txt: union(&a.txt, &b.txt),
+        hinfo: b.hinfo.clone().or_else(|| a.hinfo.clone()),
+        queries: union(&a.queries, &b.queries),
+    }
+}
+
+/// `a` merged with the newer `b`.
+pub(super) fn merge_ssdp(a: &Ssdp, b: &Ssdp) -> Ssdp {
+    let newer = |x: &Option<String>, y: &Option<String>| y.clone().or_else(|| x.clone());
+    Ssdp {
+        kind: b.kind.clone(),
+        server: newer(&a.server, &b.server),
+        user_agent: newer(&a.user_agent, &b.user_agent),
+        device_types: union(&a.device_types, &b.device_types),
+        nts: b.nts.clone(),
+        usn: newer(&a.usn, &b.usn),
+        location: newer(&a.location, &b.location),
     }
 }
 
@@ -193,6 +230,45 @@ mod tests {
         let o = from_mdns(&r);
         assert!(o.services.is_empty() && o.instances.is_empty());
         assert_eq!(o.queries, ["_ipp._tcp"]);
+    }
+
+    #[test]
+    fn merging_keeps_the_union_bounded() {
+        let a = Mdns {
+            services: vec!["_ipp._tcp".into()],
+            txt: vec!["usb_mfg=HP".into()],
+            hinfo: Some("X86_64 LINUX".into()),
+            ..Mdns::default()
+        };
+        let b = Mdns {
+            response: true,
+            services: vec!["_pdl-datastream._tcp".into(), "_ipp._tcp".into()],
+            ..Mdns::default()
+        };
+        let m = merge_mdns(&a, &b);
+        assert_eq!(m.services, ["_ipp._tcp", "_pdl-datastream._tcp"]);
+        assert_eq!(
+            (m.txt.len(), m.hinfo.as_deref(), m.response),
+            (1, Some("X86_64 LINUX"), true)
+        );
+        let many: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+        let big = Mdns {
+            hosts: many.clone(),
+            ..Mdns::default()
+        };
+        assert_eq!(merge_mdns(&big, &big).hosts.len(), MDNS_MAX_VALUES);
+        let s1 = Ssdp {
+            device_types: vec!["upnp:rootdevice".into()],
+            server: Some("x".into()),
+            ..Ssdp::default()
+        };
+        let s2 = Ssdp {
+            device_types: vec!["urn:schemas-upnp-org:device:MediaServer:1".into()],
+            ..Ssdp::default()
+        };
+        let m = merge_ssdp(&s1, &s2);
+        assert_eq!(m.device_types.len(), 2);
+        assert_eq!(m.server.as_deref(), Some("x"));
     }
 
     #[test]

@@ -305,7 +305,7 @@ pub struct Stp {
 /// for are read: every section of a response, the authority section of a probe (the records it
 /// is about to claim); the answers of a query are other devices' records it already knows.
 /// Each list keeps at most [`MDNS_MAX_VALUES`] distinct values of at most [`MDNS_MAX_LEN`] bytes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Mdns {
     /// A response (else a query or probe).
     pub response: bool,
@@ -336,7 +336,7 @@ pub const MDNS_IDENTITY_KEYS: [&str; 9] = [
 ];
 
 /// SSDP facts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Ssdp {
     /// `notify`, `m-search`, `response` or `other`.
     pub kind: String,
@@ -345,8 +345,9 @@ pub struct Ssdp {
     /// `USER-AGENT` header.
     pub user_agent: Option<String>,
     /// What the device is: `NT` of a NOTIFY, `ST` of a search response (an M-SEARCH's `ST` is
-    /// what it looks for, and is not kept).
-    pub device_type: Option<String>,
+    /// what it looks for, and is not kept). One per message; several once merged
+    /// ([`Observation::merge_discovery`]), at most [`MDNS_MAX_VALUES`].
+    pub device_types: Vec<String>,
     /// `NTS` (`ssdp:alive`, `ssdp:byebye`).
     pub nts: Option<String>,
     /// `USN`.
@@ -360,6 +361,38 @@ impl Observation {
     /// frames whose protocol header could not be decoded.
     pub fn from_frame(ts: Timestamp, frame: &Frame<'_>) -> Option<Observation> {
         extract::observe(ts, frame)
+    }
+
+    /// Service discovery accumulates: each mDNS or SSDP message says part of what a device
+    /// offers (one service's records, one `NT`), so a device's mDNS (SSDP) evidence is the
+    /// union of its messages, not the latest one. `self` merged with the newer `o` of the same
+    /// protocol: `o`'s frame facts, every list the union (older values first, each list at
+    /// most [`MDNS_MAX_VALUES`]), single values `o`'s when it has them. `None` when either is
+    /// not mDNS/SSDP or they differ in protocol.
+    pub fn merge_discovery(&self, o: &Observation) -> Option<Observation> {
+        let signal = match (&self.signal, &o.signal) {
+            (Signal::Mdns(a), Signal::Mdns(b)) => Signal::Mdns(discovery::merge_mdns(a, b)),
+            (Signal::Ssdp(a), Signal::Ssdp(b)) => Signal::Ssdp(discovery::merge_ssdp(a, b)),
+            _ => return None,
+        };
+        Some(Observation {
+            signal,
+            ..o.clone()
+        })
+    }
+
+    /// A hash of the identity evidence an mDNS/SSDP observation carries (0 for other
+    /// protocols, whose evidence is in their DNA facts): what a device says changes when it
+    /// does, though its DNA does not.
+    pub fn discovery_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        match &self.signal {
+            Signal::Mdns(m) => m.hash(&mut h),
+            Signal::Ssdp(x) => x.hash(&mut h),
+            _ => return 0,
+        }
+        h.finish()
     }
 
     /// The protocol's name (`lldp`, `cdp`, …), as in `cybriq decode --json`.

@@ -176,7 +176,9 @@ impl Profile {
             Signal::Ssdp(x) => {
                 self.add_opt("ssdp.server", &x.server);
                 self.add_opt("ssdp.user_agent", &x.user_agent);
-                self.add_opt("ssdp.type", &x.device_type);
+                for t in &x.device_types {
+                    self.add("ssdp.type", t);
+                }
             }
             Signal::Arp(_) | Signal::Stp(_) => {}
         }

@@ -7,6 +7,8 @@
 #                               wrk loads the API in benches/api-wrk.sh;
 #                               net-snmp's snmp and snmpd; rsyslog as the SIEM receiver; lldpd,
 #                               isc-dhcp-client and udhcpc as the netns lab's real device stacks;
+#                               avahi-daemon (mDNS/DNS-SD) and minidlna (SSDP) as the real
+#                               service-discovery speakers of tests/mdns_live.rs;
 #                               gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user for the
 #                               NEON kernel check; lintian for the Debian package's test)
 #   ./scripts/setup.sh --test   also what only the test command needs beyond Debian's packages:
@@ -31,7 +33,7 @@ case "${1:-}" in
 esac
 
 need=(build-essential pkg-config libpcap-dev tcpdump tcpreplay tshark wrk rsyslog rsyslog-gnutls ieee-data snmp snmpd python3 python3-venv lldpd iproute2 isc-dhcp-client udhcpc
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user lintian)
+  avahi-daemon minidlna gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user lintian)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -38,7 +38,8 @@ fn json_lines_one_per_decoded_frame() {
 
 #[test]
 fn other_protocols_are_skipped_and_indices_stay_file_based() {
-    // eapon1.pcap: 114 frames, of which 41 EAPOL, 10 DHCP, 5 ARP (the rest NetBIOS/SMB etc.).
+    // eapon1.pcap: 114 frames, of which 41 EAPOL, 10 DHCP, 5 ARP, 3 SSDP M-SEARCH (the rest
+    // NetBIOS/SMB etc.).
     let out = cybriq(&["decode", "--json", &path("tcpdump/eapon1.pcap")]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
@@ -46,7 +47,8 @@ fn other_protocols_are_skipped_and_indices_stay_file_based() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(v.len(), 56);
+    assert_eq!(v.len(), 59);
+    assert_eq!(v.iter().filter(|x| x["proto"] == "ssdp").count(), 3);
     assert!(v.iter().any(|x| x["frame"].as_u64().unwrap() > 100));
 }
 

@@ -15,10 +15,18 @@ fn directory_and_builtin_copies_load() {
     let d = RefDb::load(&dir()).expect("reference-db loads");
     assert!(d.oui.len() > 40_000);
     let names: Vec<&str> = d.rules.sets().iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["cybriq", "satori-dhcp", "fingerbank-dhcp"]);
+    assert_eq!(
+        names,
+        [
+            "cybriq",
+            "cybriq-discovery",
+            "satori-dhcp",
+            "fingerbank-dhcp"
+        ]
+    );
     let b = RefDb::builtin().expect("builtin loads");
     assert_eq!(b.oui.len(), d.oui.len());
-    assert_eq!(b.rules.sets().len(), 3);
+    assert_eq!(b.rules.sets().len(), 4);
     assert_eq!(b.rules.rules().len(), d.rules.rules().len());
     assert_eq!(b.ndaa.entities().len(), d.ndaa.entities().len());
     assert_eq!(b.origin, "builtin");

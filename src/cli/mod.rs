@@ -29,8 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Decode the control-plane frames (LLDP, CDP, EDP, FDP, DHCP, DHCPv6, ARP, EAPOL, STP) of
-    /// pcap/pcapng files: one line, or one JSON object, per frame.
+    /// Decode the control-plane frames (LLDP, CDP, EDP, FDP, DHCP, DHCPv6, ARP, EAPOL, STP,
+    /// mDNS, SSDP) of pcap/pcapng files: one line, or one JSON object, per frame.
     Decode(decode::Args),
     /// Enqueue sample events of every type (or --count N) into the outbox and deliver them to
     /// every configured syslog destination; exits when all are delivered.

@@ -4,7 +4,7 @@
 //! [[capture]]
 //! interface = "ens1f0"           # required; the SPAN destination port
 //! # filter = "..."               # BPF override; default: control-plane frames only
-//! mdns_ssdp = false              # also keep mDNS (UDP 5353) and SSDP (UDP 1900)
+//! mdns_ssdp = false              # also capture mDNS (UDP 5353) and SSDP (UDP 1900), as identity evidence
 //! snaplen = 2048                 # bytes kept per frame, 64..=65535
 //! ring_size_mb = 64              # kernel ring (libpcap buffer), 1..=4096 MiB
 //! channel_capacity = 65536       # frames queued between the capture thread and the pipeline
@@ -32,7 +32,10 @@ pub struct Capture {
     /// BPF expression (libpcap syntax) replacing the default control-plane filter.
     #[serde(default)]
     pub filter: Option<String>,
-    /// Keep mDNS (UDP 5353) and SSDP (UDP 1900) as well, with the default filter.
+    /// Capture mDNS (UDP 5353) and SSDP (UDP 1900) as well (added to the default filter) and use
+    /// them as identity evidence (service types, model TXT pairs, SSDP `SERVER`; not DNA
+    /// features). Off: such frames are neither captured by the default filter nor used, even
+    /// when a custom `filter` lets them through. See docs/mdns-ssdp.md.
     #[serde(default)]
     pub mdns_ssdp: bool,
     /// Bytes kept of each frame, 64..=65535.

@@ -115,6 +115,8 @@ impl Serialize for FrameJson<'_, '_> {
             Payload::Arp(r) => entry(&mut m, proto, r)?,
             Payload::Eapol(r) => entry(&mut m, proto, r)?,
             Payload::Stp(r) => entry(&mut m, proto, r)?,
+            Payload::Mdns(r) => entry(&mut m, proto, r)?,
+            Payload::Ssdp(r) => entry(&mut m, proto, r)?,
             Payload::Other => {}
         }
         m.end()

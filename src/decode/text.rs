@@ -57,6 +57,8 @@ impl fmt::Display for Line<'_, '_> {
             Payload::Arp(r) => opt(f, r)?,
             Payload::Eapol(r) => opt(f, r)?,
             Payload::Stp(r) => opt(f, r)?,
+            Payload::Mdns(r) => opt(f, r)?,
+            Payload::Ssdp(r) => opt(f, r)?,
             Payload::Other => {}
         }
         if !fr.anomalies.is_empty() {

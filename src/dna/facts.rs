@@ -526,7 +526,9 @@ pub(crate) fn observe_into(sink: &mut impl Sink, o: &Observation) {
                 normalise_into(b, &s.protocol);
             });
         }
-        Signal::Arp(_) => {}
+        // Service discovery is identity evidence only: it adds nothing to the DNA, whose
+        // feature layout the baselines depend on.
+        Signal::Arp(_) | Signal::Mdns(_) | Signal::Ssdp(_) => {}
     }
 }
 

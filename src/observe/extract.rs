@@ -44,6 +44,8 @@ pub(super) fn observe(ts: Timestamp, f: &Frame<'_>) -> Option<Observation> {
             (Signal::Eapol(e), mac)
         }
         Payload::Stp(Some(r)) => (Signal::Stp(from_stp(r)), f.src_mac),
+        Payload::Mdns(Some(r)) => (Signal::Mdns(super::discovery::from_mdns(r)), f.src_mac),
+        Payload::Ssdp(Some(r)) => (Signal::Ssdp(super::discovery::from_ssdp(r)), f.src_mac),
         _ => return None,
     };
     Some(Observation {

@@ -7,6 +7,7 @@
 //!
 //! [`Observation::from_frame`] is the only place that knows both the wire types and this shape.
 
+mod discovery;
 mod extract;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -22,7 +23,7 @@ pub struct Observation {
     /// Capture time.
     pub ts: Timestamp,
     /// The MAC of the device the observation is about: the frame's source for LLDP, CDP, EDP,
-    /// FDP, STP and EAPOL; the client hardware address for DHCP; the sender hardware address for
+    /// FDP, STP, EAPOL, mDNS and SSDP; the client hardware address for DHCP; the sender hardware address for
     /// ARP; `None` when the frame carries none (Cisco HDLC).
     pub mac: Option<MacAddr>,
     /// The frame's link-layer source, when the link type has one.
@@ -59,6 +60,10 @@ pub enum Signal {
     Eapol(Eapol),
     /// Spanning-tree BPDU.
     Stp(Stp),
+    /// Multicast DNS / DNS-SD.
+    Mdns(Mdns),
+    /// SSDP.
+    Ssdp(Ssdp),
 }
 
 /// LLDP facts.
@@ -296,11 +301,98 @@ pub struct Stp {
     pub topology_change: bool,
 }
 
+/// mDNS / DNS-SD facts: what a device announces about itself. Only records the device speaks
+/// for are read: every section of a response, the authority section of a probe (the records it
+/// is about to claim); the answers of a query are other devices' records it already knows.
+/// Each list keeps at most [`MDNS_MAX_VALUES`] distinct values of at most [`MDNS_MAX_LEN`] bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Mdns {
+    /// A response (else a query or probe).
+    pub response: bool,
+    /// Service types announced, e.g. `_ipp._tcp`, `_googlecast._tcp`.
+    pub services: Vec<String>,
+    /// Service instance names (the instance label: `Office Printer`).
+    pub instances: Vec<String>,
+    /// Host names (SRV targets, A/AAAA owners) without `.local`.
+    pub hosts: Vec<String>,
+    /// Identity TXT pairs as `key=value`, key lower-case: `ty`, `product`, `usb_mfg`,
+    /// `usb_mdl`, `mfg`, `mdl`, `md`, `model`, `am` (see [`MDNS_IDENTITY_KEYS`]).
+    pub txt: Vec<String>,
+    /// HINFO as `cpu os`.
+    pub hinfo: Option<String>,
+    /// Service types the device asks about (queries): what it browses for.
+    pub queries: Vec<String>,
+}
+
+/// At most this many values per list of [`Mdns`].
+pub const MDNS_MAX_VALUES: usize = 16;
+/// Longest value kept, in bytes (longer ones are cut at a character boundary).
+pub const MDNS_MAX_LEN: usize = 256;
+
+/// TXT keys that name a make or model (Bonjour Printing 1.2: `ty`, `product`, `usb_MFG`,
+/// `usb_MDL`; Google Cast and HomeKit: `md`; AirPlay and `_device-info`: `model`; RAOP: `am`).
+pub const MDNS_IDENTITY_KEYS: [&str; 9] = [
+    "ty", "product", "usb_mfg", "usb_mdl", "mfg", "mdl", "md", "model", "am",
+];
+
+/// SSDP facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Ssdp {
+    /// `notify`, `m-search`, `response` or `other`.
+    pub kind: String,
+    /// `SERVER` header (OS, UPnP version, product).
+    pub server: Option<String>,
+    /// `USER-AGENT` header.
+    pub user_agent: Option<String>,
+    /// What the device is: `NT` of a NOTIFY, `ST` of a search response (an M-SEARCH's `ST` is
+    /// what it looks for, and is not kept). One per message; several once merged
+    /// ([`Observation::merge_discovery`]), at most [`MDNS_MAX_VALUES`].
+    pub device_types: Vec<String>,
+    /// `NTS` (`ssdp:alive`, `ssdp:byebye`).
+    pub nts: Option<String>,
+    /// `USN`.
+    pub usn: Option<String>,
+    /// `LOCATION`.
+    pub location: Option<String>,
+}
+
 impl Observation {
     /// The observation of a decoded frame, or `None` for frames of other protocols and for
     /// frames whose protocol header could not be decoded.
     pub fn from_frame(ts: Timestamp, frame: &Frame<'_>) -> Option<Observation> {
         extract::observe(ts, frame)
+    }
+
+    /// Service discovery accumulates: each mDNS or SSDP message says part of what a device
+    /// offers (one service's records, one `NT`), so a device's mDNS (SSDP) evidence is the
+    /// union of its messages, not the latest one. `self` merged with the newer `o` of the same
+    /// protocol: `o`'s frame facts, every list the union (older values first, each list at
+    /// most [`MDNS_MAX_VALUES`]), single values `o`'s when it has them. `None` when either is
+    /// not mDNS/SSDP or they differ in protocol.
+    pub fn merge_discovery(&self, o: &Observation) -> Option<Observation> {
+        let signal = match (&self.signal, &o.signal) {
+            (Signal::Mdns(a), Signal::Mdns(b)) => Signal::Mdns(discovery::merge_mdns(a, b)),
+            (Signal::Ssdp(a), Signal::Ssdp(b)) => Signal::Ssdp(discovery::merge_ssdp(a, b)),
+            _ => return None,
+        };
+        Some(Observation {
+            signal,
+            ..o.clone()
+        })
+    }
+
+    /// A hash of the identity evidence an mDNS/SSDP observation carries (0 for other
+    /// protocols, whose evidence is in their DNA facts): what a device says changes when it
+    /// does, though its DNA does not.
+    pub fn discovery_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        match &self.signal {
+            Signal::Mdns(m) => m.hash(&mut h),
+            Signal::Ssdp(x) => x.hash(&mut h),
+            _ => return 0,
+        }
+        h.finish()
     }
 
     /// The protocol's name (`lldp`, `cdp`, …), as in `cybriq decode --json`.
@@ -315,6 +407,8 @@ impl Observation {
             Signal::Arp(_) => "arp",
             Signal::Eapol(_) => "eapol",
             Signal::Stp(_) => "stp",
+            Signal::Mdns(_) => "mdns",
+            Signal::Ssdp(_) => "ssdp",
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::refdb::{Identity, RefDb, profile::Profile};
 use crate::wire::MacAddr;
 
 /// Every [`signal_key`].
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 14] = [
     "lldp",
     "cdp",
     "edp",
@@ -38,6 +38,8 @@ pub const KINDS: [&str; 12] = [
     "eapol",
     "eap-authenticator",
     "stp",
+    "mdns",
+    "ssdp",
 ];
 
 fn kind_bit(key: &str) -> u16 {
@@ -63,6 +65,8 @@ pub fn signal_key(o: &Observation) -> &'static str {
             Some(_) => "eap-authenticator",
         },
         Signal::Stp(_) => "stp",
+        Signal::Mdns(_) => "mdns",
+        Signal::Ssdp(_) => "ssdp",
     }
 }
 
@@ -275,7 +279,15 @@ impl Devices {
         if let Some(ip) = ipv4_of(o) {
             dev.ip = Some(ip);
         }
-        let facts = fingerprint(&Facts::of(o));
+        // mDNS/SSDP accumulate (each message says part of what the device offers), and what
+        // they say is identity evidence outside the DNA facts: both go into what it says.
+        let merged = dev
+            .latest
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .and_then(|(_, prev, _)| prev.merge_discovery(o));
+        let o = merged.as_ref().unwrap_or(o);
+        let facts = fingerprint(&Facts::of(o)) ^ o.discovery_hash();
         let before = dev.said;
         // Neighbor announcements are valid for their own TTL only: what a device stopped
         // saying (a phone unplugged and a laptop with its MAC plugged in) leaves the DNA.

@@ -101,6 +101,25 @@ pub struct Pipeline {
     /// When the device table is next swept for them (sensor time).
     next_expiry: Option<Timestamp>,
     stats: PipelineStats,
+    /// Interfaces whose mDNS/SSDP frames are used (`[[capture]] mdns_ssdp`; see
+    /// [`discovery_interfaces`]).
+    discovery: Vec<String>,
+}
+
+/// The interfaces whose mDNS/SSDP frames are used: each `[[capture]]` with `mdns_ssdp = true`,
+/// and the replay interface when any capture has it (a replayed file stands for the sensor's
+/// own capture). Elsewhere such frames are not evidence, whatever a custom filter lets through.
+fn discovery_interfaces(cfg: &Config) -> Vec<String> {
+    let mut v: Vec<String> = cfg
+        .capture
+        .iter()
+        .filter(|c| c.mdns_ssdp)
+        .map(|c| c.interface.clone())
+        .collect();
+    if !v.is_empty() {
+        v.push(replay::REPLAY_INTERFACE.to_owned());
+    }
+    v
 }
 
 /// Sensor time between two sweeps of the device table for devices past their retention, µs.
@@ -171,6 +190,7 @@ impl Pipeline {
             device_retention_us: cfg.retention.settings().observations_us,
             next_expiry: None,
             stats: PipelineStats::default(),
+            discovery: discovery_interfaces(cfg),
         }
     }
 
@@ -245,6 +265,7 @@ impl Pipeline {
     ) {
         let now = self.clock.unwrap_or(Timestamp(0));
         self.engine.reconfigure(cfg, now, &mut self.events);
+        self.discovery = discovery_interfaces(cfg);
         self.flush_events();
         self.builder = builder;
         self.refdb = refdb;
@@ -276,7 +297,12 @@ impl Pipeline {
     pub fn frame(&mut self, interface: &str, link: LinkType, ts: Timestamp, data: &[u8]) {
         self.stats.frames += 1;
         let frame = crate::wire::frame::decode(link, data);
-        match Observation::from_frame(ts, &frame) {
+        let discovery = matches!(
+            frame.payload,
+            crate::wire::Payload::Mdns(_) | crate::wire::Payload::Ssdp(_)
+        );
+        let used = !discovery || self.discovery.iter().any(|i| i == interface);
+        match Observation::from_frame(ts, &frame).filter(|_| used) {
             Some(o) => self.observation(interface, o),
             None => {
                 self.stats.not_control_plane += 1;

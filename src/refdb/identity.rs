@@ -8,7 +8,8 @@
 //! - For each attribute, the value with the highest support wins; support is the noisy-OR
 //!   `1 − Π(1 − w)` of the evidence naming it, so agreeing signals raise it.
 //! - Vendor corroboration: when evidence from two independent sources (the MAC's IEEE
-//!   registration, announcements (LLDP/CDP/EDP/FDP), DHCP, 802.1X), each of weight ≥
+//!   registration, announcements (LLDP/CDP/EDP/FDP), DHCP, 802.1X, service discovery
+//!   (mDNS/SSDP)), each of weight ≥
 //!   [`CORROBORATING_WEIGHT`], names the same vendor, that vendor wins over uncorroborated
 //!   rivals and its certainty is at least [`CORROBORATED`]: a universal MAC registered to a
 //!   vendor plus any one agreeing signal is a near-certain vendor. Only a rival as strong
@@ -73,6 +74,8 @@ pub enum Source {
     Dhcp,
     /// 802.1X.
     Eap,
+    /// mDNS / DNS-SD and SSDP service discovery.
+    Discovery,
     /// Which protocols the device speaks.
     Protocol,
 }
@@ -85,6 +88,7 @@ impl Source {
             "lldp" | "cdp" | "edp" | "fdp" => Source::Announcement,
             "dhcp" | "dhcpv6" => Source::Dhcp,
             "eap" => Source::Eap,
+            "mdns" | "ssdp" => Source::Discovery,
             _ => Source::Protocol,
         }
     }
@@ -434,6 +438,7 @@ fn source_bit(s: Source) -> u8 {
         Source::Announcement => 2,
         Source::Dhcp => 4,
         Source::Eap => 8,
+        Source::Discovery => 16,
         Source::Protocol => 0,
     }
 }

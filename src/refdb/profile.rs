@@ -160,6 +160,26 @@ impl Profile {
                 }
             }
             Signal::Eapol(e) => self.add_opt("eap.identity", &e.identity),
+            Signal::Mdns(m) => {
+                for (signal, values) in [
+                    ("mdns.service", &m.services),
+                    ("mdns.instance", &m.instances),
+                    ("mdns.host", &m.hosts),
+                    ("mdns.txt", &m.txt),
+                ] {
+                    for v in values {
+                        self.add(signal, v);
+                    }
+                }
+                self.add_opt("mdns.hinfo", &m.hinfo);
+            }
+            Signal::Ssdp(x) => {
+                self.add_opt("ssdp.server", &x.server);
+                self.add_opt("ssdp.user_agent", &x.user_agent);
+                for t in &x.device_types {
+                    self.add("ssdp.type", t);
+                }
+            }
             Signal::Arp(_) | Signal::Stp(_) => {}
         }
     }

@@ -53,7 +53,7 @@ pub const SIGNALS: &[(&str, &str)] = &[
     ),
     (
         "proto",
-        "a protocol the device spoke: lldp, cdp, edp, fdp, dhcp, dhcpv6, arp, eapol, stp",
+        "a protocol the device spoke: lldp, cdp, edp, fdp, dhcp, dhcpv6, arp, eapol, stp, mdns, ssdp",
     ),
     ("lldp.sysname", "LLDP system name"),
     ("lldp.sysdescr", "LLDP system description"),
@@ -97,6 +97,26 @@ pub const SIGNALS: &[(&str, &str)] = &[
     ("dhcpv6.options", "DHCPv6 option codes in wire order"),
     ("dhcpv6.enterprise", "DHCPv6 enterprise numbers seen"),
     ("eap.identity", "EAP identity"),
+    (
+        "mdns.service",
+        "DNS-SD service type the device announces, e.g. `_ipp._tcp`",
+    ),
+    ("mdns.instance", "DNS-SD service instance name"),
+    ("mdns.host", "mDNS host name, without `.local`"),
+    (
+        "mdns.txt",
+        "identity TXT pair `key=value`, key lower-case: ty, product, usb_mfg, usb_mdl, mfg, mdl, md, model, am",
+    ),
+    ("mdns.hinfo", "mDNS HINFO as `cpu os`"),
+    (
+        "ssdp.server",
+        "SSDP `SERVER` header (NOTIFY, search responses)",
+    ),
+    ("ssdp.user_agent", "SSDP `USER-AGENT` header (M-SEARCH)"),
+    (
+        "ssdp.type",
+        "SSDP `NT` of a NOTIFY or `ST` of a search response, e.g. `urn:schemas-upnp-org:device:MediaRenderer:1`",
+    ),
 ];
 
 /// Whether `s` is a known signal name; returns the static name.

@@ -12,7 +12,7 @@ use etherparse::{IpNumber, LaxIpSlice, UdpSlice};
 use super::ethernet::{self, Llc, VlanTag, Vlans, ethertype};
 use super::link::{CiscoHdlc, Cooked, LinkType, sll_protocol};
 use super::{Anomalies, Error, MacAddr};
-use super::{arp, cdp, dhcpv4, dhcpv6, eapol, edp, fdp, lldp, stp};
+use super::{arp, cdp, dhcpv4, dhcpv6, eapol, edp, fdp, lldp, mdns, ssdp, stp};
 
 /// The control-plane protocols the sensor decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,6 +35,10 @@ pub enum Proto {
     Eapol,
     /// Spanning tree BPDUs (STP, RSTP, MSTP, PVST+).
     Stp,
+    /// Multicast DNS / DNS-SD (UDP 5353).
+    Mdns,
+    /// SSDP (UDP 1900).
+    Ssdp,
 }
 
 impl Proto {
@@ -50,6 +54,8 @@ impl Proto {
             Proto::Arp => "arp",
             Proto::Eapol => "eapol",
             Proto::Stp => "stp",
+            Proto::Mdns => "mdns",
+            Proto::Ssdp => "ssdp",
         }
     }
 }
@@ -77,6 +83,10 @@ pub enum Payload<'a> {
     Eapol(Option<eapol::Repr<'a>>),
     /// STP.
     Stp(Option<stp::Repr<'a>>),
+    /// mDNS.
+    Mdns(Option<mdns::Repr<'a>>),
+    /// SSDP.
+    Ssdp(Option<ssdp::Repr<'a>>),
     /// Anything else (not a control-plane protocol the sensor reads).
     Other,
 }
@@ -94,6 +104,8 @@ impl Payload<'_> {
             Payload::Arp(_) => Proto::Arp,
             Payload::Eapol(_) => Proto::Eapol,
             Payload::Stp(_) => Proto::Stp,
+            Payload::Mdns(_) => Proto::Mdns,
+            Payload::Ssdp(_) => Proto::Ssdp,
             Payload::Other => return None,
         })
     }
@@ -123,7 +135,7 @@ pub struct Frame<'a> {
     pub dst_mac: Option<MacAddr>,
     /// VLAN IDs, outer first.
     pub vlans: Vlans,
-    /// IP/UDP facts for DHCP and DHCPv6.
+    /// IP/UDP facts for DHCP, DHCPv6, mDNS and SSDP.
     pub ip: Option<IpMeta>,
     /// The decoded message.
     pub payload: Payload<'a>,
@@ -159,6 +171,30 @@ mod snap {
 /// UDP ports of DHCPv4 (server, client) and DHCPv6 (client, server).
 const DHCP_PORTS: [u16; 2] = [67, 68];
 const DHCPV6_PORTS: [u16; 2] = [546, 547];
+
+/// The protocol a UDP port pair carries, DHCP first (as tshark's port table decides).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UdpProto {
+    Dhcp,
+    Dhcpv6,
+    Mdns,
+    Ssdp,
+}
+
+fn udp_proto(sp: u16, dp: u16) -> Option<UdpProto> {
+    let either = |ports: &[u16]| ports.contains(&sp) || ports.contains(&dp);
+    if either(&DHCP_PORTS) {
+        Some(UdpProto::Dhcp)
+    } else if either(&DHCPV6_PORTS) {
+        Some(UdpProto::Dhcpv6)
+    } else if either(&[mdns::PORT]) {
+        Some(UdpProto::Mdns)
+    } else if either(&[ssdp::PORT]) {
+        Some(UdpProto::Ssdp)
+    } else {
+        None
+    }
+}
 
 /// Decodes one frame of the given link type.
 pub fn decode(link: LinkType, data: &[u8]) -> Frame<'_> {
@@ -330,13 +366,9 @@ fn decode_ip<'a>(data: &'a [u8], f: &mut Frame<'a>) {
     let (sp, dp) = (udp.source_port(), udp.destination_port());
     let is_v4 = matches!(ip, LaxIpSlice::Ipv4(_));
     // Ports decide, as in tcpdump and tshark; the unusual IP version is an anomaly.
-    let (proto_v4, proto_v6) = (
-        DHCP_PORTS.contains(&sp) || DHCP_PORTS.contains(&dp),
-        DHCPV6_PORTS.contains(&sp) || DHCPV6_PORTS.contains(&dp),
-    );
-    if !proto_v4 && !proto_v6 {
+    let Some(proto) = udp_proto(sp, dp) else {
         return;
-    }
+    };
     f.ip = Some(IpMeta {
         src,
         dst,
@@ -354,19 +386,24 @@ fn decode_ip<'a>(data: &'a [u8], f: &mut Frame<'a>) {
         f.anomalies
             .push(Error::content("ip", 0, "packet cut short by the capture"));
     }
-    if proto_v4 {
-        if !is_v4 {
-            f.anomalies
-                .push(Error::content("ip", 0, "DHCPv4 carried over IPv6"));
+    let body = udp.payload();
+    let an = &mut f.anomalies;
+    f.payload = match proto {
+        UdpProto::Dhcp => {
+            if !is_v4 {
+                an.push(Error::content("ip", 0, "DHCPv4 carried over IPv6"));
+            }
+            Payload::Dhcp(run(dhcpv4::decode, body, an))
         }
-        f.payload = Payload::Dhcp(run(dhcpv4::decode, udp.payload(), &mut f.anomalies));
-    } else {
-        if is_v4 {
-            f.anomalies
-                .push(Error::content("ip", 0, "DHCPv6 carried over IPv4"));
+        UdpProto::Dhcpv6 => {
+            if is_v4 {
+                an.push(Error::content("ip", 0, "DHCPv6 carried over IPv4"));
+            }
+            Payload::Dhcpv6(run(dhcpv6::decode, body, an))
         }
-        f.payload = Payload::Dhcpv6(run(dhcpv6::decode, udp.payload(), &mut f.anomalies));
-    }
+        UdpProto::Mdns => Payload::Mdns(run(mdns::decode, body, an)),
+        UdpProto::Ssdp => Payload::Ssdp(run(ssdp::decode, body, an)),
+    };
 }
 
 /// Runs a protocol decoder, turning a fatal error into an anomaly.

@@ -5,7 +5,7 @@
 //! result serialises to JSON and displays; and a decoded message re-emits without panicking into
 //! a buffer of exactly `buffer_len()` bytes, which decodes again.
 
-use super::{LinkType, arp, cdp, dhcpv4, dhcpv6, eapol, edp, fdp, frame, lldp, stp};
+use super::{LinkType, arp, cdp, dhcpv4, dhcpv6, eapol, edp, fdp, frame, lldp, mdns, ssdp, stp};
 
 macro_rules! protocol_target {
     ($(#[$doc:meta])* $name:ident, $module:ident) => {
@@ -43,6 +43,10 @@ protocol_target!(/// EAPOL (after the EtherType).
     eapol, eapol);
 protocol_target!(/// STP BPDUs (after the LLC header).
     stp, stp);
+protocol_target!(/// mDNS / DNS-SD (the UDP payload).
+    mdns, mdns);
+protocol_target!(/// SSDP (the UDP payload).
+    ssdp, ssdp);
 
 /// A whole frame, on every supported link type (the first byte picks the link type).
 pub fn frame(data: &[u8]) {

@@ -28,6 +28,8 @@ pub mod eapol;
 pub mod edp;
 pub mod fdp;
 pub mod lldp;
+pub mod mdns;
+pub mod ssdp;
 pub mod stp;
 
 pub use error::{Anomalies, Error, Result};

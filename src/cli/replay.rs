@@ -21,7 +21,7 @@ use crate::emit::format::{FormatOptions, Payload, SeverityMapping};
 use crate::emit::{DrainOutcome, Emitter, Settings as EmitSettings};
 use crate::engine::PortSummary;
 use crate::event::Event;
-use crate::pipeline::replay::{Pace, REPLAY_INTERFACE, replay};
+use crate::pipeline::replay::{Pace, REPLAY_INTERFACE, replay_with};
 use crate::pipeline::{Pipeline, Settings, fdb, tap_rules};
 use crate::snmp::PortTable;
 use crate::store::{self, Writer, WriterSettings};
@@ -254,10 +254,23 @@ pub(super) fn replay_into(
         pipeline = pipeline.with_seed(seed);
     }
     pipeline.restore(states);
-    let outcome = match replay(&mut pipeline, captures, tables, opts.pace) {
+    let bar = progress_bar(captures);
+    let mut shown = 0u64;
+    let outcome = match replay_with(&mut pipeline, captures, tables, opts.pace, &mut |read| {
+        // Redrawn at most every 64 KiB of capture: nothing measurable per frame.
+        if let Some(b) = &bar
+            && read >= shown + 65_536
+        {
+            b.set_position(read);
+            shown = read;
+        }
+    }) {
         Ok(o) => o,
         Err(e) => return fail(e, 2),
     };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     writer.stop();
     let ports = pipeline.ports();
     let stats = pipeline.stats();
@@ -348,4 +361,32 @@ fn write_summary(out: &mut impl std::io::Write, ports: &[PortSummary]) -> std::i
         )?;
     }
     Ok(())
+}
+
+/// Captures this large or larger get a progress bar.
+const PROGRESS_MIN_BYTES: u64 = 8 << 20;
+
+/// A progress bar on stderr for a long replay (capture files of 8 MiB or more), when stderr is
+/// a terminal; `None` otherwise (scripts and pipes see nothing of it).
+fn progress_bar(captures: &[PathBuf]) -> Option<indicatif::ProgressBar> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let total: u64 = captures
+        .iter()
+        .filter_map(|c| std::fs::metadata(c).ok())
+        .map(|m| m.len())
+        .sum();
+    if total < PROGRESS_MIN_BYTES {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "replaying {bar:40} {percent:>3}% {binary_bytes}/{binary_total_bytes} \
+             ({binary_bytes_per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
 }

@@ -84,6 +84,23 @@ pub fn replay(
     tables: &[PortTable],
     pace: Pace,
 ) -> Result<ReplayOutcome, CaptureError> {
+    replay_with(p, captures, tables, pace, &mut |_| {})
+}
+
+/// Bytes a pcap record takes in its file: its data and the 16-byte record header (pcapng's
+/// blocks take a little more: a progress estimate, not an offset).
+pub const RECORD_OVERHEAD: u64 = 16;
+
+/// [`replay`], calling `progress` after each frame with the bytes of capture read so far
+/// (records' data plus [`RECORD_OVERHEAD`] each).
+pub fn replay_with(
+    p: &mut Pipeline,
+    captures: &[PathBuf],
+    tables: &[PortTable],
+    pace: Pace,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ReplayOutcome, CaptureError> {
+    let mut read: u64 = 0;
     let started = Instant::now();
     let mut readers = Vec::with_capacity(captures.len());
     for c in captures {
@@ -123,6 +140,8 @@ pub fn replay(
         }
         p.frame(REPLAY_INTERFACE, h.link, h.ts, &h.data);
         out.frames += 1;
+        read += h.data.len() as u64 + RECORD_OVERHEAD;
+        progress(read);
         out.span = Some(match out.span {
             None => (h.ts, h.ts),
             Some((a, b)) => (a.min(h.ts), b.max(h.ts)),

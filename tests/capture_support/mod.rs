@@ -51,7 +51,8 @@ pub struct CorpusFrame {
     pub link: LinkType,
     /// The bytes.
     pub data: Vec<u8>,
-    /// The control-plane protocol the sensor's decoder finds in it, if any.
+    /// The control-plane protocol the sensor's decoder finds in it, if any (mDNS and SSDP are
+    /// not counted as one: the default filter drops them).
     pub proto: Option<frame::Proto>,
 }
 
@@ -68,7 +69,12 @@ pub fn corpus_frames() -> Vec<CorpusFrame> {
             .to_string_lossy()
             .into_owned();
         for (i, (_, data)) in recs.into_iter().enumerate() {
-            let proto = frame::decode(link, &data).payload.proto();
+            // mDNS and SSDP are kept only with `mdns_ssdp` on: for the filter they are the
+            // optional user traffic the tests judge by their UDP ports, not control frames.
+            let proto = frame::decode(link, &data)
+                .payload
+                .proto()
+                .filter(|p| !matches!(p, frame::Proto::Mdns | frame::Proto::Ssdp));
             out.push(CorpusFrame {
                 origin: format!("{rel}#{}", i + 1),
                 link,

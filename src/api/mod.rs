@@ -40,7 +40,7 @@ use axum::middleware;
 use crate::clock::Timestamp;
 use crate::config::api::ApiParams;
 use crate::store::query::ReadStore;
-use auth::TokenStore;
+use auth::{TokenRecord, TokenStore};
 use error::ApiError;
 use ratelimit::Limits;
 
@@ -293,7 +293,27 @@ pub async fn launch(
     served.map_err(io("serving"))
 }
 
-/// Hourly: expiry warnings, and rate-limit keys forgotten.
+/// How many valid tokens expire within each of the warning thresholds (30, 7, 1 days).
+fn expiring(tokens: &[TokenRecord], now: Timestamp) -> Vec<(i64, u64)> {
+    const DAY_US: i64 = 86_400_000_000;
+    auth::WARN_DAYS
+        .iter()
+        .map(|&d| {
+            let n = tokens
+                .iter()
+                .filter(|t| {
+                    t.revoked_at.is_none()
+                        && t.expires_at > now
+                        && t.expires_at.0 - now.0 <= d * DAY_US
+                })
+                .count();
+            (d, n as u64)
+        })
+        .collect()
+}
+
+/// Hourly (the first at start): expiry warnings and their gauge, and rate-limit keys
+/// forgotten.
 async fn housekeep(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -301,9 +321,46 @@ async fn housekeep(state: AppState) {
         state.limits.housekeep();
         let now = state.clock.now();
         let s = state.clone();
-        let r = tokio::task::spawn_blocking(move || s.tokens.warn_expiring(now)).await;
-        if let Ok(Err(e)) = r {
-            tracing::warn!(error = %e, "Token expiry check failed.");
+        let r = tokio::task::spawn_blocking(move || {
+            s.tokens.warn_expiring(now)?;
+            s.tokens.list()
+        })
+        .await;
+        match r {
+            Ok(Ok(tokens)) => crate::telemetry::tokens_expiring(&expiring(&tokens, now)),
+            Ok(Err(e)) => tracing::warn!(error = %e, "Token expiry check failed."),
+            Err(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_expiring_are_counted_per_threshold_without_revoked_or_expired_ones() {
+        const DAY: i64 = 86_400_000_000;
+        let now = Timestamp(1_000 * DAY);
+        let token = |left_days: f64, revoked: bool| TokenRecord {
+            id: "tok_x".into(),
+            name: None,
+            scope: vec![],
+            ip_allowlist: vec![],
+            created_at: Timestamp(0),
+            expires_at: Timestamp(now.0 + (left_days * DAY as f64) as i64),
+            predecessor: None,
+            successor: None,
+            revoked_at: revoked.then_some(now),
+        };
+        let tokens = [
+            token(0.5, false),
+            token(5.0, false),
+            token(20.0, false),
+            token(60.0, false),
+            token(0.5, true),
+            token(-1.0, false),
+        ];
+        assert_eq!(expiring(&tokens, now), [(30, 3), (7, 2), (1, 1)]);
     }
 }

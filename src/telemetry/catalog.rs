@@ -85,6 +85,7 @@ const IFACE: &[&str] = &["interface"];
 const DEST: &[&str] = &["destination"];
 const SWITCH: &[&str] = &["switch"];
 const RESULT: &[&str] = &["result"];
+const WITHIN: &[&str] = &["within_days"];
 
 /// Build information: always 1, the version as a label.
 pub const BUILD_INFO: Metric = gauge(
@@ -277,8 +278,15 @@ pub const REFDB_RELOADS: Metric = counter(
     "Reference-database reloads by result: ok (loaded and in force) or failed (did not load).",
 );
 
+/// API tokens close to their expiry.
+pub const TOKENS_EXPIRING: Metric = gauge(
+    "cybriq_api_tokens_expiring",
+    WITHIN,
+    "Valid API tokens expiring within 30, 7 and 1 days (each count includes the shorter ones).",
+);
+
 /// Every metric.
-pub const ALL: [Metric; 31] = [
+pub const ALL: [Metric; 32] = [
     BUILD_INFO,
     CAPTURE_RECEIVED,
     CAPTURE_BYTES,
@@ -310,4 +318,5 @@ pub const ALL: [Metric; 31] = [
     CONFIG_RELOADS,
     CONFIG_LAST_RELOAD_OK,
     REFDB_RELOADS,
+    TOKENS_EXPIRING,
 ];

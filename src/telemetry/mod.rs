@@ -41,7 +41,7 @@ pub use capture::CaptureMetrics;
 pub use delivery::DeliveryMetrics;
 pub use record::{
     ReloadOutcome, events_raised, pipeline_queue, polled, reloaded, retention_deleted,
-    store_committed, store_stats,
+    store_committed, store_stats, tokens_expiring,
 };
 
 /// The `Content-Type` of the text exposition format.

@@ -10,7 +10,7 @@ use super::catalog::{
     CONFIG_LAST_RELOAD_OK, CONFIG_RELOADS, PIPELINE_FRAMES, PIPELINE_QUEUE_CAPACITY,
     PIPELINE_QUEUE_DEPTH, REFDB_RELOADS, RETENTION_DELETED, SNMP_DURATION, SNMP_POLLS,
     SNMP_REACHABLE, SNMP_REQUESTS, SNMP_TIMEOUTS, STORE_BATCHES, STORE_COMMIT, STORE_FAILURES,
-    STORE_ROWS,
+    STORE_ROWS, TOKENS_EXPIRING,
 };
 
 /// Counts raised events by type (`cybriq_events_total{type}`), through handles registered
@@ -102,5 +102,13 @@ pub fn reloaded(o: ReloadOutcome) {
             metrics::counter!(REFDB_RELOADS.name, "result" => "failed").increment(1)
         }
         ReloadOutcome::Refused => {}
+    }
+}
+
+/// Publishes how many valid tokens expire within each of `counts`' day counts
+/// (`cybriq_api_tokens_expiring{within_days}`; from the API's hourly check).
+pub fn tokens_expiring(counts: &[(i64, u64)]) {
+    for (days, n) in counts {
+        metrics::gauge!(TOKENS_EXPIRING.name, "within_days" => days.to_string()).set(*n as f64);
     }
 }

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 
 pub use store::{
     AuthFailure, ExpiryWarning, IssueRequest, IssuedCode, Minted, TokenRecord, TokenStore,
-    TokenStoreError,
+    TokenStoreError, WARN_DAYS,
 };
 
 /// What a token may do.

@@ -13,9 +13,11 @@
 //!    writer.
 //! 4. For each endpoint, each server in turn: `wrk -t2 -c32 --latency` for `--secs` seconds
 //!    (throughput and p99), then a fixed rate: wrk cannot fix a rate (Debian has no wrk2), so a
-//!    Lua `delay()` makes each of 21 connections wait 10 ms before each request: about 2,000
-//!    requests/s once the answer's own time is added (21 / 10.5 ms); the achieved rate is
-//!    reported beside its p99.
+//!    Lua `delay()` makes each of 22 connections wait 10 ms before each request: a little over
+//!    2,000 requests/s once the answer's own time is added (22 / 10.5 ms); the achieved rate is
+//!    reported beside its p99. Requests rotate over eight tokens (each token's rate limit is
+//!    at most 1,000,000 a minute, less than a quiet machine serves); any non-2xx answer stops
+//!    the run.
 //!
 //! Output: a table on stdout and in `target/bench-api-report.txt`.
 
@@ -216,19 +218,39 @@ fn ms(v: &str) -> Option<f64> {
     })
 }
 
-fn wrk(url: &str, token: &str, secs: u64, fixed_rate: bool) -> Run {
-    let script = std::env::temp_dir().join("cybriq-api-bench-delay.lua");
-    // 21 connections, each waiting 10 ms before every request: about 2,000 requests/s.
-    std::fs::write(&script, "function delay()\n  return 10\nend\n").unwrap();
-    let mut c = Command::new("wrk");
-    c.args(["-t2", "--latency", &format!("-d{secs}s")])
-        .arg("-H")
-        .arg(format!("Authorization: Bearer {token}"));
-    if fixed_rate {
-        c.args(["-c21", "-s"]).arg(&script);
-    } else {
-        c.arg("-c32");
+/// Tokens the requests rotate over: each has its own rate limit (`read_per_minute`, at most
+/// 1,000,000 a minute), which one token alone would exhaust on a quiet machine.
+const TOKENS: usize = 8;
+
+/// A wrk Lua script sending each request with the next of `tokens`, and, when `paced`, waiting
+/// 10 ms before each request on each connection.
+fn script(tokens: &[String], paced: bool) -> std::path::PathBuf {
+    let list = tokens
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut lua = format!(
+        "tokens = {{{list}}}\ni = 0\nrequest = function()\n  i = i + 1\n  \
+         return wrk.format(nil, nil, {{[\"Authorization\"] = \"Bearer \" .. tokens[(i % #tokens) + 1]}})\nend\n"
+    );
+    if paced {
+        lua.push_str("function delay()\n  return 10\nend\n");
     }
+    let path = std::env::temp_dir().join(format!(
+        "cybriq-api-bench-{}.lua",
+        if paced { "paced" } else { "max" }
+    ));
+    std::fs::write(&path, lua).unwrap();
+    path
+}
+
+fn wrk(url: &str, tokens: &[String], secs: u64, fixed_rate: bool) -> Run {
+    let mut c = Command::new("wrk");
+    c.args(["-t2", "--latency", &format!("-d{secs}s"), "-s"])
+        .arg(script(tokens, fixed_rate));
+    // 22 connections each waiting 10 ms before every request: a little over 2,000 requests/s.
+    c.arg(if fixed_rate { "-c22" } else { "-c32" });
     let out = c
         .arg(url)
         .output()
@@ -268,14 +290,19 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     let server = Server::start_in(dir, "read_per_minute = 1000000");
-    let token = support::token(
-        &server.tokens(),
-        now,
-        &[Scope::InventoryRead],
-        &[],
-        support::TokenState::Valid,
-    )
-    .token;
+    let tokens: Vec<String> = (0..TOKENS)
+        .map(|_| {
+            support::token(
+                &server.tokens(),
+                now,
+                &[Scope::InventoryRead],
+                &[],
+                support::TokenState::Valid,
+            )
+            .token
+        })
+        .collect();
+    let token = tokens[0].clone();
     let dna = support::dna(a.devices / 2);
     let paths = [
         "/api/v1/inventory?limit=100".to_owned(),
@@ -312,7 +339,7 @@ fn main() {
         a.devices,
         a.replay_fps,
         a.secs,
-        "endpoint (c32 max / c21 paced)",
+        "endpoint (c32 max / c22 paced)",
         "api req/s",
         "api p99",
         "bare req/s",
@@ -328,10 +355,10 @@ fn main() {
     for p in &paths {
         let api_url = format!("https://127.0.0.1:{}{p}", server.addr.port());
         let bare_url = format!("https://127.0.0.1:{}{p}", bare_addr.port());
-        let api = wrk(&api_url, &token, a.secs, false);
-        let bare_max = wrk(&bare_url, &token, a.secs, false);
-        let api_rate = wrk(&api_url, &token, a.secs, true);
-        let bare_rate = wrk(&bare_url, &token, a.secs, true);
+        let api = wrk(&api_url, &tokens, a.secs, false);
+        let bare_max = wrk(&bare_url, &tokens, a.secs, false);
+        let api_rate = wrk(&api_url, &tokens, a.secs, true);
+        let bare_rate = wrk(&bare_url, &tokens, a.secs, true);
         let line = format!(
             "{:<34} {:>10.0} {:>7.2}ms {:>10.0} {:>7.2}ms {:>6.0}%   {:>10.0} {:>7.2}ms {:>10.0} {:>7.2}ms\n",
             p.replace(&dna, "{dna}"),

@@ -21,6 +21,11 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::auth::TokenRecord;
 
+/// The store generation a request's guard read (a request extension), so the answer layer
+/// uses the same one.
+#[derive(Debug, Clone, Copy)]
+pub struct Generation(pub Option<u64>);
+
 /// Entries kept at most (answers and tokens each).
 const CAPACITY: usize = 4096;
 /// Answers larger than this are not kept.
@@ -100,7 +105,12 @@ pub(crate) async fn answers(State(state): State<AppState>, req: Request, next: N
     if req.method() != Method::GET || cache.max_age.is_zero() {
         return next.run(req).await;
     }
-    let Some(generation) = state.read.generation() else {
+    // The guard read it for the token check; asking the store again would cost a second look.
+    let generation = match req.extensions().get::<Generation>() {
+        Some(g) => g.0,
+        None => state.read.generation(),
+    };
+    let Some(generation) = generation else {
         return next.run(req).await;
     };
     let key = req

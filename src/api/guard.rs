@@ -50,6 +50,7 @@ async fn authenticate(
     headers: &HeaderMap,
     ip: std::net::IpAddr,
     scope: Option<Scope>,
+    generation: Option<u64>,
 ) -> Result<TokenRecord, ApiError> {
     let Some(token) = bearer(headers).map(str::to_owned) else {
         return Err(ApiError::InvalidToken(
@@ -57,7 +58,6 @@ async fn authenticate(
         ));
     };
     let now = state.clock.now();
-    let generation = state.read.generation();
     let cached = generation.and_then(|g| state.cache.token(&token, g));
     let rec = match cached {
         // Checked since the last commit: only its expiry can have changed.
@@ -95,9 +95,16 @@ async fn guard(
     next: Next,
 ) -> Response {
     let ip = peer.ip().to_canonical();
+    // Read once: the token check and the answer cache behind it use the same generation.
+    let generation = match g.access {
+        Access::Public => None,
+        Access::Token(_) => g.state.read.generation(),
+    };
+    req.extensions_mut()
+        .insert(super::cache::Generation(generation));
     let outcome = match g.access {
         Access::Public => Ok(None),
-        Access::Token(scope) => authenticate(&g.state, req.headers(), ip, scope)
+        Access::Token(scope) => authenticate(&g.state, req.headers(), ip, scope, generation)
             .await
             .map(Some),
     };

@@ -327,7 +327,8 @@ impl SqliteRead {
 impl ReadStore for SqliteRead {
     fn generation(&self) -> Option<u64> {
         let c = self.watch.lock().unwrap_or_else(|p| p.into_inner());
-        c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+        c.prepare_cached("PRAGMA data_version")
+            .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
             .ok()
             .map(|v| v as u64)
     }

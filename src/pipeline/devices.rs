@@ -281,11 +281,14 @@ impl Devices {
         }
         // mDNS/SSDP accumulate (each message says part of what the device offers), and what
         // they say is identity evidence outside the DNA facts: both go into what it says.
-        let merged = dev
-            .latest
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .and_then(|(_, prev, _)| prev.merge_discovery(o));
+        let merged = if matches!(o.signal, Signal::Mdns(_) | Signal::Ssdp(_)) {
+            dev.latest
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .and_then(|(_, prev, _)| prev.merge_discovery(o))
+        } else {
+            None
+        };
         let o = merged.as_ref().unwrap_or(o);
         let facts = fingerprint(&Facts::of(o)) ^ o.discovery_hash();
         let before = dev.said;

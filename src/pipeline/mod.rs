@@ -302,7 +302,12 @@ impl Pipeline {
             crate::wire::Payload::Mdns(_) | crate::wire::Payload::Ssdp(_)
         );
         let used = !discovery || self.discovery.iter().any(|i| i == interface);
-        match Observation::from_frame(ts, &frame).filter(|_| used) {
+        let o = if used {
+            Observation::from_frame(ts, &frame)
+        } else {
+            None
+        };
+        match o {
             Some(o) => self.observation(interface, o),
             None => {
                 self.stats.not_control_plane += 1;
